@@ -1,0 +1,3 @@
+from omnisynth.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Command line: list · run · inspect · verify. Thin: parses arguments, calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def cmd_list(args) -> int:
+    import yaml
+
+    from omnisynth.schemas.recipe import bundled_recipes
+
+    recipes = bundled_recipes()
+    width = max(len(n) for n in recipes)
+    for name, path in recipes.items():
+        description = (yaml.safe_load(path.read_text()) or {}).get("description", "")
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from omnisynth.datasets.manifest import OutputMismatch
+    from omnisynth.pipelines.runner import format_summary, run
+    from omnisynth.schemas.recipe import RecipeError, load_recipe, parse_overrides
+
+    try:
+        overrides = parse_overrides(args.set or [])
+        if args.num_samples is not None:
+            overrides.append(("num_samples", args.num_samples))
+        if args.seed is not None:
+            overrides.append(("seed", args.seed))
+        if args.engine is not None:
+            overrides.append(("model.engine", args.engine))
+        recipe = load_recipe(args.recipe, overrides)
+    except RecipeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = run(recipe, Path(args.out))
+    except OutputMismatch as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished shards are kept; rerun the same command to resume", file=sys.stderr)
+        return 130
+    print(format_summary(recipe, summary))
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from omnisynth.datasets.inspect import contact_sheet, describe, load_samples
+
+    try:
+        samples = load_samples(Path(args.path), args.n)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for key, sample, _ in samples:
+        print(describe(key, sample))
+    if args.png:
+        contact_sheet(samples, Path(args.png))
+        print(f"contact sheet: {args.png}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from omnisynth.datasets.verify import verify
+
+    report = verify(Path(args.dir))
+    for line in report.errors:
+        print(f"error: {line}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="the named recipes")
+    s.set_defaults(fn=cmd_list)
+    s = sub.add_parser("run", help="run a recipe into an output folder (rerun to resume)")
+    s.add_argument("recipe", help="a bundled recipe name (see `omnisynth list`) or a YAML file")
+    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--num-samples", type=int, help="samples to attempt (each is kept or quarantined)")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--engine", help="annotation engine (oracle)")
+    s.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a recipe field")
+    s.set_defaults(fn=cmd_run)
+    s = sub.add_parser("inspect", help="print samples; --png draws a contact sheet with every box")
+    s.add_argument("path", help="an output folder or one .tar shard")
+    s.add_argument("--n", type=int, default=5)
+    s.add_argument("--png", help="write a contact sheet to this PNG")
+    s.set_defaults(fn=cmd_inspect)
+    s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
+    s.add_argument("dir")
+    s.set_defaults(fn=cmd_verify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The output folder's bookkeeping: run identity, completion records, and the manifest."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+from omnisynth import __version__
+from omnisynth.datasets.shards import shard_name, write_json
+from omnisynth.schemas.manifest import FilterStats, Manifest, ShardRecord
+from omnisynth.schemas.recipe import Recipe
+
+PACKAGES = ("ray", "pymupdf", "webdataset", "pillow", "pydantic", "jsonschema", "numpy", "pyarrow")
+
+
+class OutputMismatch(RuntimeError):
+    """The output folder holds a run of another configuration."""
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def claim_output(out: Path, recipe: Recipe, extra: dict) -> None:
+    """Create the folder layout and record what run it holds; refuse a folder of another run."""
+    identity = {"recipe": recipe.name, "config_hash": recipe.config_hash(), **extra}
+    path = out / "run.json"
+    if path.exists():
+        found = json.loads(path.read_text())
+        if found != identity:
+            diff = ", ".join(f"{k}: {found.get(k)!r} -> {v!r}" for k, v in identity.items() if found.get(k) != v)
+            raise OutputMismatch(f"{out} holds output of another configuration ({diff}); "
+                                 f"rerun with its original settings to resume, or use a new --out")
+    for sub in ("shards", "quarantine", "state", "staging"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        write_json(path, identity)
+
+
+def finished_shards(out: Path) -> dict[int, ShardRecord]:
+    """Shards whose completion record exists and whose tar is still the one recorded."""
+    done = {}
+    for path in sorted((out / "state").glob("shard-*.json")):
+        record = ShardRecord.model_validate_json(path.read_text())
+        tar = out / "shards" / record.name
+        if record.name and (not tar.exists() or tar.stat().st_size != record.bytes):
+            path.unlink()  # the tar is gone or changed: redo that shard
+            continue
+        done[record.shard] = record
+    return done
+
+
+def shard_indices(shard: int, recipe: Recipe) -> range:
+    per = recipe.output.samples_per_shard
+    return range(shard * per, min((shard + 1) * per, recipe.num_samples))
+
+
+def num_shards(recipe: Recipe) -> int:
+    per = recipe.output.samples_per_shard
+    return (recipe.num_samples + per - 1) // per
+
+
+def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Manifest:
+    filters: dict[str, FilterStats] = {}
+    reasons: dict[str, int] = {}
+    for rec in records:
+        for name, counts in rec.filters.items():
+            stats = filters.setdefault(name, FilterStats())
+            stats.seen += counts.get("seen", 0)
+            stats.kept += counts.get("kept", 0)
+            for k, n in counts.items():
+                if k.startswith("dropped:"):
+                    reason = k.removeprefix("dropped:")
+                    stats.dropped[reason] = stats.dropped.get(reason, 0) + n
+                    reasons[f"{name}/{reason}"] = reasons.get(f"{name}/{reason}", 0) + n
+    return Manifest(
+        recipe=recipe.model_dump(mode="json"), config_hash=recipe.config_hash(), omnisynth_version=__version__,
+        packages=package_versions(), sample_schema="omnisynth/schemas/sample.schema.json",
+        num_samples=recipe.num_samples, kept=sum(r.samples for r in records),
+        rejected=sum(r.rejected for r in records), shards=sorted(records, key=lambda r: r.shard),
+        filters=dict(sorted(filters.items())), rejected_by_reason=dict(sorted(reasons.items())), run=run,
+    )
+
+
+def write_manifest(out: Path, manifest: Manifest) -> None:
+    write_json(out / "manifest.json", manifest.model_dump(mode="json"))
+
+
+def read_manifest(out: Path) -> Manifest:
+    return Manifest.model_validate_json((out / "manifest.json").read_text())
+
+
+__all__ = ["shard_name", "claim_output", "finished_shards", "build_manifest", "write_manifest", "read_manifest"]

@@ -1,0 +1,174 @@
+"""WebDataset shards: reproducible tar writing, staging parts, shard assembly, safe reading.
+
+Workers write what they finish as *parts* under `staging/shard-NNNNNN/` (atomic rename, so
+a part is either whole or absent). When every index of a shard is accounted for, the
+driver *assembles* the shard: members ordered by sample index, fixed mtime/owner/mode, so
+the bytes depend only on the samples, never on which worker finished first. A completion
+record in `state/` is the commit point; a rerun skips shards that have one and reuses the
+parts of those that do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+from omnisynth.schemas.manifest import ShardRecord
+
+STATUS_MEMBER = "_status.json"
+TAR_MTIME = 0  # fixed: shards are byte-identical across runs
+
+
+def shard_name(shard: int) -> str:
+    return f"shard-{shard:06d}"
+
+
+def _info(name: str, size: int) -> tarfile.TarInfo:
+    if name.startswith("/") or ".." in name.split("/"):
+        raise ValueError(f"refusing tar member name {name!r}")
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, TAR_MTIME, 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def write_tar(path: Path, members: Iterable[tuple[str, bytes]]) -> tuple[int, str]:
+    """Write members in the given order to `path` atomically; returns (bytes, sha256)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "wb") as raw:
+        with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for name, data in members:
+                tar.addfile(_info(name, len(data)), io.BytesIO(data))
+        raw.flush()
+        os.fsync(raw.fileno())
+    os.replace(tmp, path)
+    return path.stat().st_size, sha256_file(path)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def write_part(staging: Path, shard: int, records: list[dict], members: list[tuple[str, bytes]]) -> Path:
+    """One worker's finished samples of one shard: kept members plus every item's status."""
+    folder = staging / shard_name(shard)
+    folder.mkdir(parents=True, exist_ok=True)
+    first = min(r["index"] for r in records)
+    path = folder / f"part-{first:09d}-{len(records):05d}-{uuid.uuid4().hex[:8]}.tar"
+    status = json.dumps(records, sort_keys=True, ensure_ascii=False).encode()
+    write_tar(path, [*members, (STATUS_MEMBER, status)])
+    return path
+
+
+def part_paths(staging: Path, shard: int) -> list[Path]:
+    folder = staging / shard_name(shard)
+    return sorted(folder.glob("part-*.tar")) if folder.is_dir() else []
+
+
+def read_part_status(path: Path) -> list[dict]:
+    with tarfile.open(path) as tar:
+        return json.loads(tar.extractfile(STATUS_MEMBER).read())
+
+
+def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> ShardRecord:
+    """Merge a shard's parts into `shards/shard-NNNNNN.tar`, its quarantine and its record."""
+    parts = part_paths(out / "staging", shard)
+    records: dict[int, dict] = {}
+    where: dict[str, tuple[Path, tarfile.TarInfo]] = {}
+    with ExitStack() as stack:
+        for path in parts:
+            tar = stack.enter_context(tarfile.open(path))
+            for info in tar.getmembers():
+                if info.name == STATUS_MEMBER:
+                    for rec in json.loads(tar.extractfile(info).read()):
+                        records.setdefault(rec["index"], rec)  # a retried task may repeat a part
+                else:
+                    where.setdefault(info.name, (tar, info))
+        missing = expected - set(records)
+        if missing:
+            raise RuntimeError(f"{shard_name(shard)}: indices {sorted(missing)[:5]} have no finished part")
+        ordered = [records[i] for i in sorted(expected)]
+        kept = [r for r in ordered if r["status"] == "kept"]
+        name = f"{shard_name(shard)}.tar"
+
+        def members() -> Iterator[tuple[str, bytes]]:
+            for rec in kept:
+                for member in rec["members"]:
+                    tar, info = where[f"{rec['key']}.{member}"]
+                    yield info.name, tar.extractfile(info).read()
+
+        if kept:
+            size, digest = write_tar(out / "shards" / name, members())
+        else:
+            name, size, digest = "", 0, ""
+    rejected = [r for r in ordered if r["status"] != "kept"]
+    qpath = out / "quarantine" / f"{shard_name(shard)}.jsonl"
+    tmp = qpath.with_name(f".{qpath.name}.tmp")
+    tmp.write_text("".join(json.dumps(_quarantine_row(r), sort_keys=True, ensure_ascii=False) + "\n" for r in rejected))
+    os.replace(tmp, qpath)
+    record = ShardRecord(name=name, shard=shard, samples=len(kept), rejected=len(rejected), bytes=size, sha256=digest,
+                         first_index=min(expected), last_index=max(expected), node_id=node_id,
+                         filters=count_filters(ordered))
+    write_json(out / "state" / f"{shard_name(shard)}.json", record.model_dump(mode="json"))
+    shutil.rmtree(out / "staging" / shard_name(shard), ignore_errors=True)
+    return record
+
+
+def _quarantine_row(rec: dict) -> dict:
+    return {k: rec[k] for k in ("key", "index", "stage", "reason", "detail", "sample", "source") if k in rec}
+
+
+def count_filters(records: list[dict]) -> dict[str, dict[str, int]]:
+    """Per stage or filter: how many items it saw, kept, and dropped per reason."""
+    stats: dict[str, dict[str, int]] = {}
+    for rec in records:
+        for name, kept, reason in rec["filter_log"]:
+            s = stats.setdefault(name, {"seen": 0, "kept": 0})
+            s["seen"] += 1
+            if kept:
+                s["kept"] += 1
+            else:
+                s[f"dropped:{reason}"] = s.get(f"dropped:{reason}", 0) + 1
+    return stats
+
+
+def iter_tar_samples(path: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """(key, {member extension: bytes}) per sample, without extracting anything to disk.
+
+    Members are grouped by key as WebDataset does (key = name up to the first dot);
+    a member name that is absolute, climbs with '..', or is not a regular file is refused.
+    """
+    with tarfile.open(path) as tar:
+        key, group = None, {}
+        for info in tar:
+            if not info.isreg() or info.name.startswith("/") or ".." in info.name.split("/"):
+                raise ValueError(f"{path}: unsafe tar member {info.name!r}")
+            base = info.name.rsplit("/", 1)
+            stem, _, ext = base[-1].partition(".")
+            k = (base[0] + "/" + stem) if len(base) == 2 else stem
+            if k != key and group:
+                yield key, group
+                group = {}
+            key = k
+            group[ext] = tar.extractfile(info).read()
+        if group:
+            yield key, group

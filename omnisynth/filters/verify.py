@@ -1,0 +1,169 @@
+"""Filters that check a candidate sample: schema, box geometry, and the ground truth.
+
+A filter's `check(item)` returns `(keep, reason, detail)`: `reason` is short and countable
+(it becomes a manifest counter), `detail` says what exactly was wrong (it goes to
+quarantine). Filters read only the candidate and the ground truth, so they judge an
+oracle answer and a model answer alike.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from omnisynth.generators.textlayer import CharIndex, squash
+from omnisynth.schemas.truth import GroundTruth, WorkItem
+
+Verdict = tuple[bool, str, str]
+KEEP: Verdict = (True, "", "")
+
+
+class Filter:
+    name = "filter"
+
+    def check(self, item: WorkItem) -> Verdict:
+        """(keep, reason, detail) for an item that has a candidate sample."""
+        return KEEP
+
+
+class SchemaFilter(Filter):
+    """The sample JSON against the exported JSON Schema (what consumers validate against)."""
+
+    name = "schema"
+
+    @cached_property
+    def validator(self):
+        import jsonschema
+
+        from omnisynth.schemas import load_sample_schema
+
+        schema = load_sample_schema()
+        return jsonschema.Draft202012Validator(schema)
+
+    def check(self, item: WorkItem) -> Verdict:
+        error = next(iter(self.validator.iter_errors(item.sample)), None)
+        if error is None:
+            return KEEP
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        return False, "schema_invalid", f"{where}: {error.message[:300]}"
+
+
+class BoxFilter(Filter):
+    """Every box lies inside its image, is not degenerate, and its normalised forms agree."""
+
+    name = "boxes"
+
+    def __init__(self, min_box_px: float):
+        self.min_box_px = min_box_px
+
+    def check(self, item: WorkItem) -> Verdict:
+        sizes = {m["member"]: (m["width"], m["height"]) for m in item.sample["media"]}
+        boxes = [("grounding", g["image"], g["bbox_px"]) for g in item.sample["grounding"]]
+        boxes += [("evidence", e["image"], e["bbox_px"]) for e in item.sample["evidence"]]
+        for where, image, (x0, y0, x1, y1) in boxes:
+            if image not in sizes:
+                return False, "box_on_missing_image", f"{where} box refers to member {image!r}"
+            w, h = sizes[image]
+            if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+                return False, "box_outside_image", f"{where} box {[x0, y0, x1, y1]} outside {w}x{h}"
+            if x1 - x0 < self.min_box_px or y1 - y0 < self.min_box_px:
+                return False, "box_degenerate", f"{where} box {[x0, y0, x1, y1]} thinner than {self.min_box_px}px"
+        for g in item.sample["grounding"]:
+            w, h = g["image_size"]
+            expect = [g["bbox_px"][0] / w, g["bbox_px"][1] / h, g["bbox_px"][2] / w, g["bbox_px"][3] / h]
+            if any(abs(a - b) > 1e-4 for a, b in zip(expect, g["bbox_norm"])):
+                return False, "box_norm_mismatch", f"bbox_norm {g['bbox_norm']} != bbox_px / size {expect}"
+        return KEEP
+
+
+class GroundTruthFilter(Filter):
+    """The answer follows from the ground truth under its evidence boxes (per derivation op)."""
+
+    name = "ground_truth"
+
+    def check(self, item: WorkItem) -> Verdict:
+        sample, truth = item.sample, item.truth
+        indexes: dict[int, CharIndex] = {}
+
+        def under(ev) -> str:
+            page = ev["page"]
+            if page not in indexes:
+                indexes[page] = CharIndex(truth.page(page))
+            return indexes[page].text_in(ev["bbox_px"], pad=1.0)
+
+        for ev in sample["evidence"]:
+            if ev["kind"] == "text" and squash(ev["text"]) not in squash(under(ev)):
+                return False, "evidence_text_mismatch", f"{ev['text']!r} is not under {ev['bbox_px']}: {under(ev)!r}"
+            if ev["kind"] == "chart_mark" and _mark_value(truth, ev) is None:
+                return False, "evidence_not_a_mark", f"no chart mark at {ev['bbox_px']} on page {ev['page']}"
+        op, args, answer = sample["derivation"]["op"], sample["derivation"]["args"], sample["answer"]
+        if op == "extract":
+            text = squash("".join(under(ev) for ev in sample["evidence"]))
+            if not squash(answer) or squash(answer) not in text:
+                return False, "answer_not_under_evidence", f"{answer!r} not in {text[:200]!r}"
+        elif op == "chart_value":
+            truth_value = _mark_value(truth, sample["evidence"][0])
+            if _number(answer) is None or abs(_number(answer) - truth_value) > 1e-6 * max(1.0, abs(truth_value)):
+                return False, "chart_value_mismatch", f"answer {answer!r}, plotted value {truth_value}"
+        elif op == "page_of":
+            if answer.strip() != str(sample["evidence"][0]["page"] + 1):
+                return False, "page_mismatch", f"answer {answer!r}, evidence on page {sample['evidence'][0]['page'] + 1}"
+        elif op == "argmax":
+            values = [_mark_value(truth, ev) if ev["kind"] == "chart_mark" else _number(under(ev))
+                      for ev in sample["evidence"]]
+            if None in values or len(set(values)) < len(values):
+                return False, "argmax_undecidable", f"values under evidence: {values}"
+            best = args[f"label{values.index(max(values))}"]
+            if answer != best:
+                return False, "argmax_mismatch", f"answer {answer!r}, larger value belongs to {best!r} ({values})"
+        elif op == "locate":
+            g = sample["grounding"][0]
+            target = squash(str(args["text"]))
+            found = squash(under({"page": g["page"], "bbox_px": g["bbox_px"]}))
+            if target not in found:
+                return False, "box_misses_target", f"{args['text']!r} not under {g['bbox_px']}: {found[:120]!r}"
+            expected = "[" + ", ".join(str(v) for v in g["bbox_1000"]) + "]"
+            if answer.replace(" ", "") != expected.replace(" ", ""):
+                return False, "answer_box_mismatch", f"answer {answer!r}, grounding box {expected}"
+        return KEEP
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+
+
+def _mark_value(truth: GroundTruth, ev: dict) -> float | None:
+    """The plotted value of the chart mark whose box matches the evidence box."""
+    for f in truth.facts:
+        if f.kind == "chart_mark" and f.page == ev["page"] and _iou(f.bbox, ev["bbox_px"]) > 0.9:
+            return float(f.attrs["value"])
+    return None
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def make_filters(recipe) -> list[Filter]:
+    """Filters in the order they run; schema first so later filters can trust field shapes."""
+    filters: list[Filter] = [SchemaFilter()]
+    if recipe.filters.verify.enabled:
+        filters += [BoxFilter(recipe.filters.verify.min_box_px), GroundTruthFilter()]
+    return filters
+
+
+def run_filters(filters: list[Filter], item: WorkItem) -> None:
+    """Apply filters in order; the first that drops the item rejects it (logged per filter)."""
+    for f in filters:
+        if item.rejection or item.sample is None:
+            return
+        keep, reason, detail = f.check(item)
+        item.filter_log.append((f.name, keep, reason))
+        if not keep:
+            item.reject(f.name, reason, detail)

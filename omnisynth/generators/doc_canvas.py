@@ -1,0 +1,139 @@
+"""A page plan: the drawing operations of one page plus the facts they place.
+
+Layout code writes to a `Canvas` (pure Python, no PyMuPDF document), which measures text
+with PyMuPDF's font metrics and records a display list. `paint()` replays the list on a
+PyMuPDF page. Keeping the two apart lets the benchmark replay the exact same page with
+bare PyMuPDF calls, and lets tests look at plans without rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pymupdf
+
+from omnisynth.schemas.truth import Fact
+
+# (family, bold) -> PyMuPDF built-in font name; 'zh' text always uses the built-in CJK font.
+FONTS = {
+    ("helvetica", False): "helv", ("helvetica", True): "hebo",
+    ("times", False): "tiro", ("times", True): "tibo",
+    ("courier", False): "cour", ("courier", True): "cobo",
+}
+CJK_FONT = "china-s"
+PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0)}
+INK = (0.1, 0.1, 0.12)
+
+
+@lru_cache(maxsize=None)
+def _metrics(fontname: str) -> tuple[float, float]:
+    if fontname == CJK_FONT:
+        return 1.043, -0.266
+    font = pymupdf.Font(fontname)
+    return font.ascender, font.descender
+
+
+def text_width(text: str, fontname: str, size: float) -> float:
+    return pymupdf.get_text_length(text, fontname=fontname, fontsize=size)
+
+
+@dataclass
+class Canvas:
+    """Records one page: `ops` to paint and `facts` (boxes in points, refined after render)."""
+
+    width: float
+    height: float
+    page: int
+    language: str
+    body_font: str
+    ops: list[tuple] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+    def font(self, bold: bool = False, text: str = "") -> str:
+        """The Latin body font, or the CJK font for text that needs it (its glyphs advance 1 em)."""
+        if self.language == "zh" and not text.isascii():
+            return CJK_FONT
+        return FONTS[(self.body_font, bold)]
+
+    def text(self, x: float, top: float, text: str, size: float, bold: bool = False, color=INK,
+             fact: str | None = None, attrs: dict | None = None, font: str | None = None,
+             align: str = "left") -> tuple[float, float, float, float]:
+        """Draw one line of text with its top-left (or top-right for align='right') at (x, top)."""
+        fontname = font or self.font(bold, text)
+        asc, desc = _metrics(fontname)
+        width = text_width(text, fontname, size)
+        if align == "right":
+            x -= width
+        elif align == "center":
+            x -= width / 2
+        self.ops.append(("text", x, top + size * asc, text, fontname, size, color))
+        box = (x, top, x + width, top + size * (asc - desc))
+        if fact:
+            self.facts.append(Fact(fact, self.page, box, text, dict(attrs or {})))
+        return box
+
+    def wrap(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
+        """Greedy line breaking by words (Latin) or characters (CJK)."""
+        fontname = self.font(bold, text)
+        tokens = list(text) if self.language == "zh" else text.split(" ")
+        sep = "" if self.language == "zh" else " "
+        lines, current = [], ""
+        for tok in tokens:
+            trial = f"{current}{sep}{tok}" if current else tok
+            if current and text_width(trial, fontname, size) > width:
+                lines.append(current)
+                current = tok
+            else:
+                current = trial
+        if current:
+            lines.append(current)
+        return lines
+
+    def paragraph(self, x: float, top: float, width: float, text: str, size: float, leading: float = 1.35,
+                  attrs: dict | None = None, max_bottom: float | None = None) -> float:
+        """Draw wrapped text, one `line` fact per line; returns the y below the last line drawn."""
+        for n, line in enumerate(self.wrap(text, width, size), start=1):
+            if max_bottom is not None and top + size * leading > max_bottom:
+                break
+            self.text(x, top, line, size, fact="line", attrs={**(attrs or {}), "line_no": n})
+            top += size * leading
+        return top
+
+    def rect(self, x0, y0, x1, y1, stroke=INK, fill=None, width: float = 0.6) -> None:
+        self.ops.append(("rect", x0, y0, x1, y1, stroke, fill, width))
+
+    def line(self, x0, y0, x1, y1, color=INK, width: float = 0.6) -> None:
+        self.ops.append(("line", x0, y0, x1, y1, color, width))
+
+    def polyline(self, points: list[tuple[float, float]], color, width: float = 1.5) -> None:
+        self.ops.append(("polyline", tuple(points), color, width))
+
+    def mark(self, box, text: str, attrs: dict) -> None:
+        """A fact that is a drawn shape (a bar, a point), not text: its box is exact already."""
+        self.facts.append(Fact("chart_mark", self.page, box, text, {**attrs, "shape": True}))
+
+
+def paint(page: pymupdf.Page, ops: list[tuple]) -> None:
+    """Replay a display list on a PyMuPDF page; the only place layouts touch PyMuPDF drawing."""
+    shape = page.new_shape()
+    for op in ops:
+        kind = op[0]
+        if kind == "text":
+            _, x, baseline, text, fontname, size, color = op
+            shape.insert_text((x, baseline), text, fontname=fontname, fontsize=size, color=color)
+        elif kind == "rect":
+            _, x0, y0, x1, y1, stroke, fill, width = op
+            shape.draw_rect(pymupdf.Rect(x0, y0, x1, y1))
+            shape.finish(color=stroke, fill=fill, width=width)
+        elif kind == "line":
+            _, x0, y0, x1, y1, color, width = op
+            shape.draw_line((x0, y0), (x1, y1))
+            shape.finish(color=color, width=width)
+        elif kind == "polyline":
+            _, points, color, width = op
+            shape.draw_polyline(points)
+            shape.finish(color=color, width=width, closePath=False)
+        else:
+            raise ValueError(f"unknown paint op {kind!r}")
+    shape.commit()

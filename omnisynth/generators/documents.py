@@ -1,0 +1,127 @@
+"""Synthetic documents rendered with PyMuPDF, with ground truth read back from PyMuPDF.
+
+`plan()` picks the question type the sample is for (from the task's weights), a layout
+family that can support it, language, font and page size, and lays out every page on a
+`Canvas`. `render()` paints the plan into a PDF, renders each page to PNG at the recipe's
+DPI and takes glyph, word, line and block boxes from PyMuPDF's text layer. Every fact the
+layout placed is then re-measured from those glyphs, so the boxes in a sample are what
+PyMuPDF reports, not what the layout intended; a fact whose glyphs do not read back as its
+text is an error, never a silently wrong label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pymupdf
+
+from omnisynth.generators.content import Content
+from omnisynth.generators.doc_canvas import PAGE_SIZES, Canvas, paint
+from omnisynth.generators.doc_layouts import CONTINUATIONS, FAMILIES, PROVIDES, header_footer
+from omnisynth.schemas.recipe import DocumentGenerator as DocumentConfig
+from omnisynth.schemas.recipe import TaskConfig
+from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
+from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
+
+VERSION = "documents/1"
+
+# doc_long_qa question types -> families whose documents can carry them
+LONG_PROVIDES = {
+    "page_locate": {"report", "paper", "slide"},
+    "page_fact": {"invoice", "table", "chart", "form", "report", "slide"},
+    "cross_page_compare": {"table", "chart", "report", "invoice"},
+}
+
+
+class GroundTruthError(RuntimeError):
+    """The rendered page does not read back as the plan says: a generator bug, never hidden."""
+
+
+@dataclass
+class DocPlan:
+    family: str
+    language: str
+    font: str
+    question_type: str
+    pages: list[Canvas]
+
+
+def weighted(rng, weights: dict[str, float]) -> str:
+    names = sorted(weights)
+    return rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def member_names(n_pages: int) -> list[str]:
+    return ["png"] if n_pages == 1 else [f"p{i:03d}.png" for i in range(n_pages)]
+
+
+class DocumentGenerator:
+    name = "documents"
+    version = VERSION
+
+    def __init__(self, config: DocumentConfig, task: TaskConfig):
+        self.config = config
+        self.task = task
+
+    def source(self, spec: SampleSpec) -> dict:
+        return {"generator": self.name, "seed": spec.seed, "index": spec.index}
+
+    def plan(self, spec: SampleSpec) -> DocPlan:
+        cfg = self.config
+        rng = spec.rng("plan")
+        qtype = weighted(rng, self.task.weights())
+        provides = LONG_PROVIDES.get(qtype) if self.task.kind == "doc_long_qa" else None
+        supporting = provides if provides is not None else {f for f in PROVIDES if qtype in PROVIDES[f]}
+        fits = [f for f in cfg.families if f in supporting]
+        family = rng.choice(fits or list(cfg.families))
+        language = weighted(rng, cfg.languages)
+        font = rng.choice(cfg.fonts)
+        size_name = "slide" if family == "slide" else rng.choice(cfg.page_sizes)
+        width, height = PAGE_SIZES[size_name]
+        lo, hi = cfg.pages
+        n_pages = rng.randint(max(lo, 2) if self.task.kind == "doc_long_qa" else lo, hi)
+        content = Content(spec.rng("content"), language)
+        title = content.title()
+        body = rng.choice([9.5, 10, 10.5, 11])
+        pages = []
+        for number in range(n_pages):
+            kind = family if number == 0 else rng.choice(CONTINUATIONS[family])
+            cv = Canvas(width, height, number, language, font)
+            FAMILIES[kind](cv, content, content.rng, title, body)
+            header_footer(cv, content, n_pages, title, kind)
+            pages.append(cv)
+        return DocPlan(family, language, font, qtype, pages)
+
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        plan = self.plan(spec)
+        doc = pymupdf.open()
+        media, pages, facts = {}, [], []
+        for cv, member in zip(plan.pages, member_names(len(plan.pages))):
+            page = doc.new_page(width=cv.width, height=cv.height)
+            paint(page, cv.ops)
+            png, truth = render_page(page, self.config.dpi, cv.page, member)
+            media[member] = png
+            pages.append(truth)
+            facts.extend(resolve_facts(cv.facts, truth, self.config.dpi / 72))
+        doc.close()
+        meta = {"family": plan.family, "language": plan.language, "font": plan.font,
+                "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION}
+        return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
+
+
+def resolve_facts(facts: list[Fact], page: PageTruth, scale: float) -> list[Fact]:
+    """Replace each planned box by the union of the glyph boxes PyMuPDF reports inside it."""
+    index = CharIndex(page)
+    out = []
+    for fact in facts:
+        box = scaled(fact.bbox, scale)
+        if fact.attrs.get("shape"):
+            out.append(Fact(fact.kind, fact.page, box, fact.text, fact.attrs))
+            continue
+        hits = index.inside(box, pad=scale * 0.5)
+        if squash("".join(c[4] for c in hits)) != squash(fact.text):
+            raise GroundTruthError(f"page {page.number}: {fact.kind} {fact.text!r} reads back as "
+                                   f"{''.join(c[4] for c in hits)!r}")
+        exact = (min(c[0] for c in hits), min(c[1] for c in hits), max(c[2] for c in hits), max(c[3] for c in hits))
+        out.append(Fact(fact.kind, fact.page, exact, fact.text, fact.attrs))
+    return out

@@ -1,0 +1,80 @@
+"""PyMuPDF's text layer as ground truth: glyph, word, line and block boxes in image pixels.
+
+Shared by the synthetic-document and the PDF-corpus generators, and by the filters that
+check an answer against the text under its box.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import pymupdf
+
+from omnisynth.schemas.truth import PageTruth
+
+
+def render_page(page: pymupdf.Page, dpi: int, number: int, member: str) -> tuple[bytes, PageTruth]:
+    """Render one page to PNG and read its text layer (boxes in pixels of that PNG)."""
+    pix = page.get_pixmap(dpi=dpi, alpha=False)
+    png = pix.tobytes("png")
+    return png, text_layer(page, dpi / 72, number, member, pix.width, pix.height)
+
+
+def text_layer(page: pymupdf.Page, scale: float, number: int, member: str, width: int, height: int) -> PageTruth:
+    chars, words, lines, blocks = [], [], [], []
+    raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
+    for block in raw["blocks"]:
+        block_text = []
+        for line in block.get("lines", ()):
+            line_chars = [c for span in line["spans"] for c in span["chars"]]
+            for c in line_chars:
+                x0, y0, x1, y1 = c["bbox"]
+                chars.append((x0 * scale, y0 * scale, x1 * scale, y1 * scale, c["c"]))
+            text = "".join(c["c"] for c in line_chars)
+            if text.strip():
+                lines.append((scaled(line["bbox"], scale), text))
+                block_text.append(text)
+            words.extend(_words(chars[len(chars) - len(line_chars):]))
+        if block_text:
+            blocks.append((scaled(block["bbox"], scale), "\n".join(block_text)))
+    return PageTruth(number, member, width, height, chars, words, lines, blocks)
+
+
+def scaled(box, scale: float) -> tuple[float, float, float, float]:
+    return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
+
+
+def _words(chars):
+    """Split a line's glyphs at whitespace into words with their union boxes."""
+    out, run = [], []
+    for ch in chars + [(0, 0, 0, 0, " ")]:
+        if ch[4].isspace():
+            if run:
+                out.append((min(c[0] for c in run), min(c[1] for c in run), max(c[2] for c in run),
+                            max(c[3] for c in run), "".join(c[4] for c in run)))
+                run = []
+        else:
+            run.append(ch)
+    return out
+
+
+def squash(text: str) -> str:
+    """Comparison form of text: no whitespace, case-folded."""
+    return "".join(text.split()).casefold()
+
+
+class CharIndex:
+    """Glyphs of a page sorted by the y of their centres, for box queries."""
+
+    def __init__(self, page: PageTruth):
+        self.chars = sorted((c for c in page.chars if not c[4].isspace()), key=lambda c: (c[1] + c[3]) / 2)
+        self.ys = [(c[1] + c[3]) / 2 for c in self.chars]
+
+    def inside(self, box, pad: float = 0.0) -> list[tuple]:
+        x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+        lo, hi = bisect.bisect_left(self.ys, y0), bisect.bisect_right(self.ys, y1)
+        hits = [c for c in self.chars[lo:hi] if x0 <= (c[0] + c[2]) / 2 <= x1]
+        return sorted(hits, key=lambda c: (round((c[1] + c[3]) / 2 / 4), c[0]))
+
+    def text_in(self, box, pad: float = 0.0) -> str:
+        return "".join(c[4] for c in self.inside(box, pad))

@@ -1,0 +1,91 @@
+"""Recipe -> stage list -> one Ray Data pipeline. The only module that calls Ray Data.
+
+The stage list is built by appending stages from the recipe; `build_dataset` turns it
+into `map_batches` calls over a dataset of work units (a shard's remaining indices, a few
+at a time), so Ray Data streams, back-pressures and retries; the driver only reads the
+small status rows the write stage emits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+
+import numpy as np
+
+from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, Stage, WriteStage
+from omnisynth.schemas.recipe import Recipe
+from omnisynth.schemas.truth import SampleSpec, WorkItem
+
+
+def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
+    from omnisynth.filters.verify import make_filters
+    from omnisynth.generators import make_generator
+    from omnisynth.model.engines import make_engine
+
+    stages: list[Stage] = [RenderStage(make_generator(recipe, catalog)), AnnotateStage(make_engine(recipe))]
+    stages.append(FilterStage(make_filters(recipe)))
+    stages.append(WriteStage(staging))
+    for stage in stages:
+        stage.batch_size = recipe.runtime.rows_per_task
+    return stages
+
+
+def work_units(remaining: dict[int, list[int]], rows_per_task: int) -> list[dict]:
+    """Split each shard's remaining indices into units of at most `rows_per_task`."""
+    units = []
+    for shard, indices in sorted(remaining.items()):
+        for i in range(0, len(indices), rows_per_task):
+            units.append({"shard": shard, "indices": indices[i:i + rows_per_task]})
+    return units
+
+
+class ExpandUnit:
+    """A work unit -> one row per sample, carrying a fresh pickled WorkItem."""
+
+    def __init__(self, recipe: str, seed: int):
+        self.recipe, self.seed = recipe, seed
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        shards, indices, items = [], [], []
+        for shard, unit in zip(batch["shard"], batch["indices"]):
+            for index in unit:
+                spec = SampleSpec(self.recipe, self.seed, int(index), int(shard))
+                shards.append(int(shard))
+                indices.append(int(index))
+                items.append(pickle.dumps(WorkItem(spec), protocol=5))
+        return {"shard": np.array(shards, dtype=np.int64), "index": np.array(indices, dtype=np.int64),
+                "item": np.array(items, dtype=object)}
+
+
+def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
+    import ray.data
+
+    ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
+    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=1, num_cpus=0.25)
+    for stage in stages:
+        ds = ds.map_batches(stage, batch_size=stage.batch_size, num_cpus=stage.num_cpus, batch_format="numpy",
+                            zero_copy_batch=False)
+    return ds
+
+
+def ensure_ray(recipe: Recipe) -> bool:
+    """Start a local Ray (or join RAY_ADDRESS's cluster) unless one is up; True if we started it."""
+    import ray
+    from ray.data import DataContext
+
+    for name in ("ray", "ray.data", "ray._private"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if ray.is_initialized():
+        started = False
+    else:
+        kwargs = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": True}
+        if not os.environ.get("RAY_ADDRESS") and recipe.runtime.num_cpus:
+            kwargs["num_cpus"] = recipe.runtime.num_cpus
+        ray.init(**kwargs)
+        started = True
+    ctx = DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    return started

@@ -1,0 +1,149 @@
+"""Run a recipe into an output folder: resume what is there, stream the rest, assemble, report.
+
+The driver never holds samples: it reads the write stage's status rows, counts each
+shard's finished indices, and assembles a shard as soon as all of them are in. Killing
+the run at any point loses at most unfinished parts; the same command resumes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_shards, num_shards, shard_indices,
+                                         write_manifest)
+from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status
+from omnisynth.schemas.recipe import Recipe
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    kept: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    shards: int
+    bytes: int
+    seconds: float
+    processed: int  # samples processed by this invocation (not resumed ones)
+    resumed_shards: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+class Progress:
+    def __init__(self, total: int, done: int, stream: TextIO, interval: float):
+        self.total, self.done, self.kept, self.rejected = total, done, 0, 0
+        self.stream, self.interval = stream, interval
+        self.start = self.last = time.monotonic()
+        self.tty = stream.isatty()
+        self.new = 0
+
+    def update(self, status: str, shards_done: int, shards: int, force: bool = False) -> None:
+        if status:
+            self.new += 1
+            self.done += 1
+            self.kept += status == "kept"
+            self.rejected += status != "kept"
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        rate = self.new / max(now - self.start, 1e-9)
+        line = (f"{self.done}/{self.total} samples  kept {self.kept}  rejected {self.rejected}  "
+                f"{rate:.1f} samples/s  shards {shards_done}/{shards}")
+        self.stream.write(("\r" + line + "  ") if self.tty else line + "\n")
+        self.stream.flush()
+
+
+def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
+    """Generate `recipe` into `out`, resuming whatever a previous run of it finished."""
+    import ray
+
+    from omnisynth.pipelines.dag import build_dataset, build_stages, ensure_ray, work_units
+
+    t0 = time.monotonic()
+    out = Path(out).resolve()
+    catalog, extra = None, {}
+    if recipe.generator.kind == "pdf_corpus":
+        from omnisynth.generators.pdf_corpus import build_catalog, catalog_fingerprint
+
+        catalog = build_catalog(recipe.generator)
+        extra["corpus"] = catalog_fingerprint(catalog)
+    claim_output(out, recipe, extra)
+    done = finished_shards(out)
+    total_shards = num_shards(recipe)
+    remaining: dict[int, list[int]] = {}
+    progress_by_shard: dict[int, set[int]] = {}
+    for shard in range(total_shards):
+        if shard in done:
+            continue
+        finished = {rec["index"] for p in part_paths(out / "staging", shard) for rec in _status_or_drop(p)}
+        expected = set(shard_indices(shard, recipe))
+        progress_by_shard[shard] = finished & expected
+        todo = sorted(expected - finished)
+        if todo:
+            remaining[shard] = todo
+    resumed = len(done)
+    already = sum(len(shard_indices(s, recipe)) for s in done) + sum(len(v) for v in progress_by_shard.values())
+    progress = Progress(recipe.num_samples, already, stream, recipe.runtime.progress_interval_s)
+    records = dict(done)
+
+    started = ensure_ray(recipe)
+    node = ray.get_runtime_context().get_node_id()
+    try:
+        for shard in [s for s in progress_by_shard if s not in remaining]:  # complete in parts already
+            records[shard] = assemble_shard(out, shard, set(shard_indices(shard, recipe)), node)
+        if remaining:
+            stages = build_stages(recipe, str(out / "staging"), catalog)
+            ds = build_dataset(recipe, work_units(remaining, recipe.runtime.rows_per_task), stages)
+            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                for shard, index, status in zip(batch["shard"], batch["index"], batch["status"]):
+                    shard = int(shard)
+                    seen = progress_by_shard[shard]
+                    seen.add(int(index))
+                    if len(seen) == len(shard_indices(shard, recipe)):
+                        records[shard] = assemble_shard(out, shard, seen, node)
+                    progress.update(str(status), len(records), total_shards)
+        lost = [s for s in range(total_shards) if s not in records]
+        if lost:
+            raise RuntimeError(f"shards {lost[:5]} did not finish; rerun the same command to resume")
+    finally:
+        if started:
+            ray.shutdown()
+    progress.update("", len(records), total_shards, force=True)
+    if progress.tty:
+        stream.write("\n")
+    seconds = time.monotonic() - t0
+    processed = progress.new
+    manifest = build_manifest(recipe, list(records.values()),
+                              {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed})
+    write_manifest(out, manifest)
+    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, len(manifest.shards),
+                      sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
+
+
+def _status_or_drop(path: Path) -> list[dict]:
+    """A part's status records; a part that cannot be read (cut off by a crash) is removed."""
+    try:
+        return read_part_status(path)
+    except Exception:  # a torn part is redone, never trusted
+        path.unlink(missing_ok=True)
+        return []
+
+
+def format_summary(recipe: Recipe, s: RunSummary) -> str:
+    lines = [f"omnisynth run {recipe.name}: {s.kept + s.rejected} samples, {s.processed} processed now in "
+             f"{s.seconds:.1f} s ({s.rate:.2f} samples/s)" + (f", {s.resumed_shards} shards resumed" if s.resumed_shards else ""),
+             f"  kept      {s.kept}", f"  rejected  {s.rejected}"]
+    width = max((len(r) for r in s.rejected_by_reason), default=0)
+    lines += [f"    {reason:<{width}}  {n}" for reason, n in s.rejected_by_reason.items()]
+    lines += [f"  output    {s.out}/shards ({s.shards} shards, {s.bytes / 1e6:.1f} MB)",
+              f"  manifest  {s.out}/manifest.json", f"  quarantine {s.out}/quarantine"]
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Pipeline stages: small picklable classes that do one thing to a batch of work items.
+
+A stage declares its name, resources and batch size, loads heavy state in `setup()` on
+the worker, and maps a list of `WorkItem`s. Stages know nothing of Ray: `dag.py` is the
+one place that turns them into Ray Data calls, and tests run them on plain lists.
+Between stages an item travels pickled in the `item` column (our own code on both ends).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from omnisynth.datasets.shards import write_part
+from omnisynth.schemas.truth import WorkItem
+
+ROW_COLUMNS = ("shard", "index", "item")
+
+
+class Stage:
+    name = "stage"
+    num_cpus: float = 1.0
+    batch_size: int = 16
+    reads: tuple[str, ...] = ROW_COLUMNS
+    writes: tuple[str, ...] = ROW_COLUMNS
+
+    def __init__(self) -> None:
+        self._ready = False
+
+    def setup(self) -> None:
+        """Load heavy state (a browser, a model) once per worker process."""
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        return items
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        missing = [c for c in self.reads if c not in batch]
+        if missing:
+            raise KeyError(f"stage {self.name!r} needs columns {missing}; the batch has {sorted(batch)}")
+        if not self._ready:
+            self.setup()
+            self._ready = True
+        items = [pickle.loads(b) for b in batch["item"]]
+        return self.encode(self.process(items))
+
+    def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
+        return {
+            "shard": np.array([it.spec.shard for it in items], dtype=np.int64),
+            "index": np.array([it.spec.index for it in items], dtype=np.int64),
+            "item": np.array([pickle.dumps(it, protocol=5) for it in items], dtype=object),
+        }
+
+
+class RenderStage(Stage):
+    """spec -> media + ground truth. Bad input (or a generator bug) rejects one item, with why."""
+
+    name = "render"
+
+    def __init__(self, generator):
+        super().__init__()
+        self.generator = generator
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        from omnisynth.generators.documents import GroundTruthError
+        from omnisynth.generators.pdf_corpus import InputError
+
+        for item in items:
+            item.source = self.generator.source(item.spec)
+            try:
+                item.media, item.truth = self.generator.render(item.spec)
+            except InputError as exc:
+                item.reject(self.name, exc.reason, str(exc))
+            except GroundTruthError as exc:
+                item.reject(self.name, "ground_truth_mismatch", str(exc))
+            except Exception as exc:  # one bad sample must not end the run: quarantine it with the error
+                item.reject(self.name, "render_error", f"{type(exc).__name__}: {exc}")
+            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+        return items
+
+
+class AnnotateStage(Stage):
+    """ground truth -> candidate sample, written by the recipe's engine."""
+
+    name = "annotate"
+
+    def __init__(self, engine):
+        super().__init__()
+        self.engine = engine
+
+    def setup(self) -> None:
+        self.engine.setup()
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        todo = [it for it in items if it.rejection is None]
+        self.engine.annotate(todo)
+        for item in todo:
+            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+        return items
+
+
+class FilterStage(Stage):
+    name = "filter"
+
+    def __init__(self, filters):
+        super().__init__()
+        self.filters = filters
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        from omnisynth.filters.verify import run_filters
+
+        for item in items:
+            run_filters(self.filters, item)
+        return items
+
+
+class WriteStage(Stage):
+    """Write finished items as staging parts, one per shard in the batch; emit small status rows."""
+
+    name = "write"
+    writes = ("shard", "index", "status")
+
+    def __init__(self, staging: str):
+        super().__init__()
+        self.staging = Path(staging)
+
+    def process_rows(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
+        by_shard: dict[int, list[WorkItem]] = {}
+        for item in items:
+            by_shard.setdefault(item.spec.shard, []).append(item)
+        for shard, group in sorted(by_shard.items()):
+            records, members = [], []
+            for item in group:
+                rec = status_record(item)
+                if rec["status"] == "kept":
+                    payload = {"json": json.dumps(item.sample, sort_keys=True, ensure_ascii=False).encode(),
+                               **item.media}
+                    rec["members"] = sorted(payload)
+                    members += [(f"{item.spec.key}.{ext}", payload[ext]) for ext in rec["members"]]
+                records.append(rec)
+            write_part(self.staging, shard, records, members)
+        return {
+            "shard": np.array([it.spec.shard for it in items], dtype=np.int64),
+            "index": np.array([it.spec.index for it in items], dtype=np.int64),
+            "status": np.array([it.rejection.reason if it.rejection else "kept" for it in items], dtype=object),
+        }
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        items = [pickle.loads(b) for b in batch["item"]]
+        return self.process_rows(items)
+
+
+def status_record(item: WorkItem) -> dict:
+    rec = {"index": item.spec.index, "key": item.spec.key, "filter_log": item.filter_log}
+    if item.rejection is None:
+        rec["status"] = "kept"
+        return rec
+    rec.update(status="rejected", stage=item.rejection.stage, reason=item.rejection.reason,
+               detail=item.rejection.detail, sample=item.sample)
+    rec["source"] = item.source
+    return rec
+
+
+def run_stages_locally(stages: list[Stage], items: list[WorkItem]) -> list[WorkItem]:
+    """Apply stages (not the writer) to plain items, without Ray: for tests and benchmarks."""
+    for stage in stages:
+        if not stage._ready:
+            stage.setup()
+            stage._ready = True
+        items = stage.process(items)
+    return items

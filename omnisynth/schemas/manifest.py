@@ -1,0 +1,49 @@
+"""The output folder's manifest: what a run wrote, how it was configured, what was dropped."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShardRecord(_Strict):
+    """A finished shard; also written alone to `DIR/state/` as the shard's completion record."""
+
+    name: str = Field(description="file name under shards/")
+    shard: int = Field(ge=0)
+    samples: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    sha256: str
+    first_index: int
+    last_index: int
+    node_id: str = Field(description="Ray node that assembled the shard")
+    filters: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="per stage/filter: seen, kept, and dropped counts per reason"
+    )
+
+
+class FilterStats(_Strict):
+    seen: int = 0
+    kept: int = 0
+    dropped: dict[str, int] = Field(default_factory=dict)
+
+
+class Manifest(_Strict):
+    format: str = "omnisynth/1"
+    recipe: dict = Field(description="the resolved recipe, every default filled in")
+    config_hash: str
+    omnisynth_version: str
+    packages: dict[str, str]
+    sample_schema: str = Field(description="path of the sample JSON Schema inside the package")
+    num_samples: int
+    kept: int
+    rejected: int
+    shards: list[ShardRecord]
+    filters: dict[str, FilterStats]
+    rejected_by_reason: dict[str, int]
+    quarantine: str = "quarantine"
+    run: dict = Field(default_factory=dict, description="timings of the last invocation (not part of the data)")

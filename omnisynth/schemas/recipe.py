@@ -1,0 +1,250 @@
+"""Recipes: one pydantic model per part, loaded from YAML, unknown keys refused by name.
+
+A recipe fixes everything that decides the output (generator, task, engine, filters,
+sharding, seed and sample count); `runtime` holds what only decides how fast it runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "pipelines" / "recipes"
+
+FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart")
+QUESTION_TYPES = {
+    "doc_qa": ("region", "key_value", "table_cell", "chart_value"),
+    "doc_long_qa": ("page_locate", "page_fact", "cross_page_compare"),
+    "doc_grounding": ("heading", "field_value", "table_cell", "phrase"),
+    "pdf_qa": ("read_line", "locate_text"),
+}
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot run; the message names the offending field."""
+
+
+class _Cfg(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DocumentGenerator(_Cfg):
+    kind: Literal["documents"] = "documents"
+    families: list[Literal[FAMILIES]] = Field(  # type: ignore[valid-type]
+        default=list(FAMILIES), min_length=1, description="layout families to draw from, uniformly"
+    )
+    pages: tuple[int, int] = Field(default=(1, 1), description="[min, max] pages per document")
+    dpi: int = Field(default=144, ge=36, le=600, description="render resolution of page images")
+    page_sizes: list[Literal["a4", "letter"]] = Field(default=["a4", "letter"], min_length=1)
+    fonts: list[Literal["helvetica", "times", "courier"]] = Field(
+        default=["helvetica", "times", "courier"], min_length=1, description="Latin body fonts"
+    )
+    languages: dict[Literal["en", "zh"], float] = Field(
+        default={"en": 0.85, "zh": 0.15}, description="language weights; zh uses the built-in CJK font"
+    )
+
+    @field_validator("pages")
+    @classmethod
+    def _pages(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= v[0] <= v[1] <= 50:
+            raise ValueError("must be [min, max] with 1 <= min <= max <= 50")
+        return v
+
+    @field_validator("languages")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("needs at least one language with a positive weight, none negative")
+        return v
+
+
+class PdfCorpusGenerator(_Cfg):
+    kind: Literal["pdf_corpus"] = "pdf_corpus"
+    path: str = Field(default="", description="folder (searched recursively) or one PDF file")
+    dpi: int = Field(default=144, ge=36, le=600)
+    max_pages_per_file: int | None = Field(default=None, ge=1, description="cap pages taken per PDF")
+    min_words: int = Field(default=5, ge=1, description="a page with fewer text-layer words is rejected")
+    passwords: dict[str, str] = Field(
+        default_factory=dict, description="file name -> password for encrypted PDFs; others are quarantined"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v:
+            raise ValueError("is required: set it with --set generator.path=DIR")
+        p = Path(v).expanduser()
+        if not p.exists():
+            raise ValueError(f"{v!r} does not exist")
+        return str(p.resolve())
+
+
+Generator = Annotated[DocumentGenerator | PdfCorpusGenerator, Field(discriminator="kind")]
+
+
+class TaskConfig(_Cfg):
+    kind: Literal[tuple(QUESTION_TYPES)]  # type: ignore[valid-type]
+    question_types: dict[str, float] = Field(
+        default_factory=dict, description="weights per question type; empty means all types, equally"
+    )
+
+    @model_validator(mode="after")
+    def _types(self) -> TaskConfig:
+        known = QUESTION_TYPES[self.kind]
+        for name, weight in self.question_types.items():
+            if name not in known:
+                raise ValueError(f"unknown question type {name!r} for {self.kind}; known: {', '.join(known)}")
+            if weight < 0:
+                raise ValueError(f"weight of {name!r} is negative")
+        if self.question_types and sum(self.question_types.values()) <= 0:
+            raise ValueError("question_types needs a positive weight")
+        return self
+
+    def weights(self) -> dict[str, float]:
+        return dict(self.question_types) or {name: 1.0 for name in QUESTION_TYPES[self.kind]}
+
+
+class ModelConfig(_Cfg):
+    engine: Literal["oracle"] = Field(default="oracle", description="who writes the annotations")
+
+
+class VerifyFilter(_Cfg):
+    enabled: bool = True
+    min_box_px: float = Field(default=2.0, ge=0, description="boxes thinner than this are degenerate")
+
+
+class FiltersConfig(_Cfg):
+    verify: VerifyFilter = Field(default_factory=VerifyFilter)
+
+
+class OutputConfig(_Cfg):
+    samples_per_shard: int = Field(default=256, ge=1, le=100_000)
+
+
+class RuntimeConfig(_Cfg):
+    num_cpus: int | None = Field(default=None, ge=1, description="CPUs of the local Ray; ignored with RAY_ADDRESS")
+    rows_per_task: int = Field(default=16, ge=1, description="samples one Ray task renders in a row")
+    progress_interval_s: float = Field(default=2.0, gt=0)
+
+
+class Recipe(_Cfg):
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", description="also the prefix of every sample key")
+    description: str = ""
+    num_samples: int = Field(default=1000, ge=1, description="samples attempted: each is kept or quarantined")
+    seed: int = Field(default=0, ge=0)
+    generator: Generator
+    task: TaskConfig
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+
+    @model_validator(mode="after")
+    def _compatible(self) -> Recipe:
+        corpus = self.generator.kind == "pdf_corpus"
+        if corpus != (self.task.kind == "pdf_qa"):
+            raise ValueError(f"task.kind {self.task.kind!r} does not work with generator.kind {self.generator.kind!r}")
+        if self.task.kind == "doc_long_qa" and self.generator.pages[1] < 2:
+            raise ValueError("task.kind 'doc_long_qa' needs generator.pages with max >= 2")
+        return self
+
+    def config_hash(self) -> str:
+        """Hash of everything that decides the output bytes (not runtime knobs)."""
+        body = self.model_dump(mode="json", exclude={"runtime", "description"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def bundled_recipes() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(RECIPES_DIR.glob("*.yaml"))}
+
+
+def _set(tree: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    node = tree
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise RecipeError(f"--set {dotted}: {'.'.join(parts[: i + 1])} is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def parse_overrides(pairs: list[str]) -> list[tuple[str, object]]:
+    """`key.path=value` strings; values are YAML scalars or lists (`[1, 2]`, `true`, `0.5`)."""
+    out = []
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise RecipeError(f"--set {pair!r}: expected key.path=value")
+        try:
+            out.append((key.strip(), yaml.safe_load(raw)))
+        except yaml.YAMLError as exc:
+            raise RecipeError(f"--set {pair!r}: value is not valid YAML: {exc}") from None
+    return out
+
+
+def load_recipe(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> Recipe:
+    """Load a bundled recipe by name or any YAML file, apply overrides, validate.
+
+    >>> load_recipe("doc_qa", [("num_samples", 10)]).num_samples
+    10
+    """
+    bundled = bundled_recipes()
+    path = bundled.get(name_or_path) or Path(name_or_path)
+    if not path.is_file():
+        raise RecipeError(f"no recipe {name_or_path!r}: not a bundled name ({', '.join(bundled)}) nor a YAML file")
+    try:
+        tree = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(tree, dict):
+        raise RecipeError(f"{path}: a recipe is a YAML mapping, got {type(tree).__name__}")
+    tree.setdefault("name", path.stem)
+    for key, value in overrides:
+        _set(tree, key, value)
+    try:
+        return Recipe.model_validate(tree)
+    except ValidationError as exc:
+        raise RecipeError(f"recipe {tree.get('name', path)}: " + "; ".join(_describe(e) for e in exc.errors())) from None
+
+
+_GENERATORS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator}
+
+
+def _describe(error: dict) -> str:
+    raw = [str(p) for p in error["loc"]]
+    # Drop pydantic's union-branch tags ('documents') so paths read like the YAML keys.
+    loc = [p for p in raw if p not in _GENERATORS]
+    where = ".".join(loc) or "recipe"
+    if error["type"] == "extra_forbidden":
+        parent = _model_at(raw[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return f"{where}: unknown key{did}; allowed keys: {', '.join(allowed)}"
+    msg = error["msg"].removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def _model_at(path: list[str]) -> type[BaseModel] | None:
+    """The config model at a pydantic error location (union tags select the branch)."""
+    model: type[BaseModel] = Recipe
+    for part in path:
+        if part in _GENERATORS:
+            model = _GENERATORS[part]
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        options = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(options) != 1:
+            return None if part != "generator" else model
+        model = options[0]
+    return model

@@ -1,0 +1,123 @@
+"""The shard sample: what `<key>.json` holds, validated by the exported JSON Schema.
+
+`Sample` is the contract with every consumer (our trainer, Energon, Hugging Face,
+WebDataset). Its JSON Schema is exported to `sample.schema.json` beside this file by
+`python -m omnisynth.schemas`, and a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KEY_PATTERN = r"^[A-Za-z0-9_\-/]+$"  # no '.': WebDataset readers split the key at the first dot
+MEMBER_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+
+Modality = Literal["image", "audio", "video", "text"]
+BBox = Annotated[list[float], Field(min_length=4, max_length=4, description="[x0, y0, x1, y1]")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextPart(_Strict):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImagePart(_Strict):
+    type: Literal["image"] = "image"
+    image: str = Field(pattern=MEMBER_PATTERN, description="tar member extension holding the image, e.g. 'png'")
+
+
+class AudioPart(_Strict):
+    type: Literal["audio"] = "audio"
+    audio: str = Field(pattern=MEMBER_PATTERN)
+
+
+class VideoPart(_Strict):
+    type: Literal["video"] = "video"
+    video: str = Field(pattern=MEMBER_PATTERN)
+
+
+ContentPart = Annotated[TextPart | ImagePart | AudioPart | VideoPart, Field(discriminator="type")]
+
+
+class Message(_Strict):
+    role: Literal["system", "user", "assistant"]
+    content: list[ContentPart] = Field(min_length=1)
+
+
+class Media(_Strict):
+    member: str = Field(pattern=MEMBER_PATTERN, description="extension of the tar member: '<key>.<member>'")
+    modality: Modality
+    width: int | None = Field(default=None, ge=1)
+    height: int | None = Field(default=None, ge=1)
+    page: int | None = Field(default=None, ge=0, description="0-based page of the source document")
+
+
+class Grounding(_Strict):
+    """One box on one image: where a referring expression or an answer lies."""
+
+    label: str = Field(description="the text or referring expression the box belongs to")
+    image: str = Field(pattern=MEMBER_PATTERN, description="member holding the image the box is on")
+    page: int = Field(default=0, ge=0)
+    image_size: Annotated[list[int], Field(min_length=2, max_length=2, description="[width, height] in pixels")]
+    bbox_px: BBox
+    bbox_norm: BBox = Field(description="bbox_px divided by image width/height, in [0, 1]")
+    bbox_1000: Annotated[list[int], Field(min_length=4, max_length=4, description="bbox_norm x 1000, rounded")]
+    point_px: Annotated[list[float], Field(min_length=2, max_length=2, description="centre of the box")]
+
+
+class Evidence(_Strict):
+    """Where the answer is: the text (or chart mark) under a box on a page."""
+
+    kind: Literal["text", "chart_mark"]
+    page: int = Field(ge=0)
+    image: str = Field(pattern=MEMBER_PATTERN)
+    bbox_px: BBox
+    text: str = Field(description="the text under the box, or the mark's label for chart_mark")
+    value: float | None = Field(default=None, description="the exact plotted value for chart_mark")
+
+
+class Derivation(_Strict):
+    """How the answer follows from the evidence, so filters can recompute it."""
+
+    op: Literal["extract", "chart_value", "page_of", "argmax", "locate"]
+    args: dict[str, str | int | float] = Field(default_factory=dict)
+
+
+class Provenance(_Strict):
+    recipe: str
+    seed: int
+    index: int = Field(ge=0)
+    engine: str
+    model: str | None = None
+    generator: str
+    generator_version: str
+    prompt_hash: str | None = None
+    config_hash: str
+    filter_scores: dict[str, float] = Field(default_factory=dict)
+
+
+class Sample(_Strict):
+    """One training sample: a conversation about media whose ground truth is known."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    recipe: str
+    task: str = Field(description="task and question type, e.g. 'doc_qa/key_value'")
+    modalities: list[Modality] = Field(min_length=1)
+    media: list[Media]
+    messages: list[Message] = Field(min_length=2)
+    question: str
+    answer: str
+    answers: list[str] = Field(min_length=1, description="every accepted answer; answers[0] == answer")
+    grounding: list[Grounding]
+    evidence: list[Evidence]
+    derivation: Derivation
+    meta: dict[str, str | int | float | bool | list[str]] = Field(
+        default_factory=dict, description="generator facts: layout family, language, source file, ..."
+    )
+    provenance: Provenance

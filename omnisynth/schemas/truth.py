@@ -1,0 +1,97 @@
+"""What flows between stages: the sample spec, the rendered media and its ground truth.
+
+These are plain dataclasses (not shard contracts): they travel pickled inside one Ray Data
+column between our own stages, so they favour cheap construction over validation.
+Coordinates are image pixels of the rendered page, origin top-left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """One row of work: a sample is a pure function of (recipe, seed, index, engine output)."""
+
+    recipe: str
+    seed: int
+    index: int
+    shard: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.recipe}-s{self.seed}-{self.index:09d}"
+
+    def rng(self, stream: str = "") -> random.Random:
+        """A private random stream for this sample; `stream` separates independent uses."""
+        digest = hashlib.sha256(f"{self.seed}:{self.index}:{stream}".encode()).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@dataclass
+class Fact:
+    """A semantic element the generator placed: the source of questions and their truth.
+
+    kind: title | heading | paragraph | line | kv | cell | chart_mark | caption | word
+    attrs carry the element's structure: key/value for kv, row/col headers for cells,
+    series/category/value for chart marks, section for paragraphs.
+    """
+
+    kind: str
+    page: int
+    bbox: Box
+    text: str
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class PageTruth:
+    number: int
+    member: str  # tar member extension of this page's image
+    width: int
+    height: int
+    chars: list[tuple[float, float, float, float, str]]  # every glyph incl. spaces, reading order
+    words: list[tuple[float, float, float, float, str]]
+    lines: list[tuple[Box, str]]
+    blocks: list[tuple[Box, str]] = field(default_factory=list)
+
+
+@dataclass
+class GroundTruth:
+    generator: str
+    family: str
+    language: str
+    pages: list[PageTruth]
+    facts: list[Fact]
+    meta: dict = field(default_factory=dict)
+
+    def page(self, number: int) -> PageTruth:
+        return self.pages[number]
+
+
+@dataclass
+class Rejection:
+    stage: str
+    reason: str  # short, stable, countable: 'answer_not_under_evidence'
+    detail: str = ""
+
+
+@dataclass
+class WorkItem:
+    """Everything known about one sample as it moves through the pipeline."""
+
+    spec: SampleSpec
+    media: dict[str, bytes] = field(default_factory=dict)  # member extension -> bytes
+    truth: GroundTruth | None = None
+    sample: dict | None = None  # candidate Sample as a JSON-ready dict
+    rejection: Rejection | None = None
+    source: dict = field(default_factory=dict)  # what a rejected item came from, for quarantine
+    filter_log: list[tuple[str, bool, str]] = field(default_factory=list)  # (filter, kept, reason)
+
+    def reject(self, stage: str, reason: str, detail: str = "") -> None:
+        self.rejection = Rejection(stage, reason, detail[:2000])
