@@ -124,6 +124,7 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
     labels = rng.random() < 0.6
     for ci, cat in enumerate(categories):
         cv.text(px0 + slot * (ci + 0.5), py1 + 4, cat, size * 0.85, align="center", fact="axis_label")
+    markers = []  # drawn after every line, so no series' line covers another's marker
     for si, s in enumerate(series):
         color = PALETTE[si % len(PALETTE)]
         points = []
@@ -142,10 +143,17 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
             else:
                 cx = px0 + slot * (ci + 0.5)
                 points.append((cx, y))
-                cv.rect(cx - 2.5, y - 2.5, cx + 2.5, y + 2.5, stroke=None, fill=color)
-                cv.mark((cx - 2.5, y - 2.5, cx + 2.5, y + 2.5), f"{s} {cat}", attrs)
+                markers.append(((cx - 2.5, y - 2.5, cx + 2.5, y + 2.5), color, f"{s} {cat}", attrs))
         if points:
             cv.polyline(points, color)
+    for i, (box, color, text, attrs) in enumerate(markers):
+        cv.rect(*box, stroke=None, fill=color)
+        if not any(_overlap(box, later[0]) for later in markers[i + 1:]):  # a covered marker is no fact
+            cv.mark(box, text, attrs)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     lx = px0
     for si, s in enumerate(series):  # legend
         cv.rect(lx, top + h - size * 1.2, lx + 8, top + h - size * 1.2 + 8, stroke=None,

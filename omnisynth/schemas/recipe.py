@@ -244,7 +244,9 @@ def _model_at(path: list[str]) -> type[BaseModel] | None:
             return None
         ann = field.annotation
         options = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if len(options) != 1:
-            return None if part != "generator" else model
-        model = options[0]
+        if not options:
+            return None
+        if len(options) == 1:
+            model = options[0]
+        # a union (the generator): the next location part is the tag that picks the branch
     return model

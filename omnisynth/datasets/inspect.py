@@ -1,0 +1,114 @@
+"""`omnisynth inspect`: print samples, and draw a contact sheet with every box labelled."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+from omnisynth.datasets.shards import iter_tar_samples
+
+TILE = 520  # contact-sheet tile width in pixels
+
+
+def load_samples(path: Path, n: int) -> list[tuple[str, dict, dict[str, bytes]]]:
+    """The first `n` samples of one tar, or of an output folder's shards in order."""
+    if path.is_dir():
+        tars = sorted((path / "shards").glob("*.tar")) or sorted(path.glob("*.tar"))
+        if not tars:
+            raise FileNotFoundError(f"{path}: no .tar shards (expected an output folder or a .tar)")
+    elif path.is_file():
+        tars = [path]
+    else:
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    out = []
+    for tar in tars:
+        for key, members in iter_tar_samples(tar):
+            if "json" not in members:
+                raise ValueError(f"{tar}:{key}: sample has no .json member")
+            out.append((key, json.loads(members["json"]), members))
+            if len(out) >= n:
+                return out
+    return out
+
+
+def describe(key: str, s: dict) -> str:
+    p = s.get("provenance", {})
+    lines = [f"== {key}  [{s.get('task')}]  {', '.join(m['member'] for m in s.get('media', []))}",
+             f"  Q: {s.get('question')}", f"  A: {s.get('answer')}"]
+    for g in s.get("grounding", []):
+        lines.append(f"  box {g['image']} px={g['bbox_px']} 1000={g['bbox_1000']}  {_short(g['label'])}")
+    for e in s.get("evidence", []):
+        value = f" value={e['value']}" if e.get("value") is not None else ""
+        lines.append(f"  evidence p{e['page']} {e['kind']} {e['bbox_px']}{value}  {_short(e['text'])}")
+    lines.append(f"  provenance: recipe={p.get('recipe')} seed={p.get('seed')} index={p.get('index')} "
+                 f"engine={p.get('engine')} generator={p.get('generator_version')} meta={s.get('meta')}")
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@lru_cache(maxsize=4)
+def _font(size: int):
+    """A font that draws Latin and CJK labels: PyMuPDF's bundled CJK font, else Pillow's default."""
+    from PIL import ImageFont
+
+    try:
+        import pymupdf
+
+        return ImageFont.truetype(io.BytesIO(pymupdf.Font("cjk").buffer), size)
+    except Exception:  # no PyMuPDF font: Latin labels still draw
+        return ImageFont.load_default(size)
+
+
+def tile(sample: dict, members: dict[str, bytes]):
+    """One sample: its boxed image (the one its boxes are on) over its question and answer."""
+    from PIL import Image, ImageDraw
+
+    boxes = [("grounding", g) for g in sample.get("grounding", [])] + [("evidence", e) for e in sample.get("evidence", [])]
+    member = boxes[0][1]["image"] if boxes else sample["media"][0]["member"]
+    im = Image.open(io.BytesIO(members[member])).convert("RGB")
+    scale = TILE / im.width
+    im = im.resize((TILE, max(1, round(im.height * scale))))
+    draw = ImageDraw.Draw(im)
+    for n, (kind, b) in enumerate(boxes):
+        if b["image"] != member:
+            continue
+        x0, y0, x1, y1 = (v * scale for v in b["bbox_px"])
+        color = (0, 170, 60) if kind == "grounding" else (220, 30, 30)
+        draw.rectangle([x0 - 1, y0 - 1, x1 + 1, y1 + 1], outline=color, width=2)
+        label = f"{n + 1}:{kind[0]} " + _short(b.get("label") or b.get("text", ""), 28)
+        draw.text((x0, max(0, y0 - 13)), label, fill=color, font=_font(11))
+    text = [f"{sample['key']}  [{sample['task']}]", *textwrap.wrap("Q: " + sample["question"], 70)[:4],
+            *textwrap.wrap("A: " + sample["answer"], 70)[:3]]
+    caption = Image.new("RGB", (TILE, 16 * len(text) + 8), "white")
+    cd = ImageDraw.Draw(caption)
+    for i, line in enumerate(text):
+        cd.text((6, 4 + 16 * i), line, fill=(20, 20, 20), font=_font(12))
+    out = Image.new("RGB", (TILE, im.height + caption.height), "white")
+    out.paste(im, (0, 0))
+    out.paste(caption, (0, im.height))
+    return out
+
+
+def contact_sheet(samples: list[tuple[str, dict, dict[str, bytes]]], path: Path, columns: int = 3) -> None:
+    from PIL import Image
+
+    tiles = [tile(s, m) for _, s, m in samples]
+    if not tiles:
+        raise ValueError("no samples to draw")
+    columns = min(columns, len(tiles))
+    rows = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
+    heights = [max(t.height for t in row) for row in rows]
+    sheet = Image.new("RGB", (columns * (TILE + 8) + 8, sum(heights) + 8 * (len(rows) + 1)), (235, 235, 240))
+    y = 8
+    for row, h in zip(rows, heights):
+        for i, t in enumerate(row):
+            sheet.paste(t, (8 + i * (TILE + 8), y))
+        y += h + 8
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)

@@ -1,0 +1,124 @@
+"""`omnisynth verify DIR`: re-read every shard against the manifest and the JSON Schema.
+
+Checks, in order, with a precise message per mismatch: the manifest parses; every listed
+shard exists with the recorded size and sha256; no unlisted tar lies in shards/; every
+sample's JSON validates against the exported schema and names its own key; every media
+member the JSON references is present and decodes; keys are unique across shards; the
+counts per shard and in total match the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omnisynth.datasets.shards import iter_tar_samples, sha256_file
+
+
+@dataclass
+class VerifyReport:
+    shards: int = 0
+    samples: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        state = "OK" if not self.errors else f"FAILED with {len(self.errors)} error(s)"
+        return f"verify: {self.shards} shards, {self.samples} samples: {state}"
+
+
+def decode_media(ext: str, data: bytes) -> None:
+    """Raise if a media member does not decode."""
+    if ext.endswith((".png", ".jpg", ".jpeg", ".webp")) or ext in ("png", "jpg", "jpeg", "webp"):
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+    else:
+        raise ValueError(f"no decoder for member type {ext!r}")
+
+
+def verify(out: Path) -> VerifyReport:
+    import jsonschema
+
+    from omnisynth.datasets.manifest import read_manifest
+    from omnisynth.schemas import load_sample_schema
+
+    report = VerifyReport()
+    try:
+        manifest = read_manifest(out)
+    except FileNotFoundError:
+        report.errors.append(f"{out}/manifest.json: missing (not an omnisynth output folder, or the run never finished)")
+        return report
+    except ValueError as exc:
+        report.errors.append(f"{out}/manifest.json: does not parse: {str(exc)[:300]}")
+        return report
+    validator = jsonschema.Draft202012Validator(load_sample_schema())
+    listed = {r.name for r in manifest.shards if r.name}
+    for extra in sorted(p.name for p in (out / "shards").glob("*.tar") if p.name not in listed):
+        report.errors.append(f"shards/{extra}: not listed in the manifest")
+    seen_keys: dict[str, str] = {}
+    for rec in manifest.shards:
+        if not rec.name:
+            if rec.samples:
+                report.errors.append(f"shard {rec.shard}: {rec.samples} samples recorded but no file")
+            continue
+        path = out / "shards" / rec.name
+        report.shards += 1
+        if not path.exists():
+            report.errors.append(f"shards/{rec.name}: missing")
+            continue
+        size, digest = path.stat().st_size, sha256_file(path)
+        if size != rec.bytes:
+            report.errors.append(f"shards/{rec.name}: {size} bytes, manifest says {rec.bytes}")
+        if digest != rec.sha256:
+            report.errors.append(f"shards/{rec.name}: sha256 {digest[:16]}..., manifest says {rec.sha256[:16]}...")
+        count = 0
+        try:
+            for key, members in iter_tar_samples(path):
+                count += 1
+                _check_sample(f"shards/{rec.name}:{key}", key, members, validator, report)
+                if key in seen_keys:
+                    report.errors.append(f"shards/{rec.name}:{key}: duplicate key, also in {seen_keys[key]}")
+                seen_keys[key] = rec.name
+        except Exception as exc:  # a damaged tar is a finding, not a crash of verify
+            report.errors.append(f"shards/{rec.name}: unreadable tar after {count} samples: {exc}")
+        if count != rec.samples:
+            report.errors.append(f"shards/{rec.name}: {count} samples, manifest says {rec.samples}")
+        report.samples += count
+    if report.samples != manifest.kept:
+        report.errors.append(f"{report.samples} samples in shards, manifest says kept={manifest.kept}")
+    if manifest.kept + manifest.rejected != manifest.num_samples:
+        report.errors.append(f"manifest: kept {manifest.kept} + rejected {manifest.rejected} != num_samples "
+                             f"{manifest.num_samples}")
+    quarantined = sum(1 for p in (out / "quarantine").glob("*.jsonl") for _ in p.open())
+    if quarantined != manifest.rejected:
+        report.errors.append(f"quarantine holds {quarantined} rows, manifest says rejected={manifest.rejected}")
+    return report
+
+
+def _check_sample(where: str, key: str, members: dict[str, bytes], validator, report: VerifyReport) -> None:
+    if "json" not in members:
+        report.errors.append(f"{where}: no .json member (members: {sorted(members)})")
+        return
+    try:
+        sample = json.loads(members["json"])
+    except ValueError as exc:
+        report.errors.append(f"{where}.json: not JSON: {exc}")
+        return
+    for error in list(validator.iter_errors(sample))[:3]:
+        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        report.errors.append(f"{where}.json: schema: {path}: {error.message[:200]}")
+    if isinstance(sample, dict) and sample.get("key") != key:
+        report.errors.append(f"{where}.json: key {sample.get('key')!r} differs from the tar key")
+    referenced = {m.get("member") for m in sample.get("media", [])} if isinstance(sample, dict) else set()
+    for member in sorted(referenced - set(members)):
+        report.errors.append(f"{where}: media member {member!r} referenced by the JSON is missing")
+    for ext, data in sorted(members.items()):
+        if ext == "json":
+            continue
+        try:
+            decode_media(ext, data)
+        except Exception as exc:  # any decoder failure is the finding we report
+            report.errors.append(f"{where}.{ext}: does not decode: {type(exc).__name__}: {exc}")

@@ -1,0 +1,87 @@
+"""Recipes: bundled ones load, bad ones are refused up front with the field named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from omnisynth.schemas.recipe import RecipeError, bundled_recipes, load_recipe, parse_overrides
+
+
+def test_every_bundled_recipe_loads(corpus):
+    names = set(bundled_recipes())
+    assert {"doc_qa", "doc_long_qa", "doc_grounding", "pdf_corpus_qa"} <= names
+    for name in names:
+        extra = [("generator.path", str(corpus / "pdfs"))] if name == "pdf_corpus_qa" else []
+        recipe = load_recipe(name, extra)
+        assert recipe.name == name and recipe.description
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ([("generator.familes", ["report"])], "generator.familes: unknown key (did you mean 'families'?)"),
+        ([("outptu.samples_per_shard", 3)], "outptu: unknown key (did you mean 'output'?)"),
+        ([("generator.dpi", "high")], "generator.dpi: Input should be a valid integer"),
+        ([("generator.families", ["poster"])], "generator.families.0: Input should be"),
+        ([("task.question_types", {"colour": 1})], "unknown question type 'colour' for doc_qa"),
+        ([("generator.pages", [3, 1])], "generator.pages: must be [min, max]"),
+        ([("num_samples", 0)], "num_samples: Input should be greater than or equal to 1"),
+        ([("model.engine", "gpt")], "model.engine: Input should be 'oracle'"),
+    ],
+)
+def test_bad_recipe_is_refused_naming_the_field(overrides, message):
+    with pytest.raises(RecipeError) as err:
+        load_recipe("doc_qa", overrides)
+    assert message in str(err.value)
+
+
+def test_pdf_corpus_needs_an_existing_path(tmp_path):
+    with pytest.raises(RecipeError, match="generator.path: is required"):
+        load_recipe("pdf_corpus_qa")
+    with pytest.raises(RecipeError, match="generator.path: .* does not exist"):
+        load_recipe("pdf_corpus_qa", [("generator.path", str(tmp_path / "nope"))])
+
+
+def test_task_must_fit_generator(corpus):
+    with pytest.raises(RecipeError, match="does not work with generator.kind 'pdf_corpus'"):
+        load_recipe("pdf_corpus_qa", [("generator.path", str(corpus / "pdfs")), ("task", {"kind": "doc_qa"})])
+    with pytest.raises(RecipeError, match="doc_long_qa' needs generator.pages with max >= 2"):
+        load_recipe("doc_long_qa", [("generator.pages", [1, 1])])
+
+
+def test_yaml_file_recipe_and_unknown_top_level_key(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("generator: {kind: documents}\ntask: {kind: doc_qa}\nnum_sampels: 5\n")
+    with pytest.raises(RecipeError, match="num_sampels: unknown key \\(did you mean 'num_samples'\\?\\)"):
+        load_recipe(str(path))
+    path.write_text("generator: {kind: documents, families: [invoice]}\ntask: {kind: doc_qa}\nnum_samples: 5\n")
+    recipe = load_recipe(str(path))
+    assert recipe.name == "mine" and recipe.generator.families == ["invoice"]
+
+
+def test_overrides_parse_yaml_values_and_reject_garbage():
+    assert parse_overrides(["a.b=3", "c=[1, 2]", "d=true", "e=x=y"]) == [("a.b", 3), ("c", [1, 2]), ("d", True),
+                                                                          ("e", "x=y")]
+    with pytest.raises(RecipeError, match="expected key.path=value"):
+        parse_overrides(["novalue"])
+    with pytest.raises(RecipeError, match="num_samples is not a section"):
+        load_recipe("doc_qa", [("num_samples.x", 1)])
+
+
+def test_config_hash_tracks_output_not_runtime():
+    base = load_recipe("doc_qa")
+    assert load_recipe("doc_qa", [("runtime.num_cpus", 1), ("runtime.rows_per_task", 3)]).config_hash() == base.config_hash()
+    assert load_recipe("doc_qa", [("seed", 1)]).config_hash() != base.config_hash()
+    assert load_recipe("doc_qa", [("generator.dpi", 100)]).config_hash() != base.config_hash()
+
+
+def test_cli_refuses_bad_recipe_before_any_work(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(out),
+                           "--set", "generator.familes=[report]"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "generator.familes: unknown key (did you mean 'families'?)" in proc.stderr
+    assert not out.exists()
