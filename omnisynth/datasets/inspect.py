@@ -75,14 +75,17 @@ def tile(sample: dict, members: dict[str, bytes]):
     scale = TILE / im.width
     im = im.resize((TILE, max(1, round(im.height * scale))))
     draw = ImageDraw.Draw(im)
-    for n, (kind, b) in enumerate(boxes):
-        if b["image"] != member:
-            continue
-        x0, y0, x1, y1 = (v * scale for v in b["bbox_px"])
-        color = (0, 170, 60) if kind == "grounding" else (220, 30, 30)
+    drawn: dict[tuple, str] = {}  # an evidence box equal to a grounding box is drawn once, as 'g+e'
+    for kind, b in boxes:
+        if b["image"] == member:
+            where = tuple(round(v) for v in b["bbox_px"])
+            drawn[where] = drawn[where] + "+e" if where in drawn else kind[0]
+    labels = {tuple(round(v) for v in b["bbox_px"]): b.get("label") or b.get("text", "") for _, b in reversed(boxes)}
+    for n, (where, kinds) in enumerate(drawn.items()):
+        x0, y0, x1, y1 = (v * scale for v in where)
+        color = (0, 170, 60) if kinds.startswith("g") else (220, 30, 30)
         draw.rectangle([x0 - 1, y0 - 1, x1 + 1, y1 + 1], outline=color, width=2)
-        label = f"{n + 1}:{kind[0]} " + _short(b.get("label") or b.get("text", ""), 28)
-        draw.text((x0, max(0, y0 - 13)), label, fill=color, font=_font(11))
+        draw.text((x0, max(0, y0 - 13)), f"{n + 1}:{kinds} " + _short(labels[where], 28), fill=color, font=_font(11))
     text = [f"{sample['key']}  [{sample['task']}]", *textwrap.wrap("Q: " + sample["question"], 70)[:4],
             *textwrap.wrap("A: " + sample["answer"], 70)[:3]]
     caption = Image.new("RGB", (TILE, 16 * len(text) + 8), "white")

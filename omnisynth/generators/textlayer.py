@@ -21,23 +21,41 @@ def render_page(page: pymupdf.Page, dpi: int, number: int, member: str) -> tuple
 
 
 def text_layer(page: pymupdf.Page, scale: float, number: int, member: str, width: int, height: int) -> PageTruth:
+    """Glyphs, words, lines and blocks of a page, in pixels of its rendered (rotated) image.
+
+    Boxes go through the page's rotation so they match the pixmap of a /Rotate'd page.
+    `lines` keeps only left-to-right horizontal lines (as seen in the image): questions
+    about vertical or rotated lines could not be checked by reading glyphs row by row.
+    """
+    rot = page.rotation_matrix if page.rotation else None
+    turn = pymupdf.Matrix(rot.a, rot.b, rot.c, rot.d, 0, 0) if rot else None
     chars, words, lines, blocks = [], [], [], []
     raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
     for block in raw["blocks"]:
         block_text = []
         for line in block.get("lines", ()):
             line_chars = [c for span in line["spans"] for c in span["chars"]]
+            first = len(chars)
             for c in line_chars:
-                x0, y0, x1, y1 = c["bbox"]
+                x0, y0, x1, y1 = _turned(c["bbox"], rot)
                 chars.append((x0 * scale, y0 * scale, x1 * scale, y1 * scale, c["c"]))
             text = "".join(c["c"] for c in line_chars)
-            if text.strip():
-                lines.append((scaled(line["bbox"], scale), text))
+            direction = pymupdf.Point(line["dir"]) * turn if turn else pymupdf.Point(line["dir"])
+            if text.strip() and abs(direction.y) < 1e-3 and direction.x > 0:
+                lines.append((scaled(_turned(line["bbox"], rot), scale), text))
                 block_text.append(text)
-            words.extend(_words(chars[len(chars) - len(line_chars):]))
+            words.extend(_words(chars[first:]))
         if block_text:
-            blocks.append((scaled(block["bbox"], scale), "\n".join(block_text)))
+            blocks.append((scaled(_turned(block["bbox"], rot), scale), "\n".join(block_text)))
     return PageTruth(number, member, width, height, chars, words, lines, blocks)
+
+
+def _turned(box, rot) -> tuple[float, float, float, float]:
+    if rot is None:
+        return tuple(box)
+    r = pymupdf.Rect(box) * rot
+    r.normalize()
+    return (r.x0, r.y0, r.x1, r.y1)
 
 
 def scaled(box, scale: float) -> tuple[float, float, float, float]:

@@ -1,0 +1,77 @@
+"""A run killed mid-way and rerun with the same command: exact key set, no duplicates, same bytes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from omnisynth.datasets.verify import verify
+
+pytestmark = pytest.mark.slow
+
+ARGS = ["--num-samples", "60", "--set", "output.samples_per_shard=10", "--set", "runtime.rows_per_task=2",
+        "--set", "runtime.num_cpus=2"]
+
+
+def omnisynth_run(out, **popen):
+    cmd = [sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(out), *ARGS]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, **popen)
+
+
+def wait_for(predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_killed_run_resumes_to_the_exact_output(run_recipe, tmp_path):
+    out = tmp_path / "crashed"
+    proc = omnisynth_run(out)
+    try:
+        assert wait_for(lambda: len(list((out / "state").glob("shard-*.json"))) >= 1), "no shard finished in time"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # a crash: no clean-up code runs
+        proc.wait(timeout=30)
+    finished_before = len(list((out / "state").glob("shard-*.json")))
+    assert finished_before < 6, "the run finished before it could be killed; the test proves nothing"
+    assert not (out / "manifest.json").exists()
+
+    rerun = omnisynth_run(out)
+    output, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, output
+    assert f"{finished_before} shards resumed" in output or "shards resumed" in output, output
+
+    reference, _ = run_recipe("doc_qa", tmp_path / "clean", num_samples=60, output__samples_per_shard=10)
+    names = sorted(p.name for p in (out / "shards").glob("*.tar"))
+    assert names == sorted(p.name for p in (reference / "shards").glob("*.tar"))
+    for name in names:
+        assert (out / "shards" / name).read_bytes() == (reference / "shards" / name).read_bytes(), name
+    report = verify(out)
+    assert report.errors == [] and report.samples == 60
+    assert not list((out / "staging").iterdir())
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = omnisynth_run(out)
+    try:
+        assert wait_for(lambda: any((out / "staging").rglob("part-*.tar")) if (out / "staging").exists() else False)
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130, output
+    assert "rerun the same command to resume" in output

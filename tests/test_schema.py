@@ -1,0 +1,47 @@
+"""The exported JSON Schema matches the pydantic model, and means what consumers need."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from omnisynth.schemas import SAMPLE_SCHEMA_PATH, load_sample_schema, render_sample_schema
+
+
+def test_exported_schema_is_in_sync_with_the_model():
+    assert SAMPLE_SCHEMA_PATH.read_text() == render_sample_schema(), "run: python -m omnisynth.schemas"
+
+
+def minimal_sample(**changes):
+    box = {"label": "x", "image": "png", "page": 0, "image_size": [100, 50], "bbox_px": [10, 10, 20, 20],
+           "bbox_norm": [0.1, 0.2, 0.2, 0.4], "bbox_1000": [100, 200, 200, 400], "point_px": [15, 15]}
+    sample = {
+        "key": "doc_qa-s0-000000001", "recipe": "doc_qa", "task": "doc_qa/region", "modalities": ["image", "text"],
+        "media": [{"member": "png", "modality": "image", "width": 100, "height": 50, "page": 0}],
+        "messages": [{"role": "user", "content": [{"type": "image", "image": "png"}, {"type": "text", "text": "q"}]},
+                     {"role": "assistant", "content": [{"type": "text", "text": "a"}]}],
+        "question": "q", "answer": "a", "answers": ["a"], "grounding": [box],
+        "evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a",
+                      "value": None}],
+        "derivation": {"op": "extract", "args": {}}, "meta": {},
+        "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
+                       "generator_version": "documents/1", "config_hash": "abc"},
+    }
+    sample.update(changes)
+    return sample
+
+
+def test_a_minimal_sample_validates():
+    jsonschema.validate(minimal_sample(), load_sample_schema())
+
+
+@pytest.mark.parametrize("changes", [
+    {"key": "with.dot"},
+    {"messages": [{"role": "user", "content": [{"type": "picture", "image": "png"}]}] * 2},
+    {"answers": []},
+    {"extra_field": 1},
+    {"grounding": [{"bbox_px": [1, 2, 3]}]},
+])
+def test_schema_rejects_what_consumers_cannot_read(changes):
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(minimal_sample(**changes), load_sample_schema())
