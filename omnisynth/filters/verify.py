@@ -8,6 +8,7 @@ oracle answer and a model answer alike.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import cached_property
 
 from omnisynth.generators.textlayer import CharIndex, squash
@@ -17,12 +18,12 @@ Verdict = tuple[bool, str, str]
 KEEP: Verdict = (True, "", "")
 
 
-class Filter:
+class Filter(ABC):
     name = "filter"
 
+    @abstractmethod
     def check(self, item: WorkItem) -> Verdict:
         """(keep, reason, detail) for an item that has a candidate sample."""
-        return KEEP
 
 
 class SchemaFilter(Filter):

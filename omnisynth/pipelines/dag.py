@@ -14,7 +14,7 @@ import pickle
 
 import numpy as np
 
-from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, Stage, WriteStage
+from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, Stage, StageChain, WriteStage
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
@@ -27,8 +27,6 @@ def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
     stages: list[Stage] = [RenderStage(make_generator(recipe, catalog)), AnnotateStage(make_engine(recipe))]
     stages.append(FilterStage(make_filters(recipe)))
     stages.append(WriteStage(staging))
-    for stage in stages:
-        stage.batch_size = recipe.runtime.rows_per_task
     return stages
 
 
@@ -59,13 +57,30 @@ class ExpandUnit:
                 "item": np.array(items, dtype=object)}
 
 
+def chains(stages: list[Stage]) -> list[StageChain]:
+    """Group consecutive stages with equal resources into one map each."""
+    groups: list[list[Stage]] = []
+    for stage in stages:
+        if groups and groups[-1][-1].num_cpus == stage.num_cpus:
+            groups[-1].append(stage)
+        else:
+            groups.append([stage])
+    return [StageChain(g) for g in groups]
+
+
 def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
+    """Units -> expand -> stage chains, fused by Ray Data into one task per unit.
+
+    Every map runs on whole blocks (batch_size=None) with the stages' resources, so Ray
+    Data fuses them and never bundles two units into one task: a unit (rows_per_task
+    samples) is the grain of parallelism and of retries.
+    """
     import ray.data
 
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
-    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=1, num_cpus=0.25)
-    for stage in stages:
-        ds = ds.map_batches(stage, batch_size=stage.batch_size, num_cpus=stage.num_cpus, batch_format="numpy",
+    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=None, num_cpus=stages[0].num_cpus)
+    for chain in chains(stages):
+        ds = ds.map_batches(chain, batch_size=None, num_cpus=chain.stages[0].num_cpus, batch_format="numpy",
                             zero_copy_batch=False)
     return ds
 

@@ -1,6 +1,6 @@
 """Pipeline stages: small picklable classes that do one thing to a batch of work items.
 
-A stage declares its name, resources and batch size, loads heavy state in `setup()` on
+A stage declares its name, resources and columns, loads heavy state in `setup()` on
 the worker, and maps a list of `WorkItem`s. Stages know nothing of Ray: `dag.py` is the
 one place that turns them into Ray Data calls, and tests run them on plain lists.
 Between stages an item travels pickled in the `item` column (our own code on both ends).
@@ -23,7 +23,6 @@ ROW_COLUMNS = ("shard", "index", "item")
 class Stage:
     name = "stage"
     num_cpus: float = 1.0
-    batch_size: int = 16
     reads: tuple[str, ...] = ROW_COLUMNS
     writes: tuple[str, ...] = ROW_COLUMNS
 
@@ -37,14 +36,7 @@ class Stage:
         return items
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        missing = [c for c in self.reads if c not in batch]
-        if missing:
-            raise KeyError(f"stage {self.name!r} needs columns {missing}; the batch has {sorted(batch)}")
-        if not self._ready:
-            self.setup()
-            self._ready = True
-        items = [pickle.loads(b) for b in batch["item"]]
-        return self.encode(self.process(items))
+        return StageChain([self])(batch)
 
     def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
         return {
@@ -52,6 +44,31 @@ class Stage:
             "index": np.array([it.spec.index for it in items], dtype=np.int64),
             "item": np.array([pickle.dumps(it, protocol=5) for it in items], dtype=object),
         }
+
+
+class StageChain:
+    """Consecutive stages run as one Ray Data map: items are unpickled once and pickled once.
+
+    `dag.py` chains stages that share resources and compute strategy, so a batch of work
+    items crosses the object store only where the pipeline changes workers.
+    """
+
+    def __init__(self, stages: list[Stage]):
+        self.stages = stages
+        self.name = "+".join(s.name for s in stages)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        first = self.stages[0]
+        missing = [c for c in first.reads if c not in batch]
+        if missing:
+            raise KeyError(f"stage {first.name!r} needs columns {missing}; the batch has {sorted(batch)}")
+        items = [pickle.loads(b) for b in batch["item"]]
+        for stage in self.stages:
+            if not stage._ready:
+                stage.setup()
+                stage._ready = True
+            items = stage.process(items)
+        return self.stages[-1].encode(items)
 
 
 class RenderStage(Stage):
@@ -126,7 +143,7 @@ class WriteStage(Stage):
         super().__init__()
         self.staging = Path(staging)
 
-    def process_rows(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
         by_shard: dict[int, list[WorkItem]] = {}
         for item in items:
             by_shard.setdefault(item.spec.shard, []).append(item)
@@ -141,15 +158,14 @@ class WriteStage(Stage):
                     members += [(f"{item.spec.key}.{ext}", payload[ext]) for ext in rec["members"]]
                 records.append(rec)
             write_part(self.staging, shard, records, members)
+        return items
+
+    def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
         return {
             "shard": np.array([it.spec.shard for it in items], dtype=np.int64),
             "index": np.array([it.spec.index for it in items], dtype=np.int64),
             "status": np.array([it.rejection.reason if it.rejection else "kept" for it in items], dtype=object),
         }
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        items = [pickle.loads(b) for b in batch["item"]]
-        return self.process_rows(items)
 
 
 def status_record(item: WorkItem) -> dict:
@@ -158,8 +174,7 @@ def status_record(item: WorkItem) -> dict:
         rec["status"] = "kept"
         return rec
     rec.update(status="rejected", stage=item.rejection.stage, reason=item.rejection.reason,
-               detail=item.rejection.detail, sample=item.sample)
-    rec["source"] = item.source
+               detail=item.rejection.detail, sample=item.sample, source=item.source)
     return rec
 
 

@@ -1,0 +1,174 @@
+"""Document pipeline benchmarks, as ratios against bare library cost measured in the same run.
+
+  python bench/doc_bench.py cost     [--samples 120]        our per-sample cost / bare PyMuPDF
+  python bench/doc_bench.py scaling  [--small 80 --large 400] samples/s on 1 vs 2 CPUs (local Ray)
+  python bench/doc_bench.py memory   [--sizes 1000 5000]    peak RSS of driver and workers
+  python bench/doc_bench.py all
+
+`cost`: for the same sample specs, (a) our whole per-sample path without Ray: plan the
+layout, paint, render, PNG-encode, read the text layer back, re-measure every fact, write
+the question, run every filter, serialise JSON and write the tar part; (b) the bare
+PyMuPDF work for the same page: replay the same display list on a new page, render,
+PNG-encode. Ratio a/b; the target is <= 1.3.
+`scaling`: throughput from the difference of a small and a large run (removes Ray start
+and the fixed per-execution cost), on a local Ray with 1 and with 2 CPUs, best of two runs
+per point; target >= 1.8x.
+`memory`: peak RSS of the driver, of the largest worker and of all Ray processes summed,
+sampled every 0.25 s, at two sample counts; target: the larger within 10% of the smaller.
+Results go to bench/results/*.json and stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def bench_cost(samples: int, rounds: int = 3) -> dict:
+    import pymupdf
+
+    from omnisynth.filters.verify import make_filters
+    from omnisynth.generators import make_generator
+    from omnisynth.generators.doc_canvas import paint
+    from omnisynth.model.engines import make_engine
+    from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, WriteStage, run_stages_locally
+    from omnisynth.schemas.recipe import load_recipe
+    from omnisynth.schemas.truth import SampleSpec, WorkItem
+
+    recipe = load_recipe("doc_qa", [("num_samples", samples)])
+    generator = make_generator(recipe)
+    specs = [SampleSpec(recipe.name, 0, i, 0) for i in range(samples)]
+    plans = [generator.plan(s) for s in specs]  # the bare path replays these; planning is ours, not bare
+    dpi = recipe.generator.dpi
+
+    def bare() -> float:
+        t = time.perf_counter()
+        for plan in plans:
+            doc = pymupdf.open()
+            for cv in plan.pages:
+                page = doc.new_page(width=cv.width, height=cv.height)
+                paint(page, cv.ops)
+                page.get_pixmap(dpi=dpi, alpha=False).tobytes("png")
+            doc.close()
+        return time.perf_counter() - t
+
+    def ours(staging: Path) -> float:
+        stages = [RenderStage(generator), AnnotateStage(make_engine(recipe)), FilterStage(make_filters(recipe))]
+        writer = WriteStage(str(staging))
+        t = time.perf_counter()
+        for i in range(0, samples, 16):
+            items = run_stages_locally(stages, [WorkItem(s) for s in specs[i:i + 16]])
+            writer.process(items)
+        return time.perf_counter() - t
+
+    bare_s, ours_s = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        ours(Path(tmp) / "warm")  # imports, fonts, caches
+        for r in range(rounds):  # interleaved so machine noise hits both alike
+            bare_s.append(bare())
+            ours_s.append(ours(Path(tmp) / f"r{r}"))
+    b, o = min(bare_s), min(ours_s)
+    return {"samples": samples, "bare_ms_per_sample": round(1000 * b / samples, 2),
+            "ours_ms_per_sample": round(1000 * o / samples, 2), "ratio": round(o / b, 3), "target": "<= 1.3",
+            "rounds_bare_s": [round(x, 3) for x in bare_s], "rounds_ours_s": [round(x, 3) for x in ours_s]}
+
+
+def timed_run(num_cpus: int, samples: int, out: Path) -> float:
+    """One `omnisynth run` in a fresh process (its own local Ray); seconds of the run itself."""
+    cmd = [sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(out), "--num-samples", str(samples),
+           "--set", f"runtime.num_cpus={num_cpus}", "--set", "output.samples_per_shard=64"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads((out / "manifest.json").read_text())["run"]["seconds"], proc.stdout
+
+
+def bench_scaling(small: int, large: int, repeats: int = 2) -> dict:
+    """Best of `repeats` runs per point: this shared machine's noise only ever slows a run down."""
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for cpus in (1, 2):
+            t_small = min(timed_run(cpus, small, Path(tmp) / f"s{cpus}-{r}")[0] for r in range(repeats))
+            t_large = min(timed_run(cpus, large, Path(tmp) / f"l{cpus}-{r}")[0] for r in range(repeats))
+            result[f"{cpus}cpu"] = {"small_s": t_small, "large_s": t_large,
+                                    "steady_samples_per_s": round((large - small) / (t_large - t_small), 2),
+                                    "end_to_end_samples_per_s": round(large / t_large, 2)}
+    r1, r2 = result["1cpu"]["steady_samples_per_s"], result["2cpu"]["steady_samples_per_s"]
+    result["speedup_2_vs_1"] = round(r2 / r1, 3)
+    result["parallel_efficiency"] = round(r2 / r1 / 2, 3)
+    result["target"] = "speedup >= 1.8"
+    return result
+
+
+def sample_memory(pid: int, stop: threading.Event, peaks: dict) -> None:
+    import psutil
+
+    root = psutil.Process(pid)
+    while not stop.is_set():
+        try:
+            procs = [root] + root.children(recursive=True)
+            rss = {}
+            for p in procs:
+                try:
+                    rss[p.pid] = (p.memory_info().rss, " ".join(p.cmdline()[:2]))
+                except psutil.Error:
+                    pass
+            driver = rss.get(pid, (0, ""))[0]
+            workers = [v for k, (v, cmd) in rss.items() if k != pid and "default_worker" in cmd or "ray::" in cmd]
+            peaks["driver"] = max(peaks.get("driver", 0), driver)
+            peaks["largest_worker"] = max(peaks.get("largest_worker", 0), max(workers, default=0))
+            peaks["all_processes"] = max(peaks.get("all_processes", 0), sum(v for v, _ in rss.values()))
+        except psutil.Error:
+            pass
+        stop.wait(0.25)
+
+
+def bench_memory(sizes: list[int]) -> dict:
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            out = Path(tmp) / f"m{n}"
+            cmd = [sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(out), "--num-samples", str(n),
+                   "--set", "runtime.num_cpus=2", "--set", "output.samples_per_shard=256"]
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            peaks: dict = {}
+            stop = threading.Event()
+            thread = threading.Thread(target=sample_memory, args=(proc.pid, stop, peaks))
+            thread.start()
+            proc.wait()
+            stop.set()
+            thread.join()
+            result[str(n)] = {k: round(v / 2**20, 1) for k, v in peaks.items()} | {"unit": "MiB"}
+    a, b = result[str(sizes[0])], result[str(sizes[-1])]
+    result["growth"] = {k: round(b[k] / a[k] - 1, 3) for k in ("driver", "largest_worker", "all_processes")}
+    result["target"] = "growth <= 0.10"
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=["cost", "scaling", "memory", "all"])
+    p.add_argument("--samples", type=int, default=120)
+    p.add_argument("--small", type=int, default=80)
+    p.add_argument("--large", type=int, default=400)
+    p.add_argument("--sizes", type=int, nargs=2, default=[1000, 5000])
+    args = p.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.small, args.large),
+            "memory": lambda: bench_memory(args.sizes)}
+    for name in (jobs if args.what == "all" else [args.what]):
+        result = jobs[name]()
+        (RESULTS / f"doc_{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(f"== {name}\n{json.dumps(result, indent=2)}")
+
+
+if __name__ == "__main__":
+    main()
