@@ -109,3 +109,20 @@ def test_text_layer_words_lines_blocks_in_pixels():
     assert first_line
     for x0, y0, x1, y1, text in page.words:
         assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height and " " not in text
+
+
+def test_cached_text_width_equals_pymupdf_measurement():
+    import random
+
+    import pymupdf
+
+    from omnisynth.generators.doc_canvas import FONTS, text_width
+
+    rng = random.Random(1)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;()%|-'#&@"
+    for _ in range(300):
+        font = rng.choice(sorted(FONTS.values()))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        size = rng.choice([7.5, 10, 13.5])
+        assert text_width(text, font, size) == pytest.approx(pymupdf.get_text_length(text, fontname=font, fontsize=size))
+    assert text_width("中文测试", "china-s", 10) == pymupdf.get_text_length("中文测试", fontname="china-s", fontsize=10)

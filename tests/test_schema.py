@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import jsonschema
+import pydantic
 import pytest
 
 from omnisynth.schemas import SAMPLE_SCHEMA_PATH, load_sample_schema, render_sample_schema
+from omnisynth.schemas.sample import Sample
 
 
 def test_exported_schema_is_in_sync_with_the_model():
@@ -33,6 +35,7 @@ def minimal_sample(**changes):
 
 def test_a_minimal_sample_validates():
     jsonschema.validate(minimal_sample(), load_sample_schema())
+    Sample.model_validate(minimal_sample(), strict=True)  # what the pipeline's schema filter runs
 
 
 @pytest.mark.parametrize("changes", [
@@ -41,7 +44,12 @@ def test_a_minimal_sample_validates():
     {"answers": []},
     {"extra_field": 1},
     {"grounding": [{"bbox_px": [1, 2, 3]}]},
+    {"provenance": {"recipe": "doc_qa"}},
+    {"answer": 42},
+    {"modalities": ["smell"]},
 ])
 def test_schema_rejects_what_consumers_cannot_read(changes):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(minimal_sample(**changes), load_sample_schema())
+    with pytest.raises(pydantic.ValidationError):
+        Sample.model_validate(minimal_sample(**changes), strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 from importlib import metadata
 from pathlib import Path
@@ -28,20 +29,33 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def claim_output(out: Path, recipe: Recipe, extra: dict) -> None:
-    """Create the folder layout and record what run it holds; refuse a folder of another run."""
+def claim_output(out: Path, recipe: Recipe, extra: dict):
+    """Lock the folder, create its layout and record what run it holds; refuse another run's folder.
+
+    Returns the open lock file: the caller holds it for the run (closing releases it), so a
+    second run into the same folder is refused instead of racing the first.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    lock = open(out / ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise OutputMismatch(f"{out} is being written by another omnisynth run") from None
     identity = {"recipe": recipe.name, "config_hash": recipe.config_hash(), **extra}
     path = out / "run.json"
     if path.exists():
         found = json.loads(path.read_text())
         if found != identity:
             diff = ", ".join(f"{k}: {found.get(k)!r} -> {v!r}" for k, v in identity.items() if found.get(k) != v)
+            lock.close()
             raise OutputMismatch(f"{out} holds output of another configuration ({diff}); "
                                  f"rerun with its original settings to resume, or use a new --out")
     for sub in ("shards", "quarantine", "state", "staging"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     if not path.exists():
         write_json(path, identity)
+    return lock
 
 
 def finished_shards(out: Path) -> dict[int, ShardRecord]:

@@ -9,7 +9,6 @@ oracle answer and a model answer alike.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import cached_property
 
 from omnisynth.generators.textlayer import CharIndex, squash
 from omnisynth.schemas.truth import GroundTruth, WorkItem
@@ -27,25 +26,27 @@ class Filter(ABC):
 
 
 class SchemaFilter(Filter):
-    """The sample JSON against the exported JSON Schema (what consumers validate against)."""
+    """The sample against the shard contract: the pydantic model the JSON Schema is exported from.
+
+    Strict pydantic validation (compiled, ~20x faster than walking the JSON Schema) checks
+    the same contract; a test keeps model and exported schema in sync, and `verify`
+    re-checks shards against the exported JSON Schema itself.
+    """
 
     name = "schema"
 
-    @cached_property
-    def validator(self):
-        import jsonschema
-
-        from omnisynth.schemas import load_sample_schema
-
-        schema = load_sample_schema()
-        return jsonschema.Draft202012Validator(schema)
-
     def check(self, item: WorkItem) -> Verdict:
-        error = next(iter(self.validator.iter_errors(item.sample)), None)
-        if error is None:
-            return KEEP
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        return False, "schema_invalid", f"{where}: {error.message[:300]}"
+        from pydantic import ValidationError
+
+        from omnisynth.schemas.sample import Sample
+
+        try:
+            Sample.model_validate(item.sample, strict=True)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = "/".join(str(p) for p in err["loc"]) or "(root)"
+            return False, "schema_invalid", f"{where}: {err['msg'][:300]}"
+        return KEEP
 
 
 class BoxFilter(Filter):

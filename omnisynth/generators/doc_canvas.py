@@ -34,8 +34,28 @@ def _metrics(fontname: str) -> tuple[float, float]:
     return font.ascender, font.descender
 
 
+@lru_cache(maxsize=None)
+def _advances(fontname: str) -> dict[str, float]:
+    return {}
+
+
 def text_width(text: str, fontname: str, size: float) -> float:
-    return pymupdf.get_text_length(text, fontname=fontname, fontsize=size)
+    """Width of a line of text in points: the sum of glyph advances, as PyMuPDF lays it out.
+
+    Same result as `pymupdf.get_text_length` (a test checks), from a per-font cache of
+    advances: layout measures thousands of trial strings per page while wrapping.
+    """
+    if fontname == CJK_FONT:
+        return len(text) * size  # the built-in CJK font advances every glyph by 1 em
+    table = _advances(fontname)
+    try:
+        return size * sum(table[c] for c in text)
+    except KeyError:
+        font = pymupdf.Font(fontname)
+        for c in text:
+            if c not in table:
+                table[c] = font.glyph_advance(ord(c))
+        return size * sum(table[c] for c in text)
 
 
 @dataclass

@@ -64,10 +64,6 @@ class Progress:
 
 def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
     """Generate `recipe` into `out`, resuming whatever a previous run of it finished."""
-    import ray
-
-    from omnisynth.pipelines.dag import build_dataset, build_stages, ensure_ray, work_units
-
     t0 = time.monotonic()
     out = Path(out).resolve()
     catalog, extra = None, {}
@@ -76,7 +72,25 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
 
         catalog = build_catalog(recipe.generator)
         extra["corpus"] = catalog_fingerprint(catalog)
-    claim_output(out, recipe, extra)
+    lock = claim_output(out, recipe, extra)
+    try:
+        records, processed, resumed = _generate(recipe, out, catalog, stream)
+        seconds = time.monotonic() - t0
+        manifest = build_manifest(recipe, list(records.values()),
+                                  {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed})
+        write_manifest(out, manifest)
+    finally:
+        lock.close()
+    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, len(manifest.shards),
+                      sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
+
+
+def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
+    """Resume, stream the remaining samples through Ray Data, assemble shards as they finish."""
+    import ray
+
+    from omnisynth.pipelines.dag import build_dataset, build_stages, ensure_ray, work_units
+
     done = finished_shards(out)
     total_shards = num_shards(recipe)
     remaining: dict[int, list[int]] = {}
@@ -120,13 +134,7 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
     progress.update("", len(records), total_shards, force=True)
     if progress.tty:
         stream.write("\n")
-    seconds = time.monotonic() - t0
-    processed = progress.new
-    manifest = build_manifest(recipe, list(records.values()),
-                              {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed})
-    write_manifest(out, manifest)
-    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, len(manifest.shards),
-                      sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
+    return records, progress.new, resumed
 
 
 def _status_or_drop(path: Path) -> list[dict]:
