@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 from omnisynth import __version__
-from omnisynth.datasets.shards import shard_name, write_json
+from omnisynth.datasets.shards import write_json
 from omnisynth.schemas.manifest import FilterStats, Manifest, ShardRecord
 from omnisynth.schemas.recipe import Recipe
 
@@ -109,6 +109,3 @@ def write_manifest(out: Path, manifest: Manifest) -> None:
 
 def read_manifest(out: Path) -> Manifest:
     return Manifest.model_validate_json((out / "manifest.json").read_text())
-
-
-__all__ = ["shard_name", "claim_output", "finished_shards", "build_manifest", "write_manifest", "read_manifest"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -30,7 +30,6 @@ class RunSummary:
     seconds: float
     processed: int  # samples processed by this invocation (not resumed ones)
     resumed_shards: int
-    extra: dict = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
