@@ -75,6 +75,25 @@ def cmd_verify(args) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_energon(args) -> int:
+    from omnisynth.datasets.energon import energon_available, prepare_energon
+    from omnisynth.datasets.manifest import read_manifest
+
+    if not energon_available():
+        print("error: megatron-energon is not installed: pip install 'omnisynth[energon]'", file=sys.stderr)
+        return 2
+    out = Path(args.dir)
+    try:
+        manifest = read_manifest(out)
+    except FileNotFoundError:
+        print(f"error: {out}/manifest.json: missing (not a finished omnisynth output folder)", file=sys.stderr)
+        return 2
+    split = tuple(args.split) if args.split else tuple(manifest.recipe["output"]["split"])
+    meta = prepare_energon(out, manifest.recipe, split)
+    print(f"wrote {meta} (split train/val/test = {split})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
     sub = p.add_subparsers(dest="command", required=True)
@@ -93,6 +112,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=5)
     s.add_argument("--png", help="write a contact sheet to this PNG")
     s.set_defaults(fn=cmd_inspect)
+    s = sub.add_parser("energon", help="(re)write Megatron-Energon metadata (.nv-meta/) for an output folder")
+    s.add_argument("dir")
+    s.add_argument("--split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"), help="shares of shards")
+    s.set_defaults(fn=cmd_energon)
     s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
     s.add_argument("dir")
     s.set_defaults(fn=cmd_verify)

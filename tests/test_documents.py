@@ -75,6 +75,7 @@ def test_multi_page_documents_have_every_page_and_footers():
     media, truth = render(5, "report", pages=(4, 4), kind="doc_long_qa", dpi=72)
     assert list(media) == member_names(4) == ["p000.png", "p001.png", "p002.png", "p003.png"]
     assert [p.number for p in truth.pages] == [0, 1, 2, 3]
+    assert member_names(1) == ["png"]
     labels = sorted(f.text for f in truth.facts if f.kind == "page_label")
     assert labels == [f"Page {n} of 4" for n in range(1, 5)]
     for member, page in zip(media, truth.pages):
@@ -126,3 +127,15 @@ def test_cached_text_width_equals_pymupdf_measurement():
         size = rng.choice([7.5, 10, 13.5])
         assert text_width(text, font, size) == pytest.approx(pymupdf.get_text_length(text, fontname=font, fontsize=size))
     assert text_width("中文测试", "china-s", 10) == pymupdf.get_text_length("中文测试", fontname="china-s", fontsize=10)
+
+
+def test_shorter_documents_carry_blank_members_up_to_the_recipe_maximum():
+    for index in range(6):
+        media, truth = render(index, "report", pages=(2, 5), kind="doc_long_qa", dpi=50)
+        assert list(media) == member_names(5)
+        real = len(truth.pages)
+        assert 2 <= real <= 5 and truth.meta["pages"] == real
+        for member in list(media)[real:]:
+            assert Image.open(io.BytesIO(media[member])).size == (1, 1)
+        for member, page in zip(media, truth.pages):
+            assert Image.open(io.BytesIO(media[member])).size == (page.width, page.height)

@@ -127,8 +127,8 @@ def test_long_document_wrong_page_and_wrong_comparison_are_caught(long_pool):
     run_filters(make_filters(recipe), page_q)
     assert page_q.rejection.reason == "page_mismatch"
     cmp_q = copy.deepcopy(_first(long_pool, "cross_page_compare"))
-    args = cmp_q.sample["derivation"]["args"]
-    loser = args["label1"] if cmp_q.sample["answer"] == args["label0"] else args["label0"]
+    labels = cmp_q.sample["derivation"]["labels"]
+    loser = labels[1] if cmp_q.sample["answer"] == labels[0] else labels[0]
     cmp_q.sample["answer"] = loser
     run_filters(make_filters(recipe), cmp_q)
     assert cmp_q.rejection.reason == "argmax_mismatch"

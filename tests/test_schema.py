@@ -24,10 +24,11 @@ def minimal_sample(**changes):
                      {"role": "assistant", "content": [{"type": "text", "text": "a"}]}],
         "question": "q", "answer": "a", "answers": ["a"], "grounding": [box],
         "evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a",
-                      "value": None}],
-        "derivation": {"op": "extract", "args": {}}, "meta": {},
+                      "value": ""}],
+        "derivation": {"op": "extract", "labels": [], "target": ""}, "meta": {},
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
-                       "generator_version": "documents/1", "config_hash": "abc"},
+                       "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
+                       "filter_scores": {}},
     }
     sample.update(changes)
     return sample

@@ -41,7 +41,7 @@ def describe(key: str, s: dict) -> str:
     for g in s.get("grounding", []):
         lines.append(f"  box {g['image']} px={g['bbox_px']} 1000={g['bbox_1000']}  {_short(g['label'])}")
     for e in s.get("evidence", []):
-        value = f" value={e['value']}" if e.get("value") is not None else ""
+        value = f" value={e['value']}" if e.get("value") else ""
         lines.append(f"  evidence p{e['page']} {e['kind']} {e['bbox_px']}{value}  {_short(e['text'])}")
     lines.append(f"  provenance: recipe={p.get('recipe')} seed={p.get('seed')} index={p.get('index')} "
                  f"engine={p.get('engine')} generator={p.get('generator_version')} meta={s.get('meta')}")

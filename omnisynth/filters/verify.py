@@ -97,7 +97,8 @@ class GroundTruthFilter(Filter):
                 return False, "evidence_text_mismatch", f"{ev['text']!r} is not under {ev['bbox_px']}: {under(ev)!r}"
             if ev["kind"] == "chart_mark" and _mark_value(truth, ev) is None:
                 return False, "evidence_not_a_mark", f"no chart mark at {ev['bbox_px']} on page {ev['page']}"
-        op, args, answer = sample["derivation"]["op"], sample["derivation"]["args"], sample["answer"]
+        derivation, answer = sample["derivation"], sample["answer"]
+        op = derivation["op"]
         if op == "extract":
             text = squash("".join(under(ev) for ev in sample["evidence"]))
             if not squash(answer) or squash(answer) not in text:
@@ -114,15 +115,17 @@ class GroundTruthFilter(Filter):
                       for ev in sample["evidence"]]
             if None in values or len(set(values)) < len(values):
                 return False, "argmax_undecidable", f"values under evidence: {values}"
-            best = args[f"label{values.index(max(values))}"]
+            if len(derivation["labels"]) != len(values):
+                return False, "argmax_labels_mismatch", f"{len(derivation['labels'])} labels for {len(values)} values"
+            best = derivation["labels"][values.index(max(values))]
             if answer != best:
                 return False, "argmax_mismatch", f"answer {answer!r}, larger value belongs to {best!r} ({values})"
         elif op == "locate":
             g = sample["grounding"][0]
-            target = squash(str(args["text"]))
+            target = squash(derivation["target"])
             found = squash(under({"page": g["page"], "bbox_px": g["bbox_px"]}))
             if target not in found:
-                return False, "box_misses_target", f"{args['text']!r} not under {g['bbox_px']}: {found[:120]!r}"
+                return False, "box_misses_target", f"{derivation['target']!r} not under {g['bbox_px']}: {found[:120]!r}"
             expected = "[" + ", ".join(str(v) for v in g["bbox_1000"]) + "]"
             if answer.replace(" ", "") != expected.replace(" ", ""):
                 return False, "answer_box_mismatch", f"answer {answer!r}, grounding box {expected}"

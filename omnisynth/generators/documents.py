@@ -12,6 +12,7 @@ text is an error, never a silently wrong label.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pymupdf
 
@@ -51,8 +52,17 @@ def weighted(rng, weights: dict[str, float]) -> str:
     return rng.choices(names, weights=[weights[n] for n in names])[0]
 
 
-def member_names(n_pages: int) -> list[str]:
-    return ["png"] if n_pages == 1 else [f"p{i:03d}.png" for i in range(n_pages)]
+def member_names(max_pages: int) -> list[str]:
+    """Tar members for page images: 'png' when a recipe makes single pages, else p000.png..."""
+    return ["png"] if max_pages == 1 else [f"p{i:03d}.png" for i in range(max_pages)]
+
+
+@lru_cache(maxsize=1)
+def blank_png() -> bytes:
+    """The neutral member for a page a shorter document lacks (1x1 white)."""
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 1, 1), False)
+    pix.set_rect(pix.irect, (255, 255, 255))
+    return pix.tobytes("png")
 
 
 class DocumentGenerator:
@@ -96,7 +106,8 @@ class DocumentGenerator:
         plan = self.plan(spec)
         doc = pymupdf.open()
         media, pages, facts = {}, [], []
-        for cv, member in zip(plan.pages, member_names(len(plan.pages))):
+        members = member_names(self.config.pages[1])
+        for cv, member in zip(plan.pages, members):
             page = doc.new_page(width=cv.width, height=cv.height)
             paint(page, cv.ops)
             png, truth = render_page(page, self.config.dpi, cv.page, member)
@@ -104,6 +115,9 @@ class DocumentGenerator:
             pages.append(truth)
             facts.extend(resolve_facts(cv.facts, truth, self.config.dpi / 72))
         doc.close()
+        # Every sample of a recipe carries the same members (Hugging Face's loader demands
+        # it): pages past this document's end are blank; `media` in the JSON lists the real ones.
+        media.update((member, blank_png()) for member in members[len(pages):])
         meta = {"family": plan.family, "language": plan.language, "font": plan.font,
                 "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)

@@ -18,8 +18,8 @@ from omnisynth.schemas.truth import WorkItem
 
 class Engine(ABC):
     name = "engine"
-    model: str | None = None
-    prompt_hash: str | None = None
+    model: str = ""
+    prompt_hash: str = ""
 
     def __init__(self, recipe: Recipe):
         self.recipe = recipe
@@ -54,7 +54,7 @@ class Engine(ABC):
             "answers": cand.answers or [cand.answer],
             "grounding": cand.grounding,
             "evidence": cand.evidence,
-            "derivation": cand.derivation,
+            "derivation": {"labels": [], "target": "", **cand.derivation},
             "meta": meta,
             "provenance": {
                 "recipe": spec.recipe, "seed": spec.seed, "index": spec.index, "engine": self.name,

@@ -88,10 +88,12 @@ def grounding(label: str, page: PageTruth, box) -> dict:
 
 def evidence(fact: Fact, page: PageTruth) -> dict:
     kind = "chart_mark" if fact.kind == "chart_mark" else "text"
-    value = fact.attrs.get("value", fact.attrs.get("number"))
+    if "value" in fact.attrs:
+        value = number_text(fact.attrs["value"])
+    else:
+        value = fact.text if "number" in fact.attrs else ""
     return {"kind": kind, "page": page.number, "image": page.member,
-            "bbox_px": [round(v, 2) for v in fact.bbox], "text": fact.text,
-            "value": float(value) if value is not None else None}
+            "bbox_px": [round(v, 2) for v in fact.bbox], "text": fact.text, "value": value}
 
 
 def box_text(g: dict) -> str:
@@ -126,7 +128,7 @@ class DocTasks:
         page = self.truth.page(fact.page)
         answer = fact.text
         return Candidate(qtype, question, answer, [evidence(fact, page)], [grounding(answer, page, fact.bbox)],
-                         {"op": "extract", "args": {}}, answers or [answer])
+                         {"op": "extract"}, answers or [answer])
 
     # doc_qa -----------------------------------------------------------------------------
     def region(self, prefix: str = "", where=lambda f: True) -> Candidate:
@@ -158,7 +160,7 @@ class DocTasks:
         page = self.truth.page(fact.page)
         answer = number_text(a["value"])
         return Candidate("chart_value", prefix + q, answer, [evidence(fact, page)],
-                         [grounding(fact.text, page, fact.bbox)], {"op": "chart_value", "args": {}}, [answer])
+                         [grounding(fact.text, page, fact.bbox)], {"op": "chart_value"}, [answer])
 
     # doc_long_qa ------------------------------------------------------------------------
     def page_locate(self) -> Candidate:
@@ -167,7 +169,7 @@ class DocTasks:
         answer = str(fact.page + 1)
         return Candidate("page_locate", self.phrase("page_locate", heading=fact.text), answer,
                          [evidence(fact, page)], [grounding(fact.text, page, fact.bbox)],
-                         {"op": "page_of", "args": {}}, [answer])
+                         {"op": "page_of"}, [answer])
 
     def page_fact(self) -> Candidate:
         writers = [w for w, k in ((self.key_value, "kv"), (self.table_cell, "cell"), (self.chart_value, "chart_mark"))
@@ -205,15 +207,15 @@ class DocTasks:
         ev = [evidence(a, self.truth.page(pa)), evidence(b, self.truth.page(pb))]
         gr = [grounding(la, self.truth.page(pa), a.bbox), grounding(lb, self.truth.page(pb), b.bbox)]
         return Candidate("cross_page_compare", q, winner, ev, gr,
-                         {"op": "argmax", "args": {"label0": la, "label1": lb}}, [winner])
+                         {"op": "argmax", "labels": [la, lb]}, [winner])
 
     # doc_grounding and pdf_qa --------------------------------------------------------------
     def _locate(self, qtype: str, question: str, fact: Fact, box=None) -> Candidate:
         page = self.truth.page(fact.page)
         g = grounding(fact.text, page, box or fact.bbox)
         ev = {"kind": "text", "page": page.number, "image": page.member, "bbox_px": g["bbox_px"], "text": fact.text,
-              "value": None}
-        return Candidate(qtype, question, box_text(g), [ev], [g], {"op": "locate", "args": {"text": fact.text}},
+              "value": ""}
+        return Candidate(qtype, question, box_text(g), [ev], [g], {"op": "locate", "target": fact.text},
                          [box_text(g)])
 
     def heading(self) -> Candidate:

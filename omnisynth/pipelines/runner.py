@@ -74,9 +74,10 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
     lock = claim_output(out, recipe, extra)
     try:
         records, processed, resumed = _generate(recipe, out, catalog, stream)
+        energon = _energon(out, recipe, records)
         seconds = time.monotonic() - t0
-        manifest = build_manifest(recipe, list(records.values()),
-                                  {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed})
+        manifest = build_manifest(recipe, list(records.values()), {"seconds": round(seconds, 3), "processed": processed,
+                                                                    "resumed_shards": resumed, "energon": energon})
         write_manifest(out, manifest)
     finally:
         lock.close()
@@ -134,6 +135,18 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     if progress.tty:
         stream.write("\n")
     return records, progress.new, resumed
+
+
+def _energon(out: Path, recipe: Recipe, records: dict) -> str:
+    """Index the finished shards for Megatron-Energon when it is installed; say what was done."""
+    from omnisynth.datasets.energon import energon_available, prepare_energon
+
+    if not any(r.samples for r in records.values()):
+        return "skipped: no samples"
+    if not energon_available():
+        return "skipped: megatron-energon not installed (pip install 'omnisynth[energon]'; then omnisynth energon DIR)"
+    prepare_energon(out, recipe.model_dump(mode="json"), recipe.output.split)
+    return ".nv-meta"
 
 
 def _status_or_drop(path: Path) -> list[dict]:

@@ -125,6 +125,16 @@ class FiltersConfig(_Cfg):
 
 class OutputConfig(_Cfg):
     samples_per_shard: int = Field(default=256, ge=1, le=100_000)
+    split: tuple[float, float, float] = Field(
+        default=(1.0, 0.0, 0.0), description="train/val/test shares of shards in the Energon split (.nv-meta)"
+    )
+
+    @field_validator("split")
+    @classmethod
+    def _split(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if any(x < 0 for x in v) or sum(v) <= 0:
+            raise ValueError("must be three non-negative shares [train, val, test] with a positive sum")
+        return v
 
 
 class RuntimeConfig(_Cfg):

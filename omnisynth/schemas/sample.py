@@ -53,9 +53,9 @@ class Message(_Strict):
 class Media(_Strict):
     member: str = Field(pattern=MEMBER_PATTERN, description="extension of the tar member: '<key>.<member>'")
     modality: Modality
-    width: int | None = Field(default=None, ge=1)
-    height: int | None = Field(default=None, ge=1)
-    page: int | None = Field(default=None, ge=0, description="0-based page of the source document")
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+    page: int = Field(default=0, ge=0, description="0-based page of the source document")
 
 
 class Grounding(_Strict):
@@ -79,14 +79,19 @@ class Evidence(_Strict):
     image: str = Field(pattern=MEMBER_PATTERN)
     bbox_px: BBox
     text: str = Field(description="the text under the box, or the mark's label for chart_mark")
-    value: float | None = Field(default=None, description="the exact plotted value for chart_mark")
+    value: str = Field(default="", description="the number as written or plotted ('15,772.38', '76'); '' if none")
 
 
 class Derivation(_Strict):
-    """How the answer follows from the evidence, so filters can recompute it."""
+    """How the answer follows from the evidence, so filters can recompute it.
+
+    Fixed fields (empty when unused) so every sample has the same JSON shape: Hugging
+    Face's loader infers one schema from the first samples and rejects any other shape.
+    """
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate"]
-    args: dict[str, str | int | float] = Field(default_factory=dict)
+    labels: list[str] = Field(default_factory=list, description="argmax: the label of each evidence item, in order")
+    target: str = Field(default="", description="locate: the text the grounding box must hold")
 
 
 class Provenance(_Strict):
@@ -94,16 +99,20 @@ class Provenance(_Strict):
     seed: int
     index: int = Field(ge=0)
     engine: str
-    model: str | None = None
+    model: str = Field(default="", description="model name or path; '' for the oracle")
     generator: str
     generator_version: str
-    prompt_hash: str | None = None
+    prompt_hash: str = ""
     config_hash: str
     filter_scores: dict[str, float] = Field(default_factory=dict)
 
 
 class Sample(_Strict):
-    """One training sample: a conversation about media whose ground truth is known."""
+    """One training sample: a conversation about media whose ground truth is known.
+
+    Every field is present in every sample with one JSON type (no null standing in for a
+    number or a string), so loaders that infer a schema from the first samples read all.
+    """
 
     key: str = Field(pattern=KEY_PATTERN)
     recipe: str
