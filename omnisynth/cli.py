@@ -75,6 +75,20 @@ def cmd_verify(args) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_stats(args) -> int:
+    import json
+
+    from omnisynth.datasets.stats import compute_stats, format_stats
+
+    try:
+        st = compute_stats(Path(args.dir))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(st, indent=2, ensure_ascii=False) if args.json else format_stats(st))
+    return 0
+
+
 def cmd_energon(args) -> int:
     from omnisynth.datasets.energon import energon_available, prepare_energon
     from omnisynth.datasets.manifest import read_manifest
@@ -112,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=5)
     s.add_argument("--png", help="write a contact sheet to this PNG")
     s.set_defaults(fn=cmd_inspect)
+    s = sub.add_parser("stats", help="counts by task, family, language, filter reason; lengths and box sizes")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(fn=cmd_stats)
     s = sub.add_parser("energon", help="(re)write Megatron-Energon metadata (.nv-meta/) for an output folder")
     s.add_argument("dir")
     s.add_argument("--split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"), help="shares of shards")

@@ -143,3 +143,28 @@ def test_energon_lint_passes_and_cli_rewrites_metadata_with_a_split(outputs, tmp
     lint = subprocess.run([sys.executable, "-m", "megatron.energon.cli.main", "lint", str(out), "--split-parts",
                            "train,val"], capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.parametrize("name", ["doc_qa", "doc_long_qa"])
+def test_stats_count_what_the_shards_hold(outputs, name):
+    import subprocess
+    import sys
+
+    out = outputs[name]
+    proc = subprocess.run([sys.executable, "-m", "omnisynth", "stats", str(out), "--json"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    st = json.loads(proc.stdout)
+    samples = [json.loads(s["json"]) for s in _raw(out)]
+    assert st["kept"] == manifest(out)["kept"] == len(samples) == sum(st["by_task"].values())
+    assert st["rejected"] == manifest(out)["rejected"]
+    tasks = {}
+    for s in samples:
+        tasks[s["task"]] = tasks.get(s["task"], 0) + 1
+    assert st["by_task"] == dict(sorted(tasks.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert st["by_pages"] == {str(p): sum(1 for s in samples if s["meta"]["pages"] == p)
+                              for p in sorted({s["meta"]["pages"] for s in samples})}
+    assert st["answer_chars"]["max"] == max(len(s["answer"]) for s in samples)
+    text = subprocess.run([sys.executable, "-m", "omnisynth", "stats", str(out)], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert f"{st['kept']} kept" in text and "by task:" in text

@@ -1,0 +1,77 @@
+"""`omnisynth stats DIR`: what an output folder holds, counted with Polars.
+
+One small row per sample (task, question type, layout family, language, pages, lengths,
+box sizes) is read from the shards without decoding any image; the manifest supplies
+the rejections. `--json` prints the same figures for machines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from omnisynth.datasets.shards import iter_tar_samples
+
+
+def sample_rows(out: Path):
+    """One flat row per kept sample (no media), streamed shard by shard."""
+    for tar in sorted((out / "shards").glob("*.tar")):
+        for key, members in iter_tar_samples(tar):
+            s = json.loads(members["json"])
+            areas = [(g["bbox_norm"][2] - g["bbox_norm"][0]) * (g["bbox_norm"][3] - g["bbox_norm"][1])
+                     for g in s["grounding"]]
+            yield {
+                "key": key, "shard": tar.name, "task": s["task"], "question_type": s["task"].split("/")[-1],
+                "family": str(s["meta"].get("family", s["meta"].get("source", ""))),
+                "language": str(s["meta"].get("language", "")), "pages": int(s["meta"].get("pages", 1)),
+                "question_chars": len(s["question"]), "answer_chars": len(s["answer"]),
+                "boxes": len(areas), "box_area_pct": 100 * min(areas) if areas else None,
+            }
+
+
+def compute_stats(out: Path) -> dict:
+    import polars as pl
+
+    from omnisynth.datasets.manifest import read_manifest
+
+    manifest = read_manifest(out)
+    df = pl.DataFrame(list(sample_rows(out)), schema={
+        "key": pl.String, "shard": pl.String, "task": pl.String, "question_type": pl.String, "family": pl.String,
+        "language": pl.String, "pages": pl.Int64, "question_chars": pl.Int64, "answer_chars": pl.Int64,
+        "boxes": pl.Int64, "box_area_pct": pl.Float64,
+    })
+
+    def counts(column: str) -> dict[str, int]:
+        grouped = df.group_by(column).agg(pl.len().alias("n")).sort(["n", column], descending=[True, False])
+        return {str(k): int(n) for k, n in grouped.iter_rows()}
+
+    def spread(column: str) -> dict[str, float]:
+        col = df.get_column(column).drop_nulls()
+        if col.is_empty():
+            return {}
+        return {"min": float(col.min()), "p5": float(col.quantile(0.05)), "median": float(col.median()),
+                "p95": float(col.quantile(0.95)), "max": float(col.max()), "mean": round(float(col.mean()), 3)}
+
+    return {
+        "folder": str(out), "recipe": manifest.recipe["name"], "kept": df.height, "rejected": manifest.rejected,
+        "shards": len([s for s in manifest.shards if s.name]),
+        "by_task": counts("task"), "by_family": counts("family"), "by_language": counts("language"),
+        "by_pages": {str(k): v for k, v in sorted(counts("pages").items(), key=lambda kv: int(kv[0]))},
+        "rejected_by_reason": manifest.rejected_by_reason,
+        "question_chars": spread("question_chars"), "answer_chars": spread("answer_chars"),
+        "smallest_box_area_pct": spread("box_area_pct"),
+    }
+
+
+def format_stats(st: dict) -> str:
+    lines = [f"{st['folder']}: recipe {st['recipe']}, {st['kept']} kept, {st['rejected']} rejected, "
+             f"{st['shards']} shards"]
+    for title in ("by_task", "by_family", "by_language", "by_pages", "rejected_by_reason"):
+        if st[title]:
+            lines.append(title.replace("_", " ") + ":")
+            width = max(len(k) for k in st[title])
+            lines += [f"  {k:<{width}}  {v}" for k, v in st[title].items()]
+    for title in ("question_chars", "answer_chars", "smallest_box_area_pct"):
+        if st[title]:
+            lines.append(f"{title.replace('_', ' ')}: " + "  ".join(f"{k} {v:g}" for k, v in st[title].items()))
+    return "\n".join(lines)
