@@ -89,6 +89,21 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_mix(args) -> int:
+    from omnisynth.datasets.mix import MixError, mix
+
+    try:
+        manifest = mix(Path(args.out), args.sources, args.num_samples, seed=args.seed,
+                       samples_per_shard=args.samples_per_shard, split=tuple(args.split))
+    except MixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for part in manifest.recipe["mix"]:
+        print(f"{part['samples']:>8}  from {part['from']} (weight {part['weight']:g})")
+    print(f"mixed {manifest.kept} samples into {args.out} ({len(manifest.shards)} shards)")
+    return 0
+
+
 def cmd_energon(args) -> int:
     from omnisynth.datasets.energon import energon_available, prepare_energon
     from omnisynth.datasets.manifest import read_manifest
@@ -130,6 +145,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("dir")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(fn=cmd_stats)
+    s = sub.add_parser("mix", help="a new dataset mixing finished outputs by weight, without re-rendering")
+    s.add_argument("out", help="new output folder")
+    s.add_argument("--from", dest="sources", action="append", required=True, metavar="DIR:WEIGHT")
+    s.add_argument("--num-samples", type=int, required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--samples-per-shard", type=int, default=256)
+    s.add_argument("--split", type=float, nargs=3, default=[1.0, 0.0, 0.0], metavar=("TRAIN", "VAL", "TEST"))
+    s.set_defaults(fn=cmd_mix)
     s = sub.add_parser("energon", help="(re)write Megatron-Energon metadata (.nv-meta/) for an output folder")
     s.add_argument("dir")
     s.add_argument("--split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"), help="shares of shards")

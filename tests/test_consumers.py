@@ -168,3 +168,44 @@ def test_stats_count_what_the_shards_hold(outputs, name):
     text = subprocess.run([sys.executable, "-m", "omnisynth", "stats", str(out)], capture_output=True, text=True,
                           timeout=120).stdout
     assert f"{st['kept']} kept" in text and "by task:" in text
+
+
+def test_mix_makes_a_dataset_every_consumer_reads(outputs, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from omnisynth.datasets.verify import verify
+
+    def mix(out, *sources, n=20, seed=0):
+        args = [sys.executable, "-m", "omnisynth", "mix", str(out), "--num-samples", str(n), "--seed", str(seed),
+                "--samples-per-shard", "8"]
+        for s in sources:
+            args += ["--from", s]
+        return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+    a, b = outputs["doc_qa"], outputs["pdf_corpus_qa"]
+    proc = mix(tmp_path / "m1", f"{a}:0.7", f"{b}:0.3")
+    assert proc.returncode == 0, proc.stderr
+    assert "14  from" in proc.stdout and "6  from" in proc.stdout
+    out = tmp_path / "m1"
+    assert verify(out).errors == []
+    samples = [json.loads(s["json"]) for s in _raw(out)]
+    assert len(samples) == 20 and len({s["key"] for s in samples}) == 20
+    assert sum(s["recipe"] == "doc_qa" for s in samples) == 14
+    assert sum(s["recipe"] == "pdf_corpus_qa" for s in samples) == 6
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    from datasets import load_dataset
+
+    assert len(load_dataset("webdataset", data_files={"train": tars(out)}, split="train",
+                            cache_dir=str(tmp_path / "hf"))) == 20
+    assert len(energon_samples(out)) == 20
+    assert mix(tmp_path / "m2", f"{a}:0.7", f"{b}:0.3").returncode == 0
+    assert [p.read_bytes() for p in sorted((tmp_path / "m1" / "shards").glob("*.tar"))] == \
+        [p.read_bytes() for p in sorted((tmp_path / "m2" / "shards").glob("*.tar"))]
+
+    refused = mix(tmp_path / "m3", f"{a}:1", f"{outputs['doc_long_qa']}:1")
+    assert refused.returncode == 2 and "different member sets" in refused.stderr
+    refused = mix(tmp_path / "m4", f"{a}:1", n=1000)
+    assert refused.returncode == 2 and "the mix asks for 1000" in refused.stderr
+    refused = mix(tmp_path / "m5", f"{a}:0.5", f"{a}:0.5")
+    assert refused.returncode == 2 and "is in both" in refused.stderr

@@ -25,7 +25,8 @@ def minimal_sample(**changes):
         "question": "q", "answer": "a", "answers": ["a"], "grounding": [box],
         "evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a",
                       "value": ""}],
-        "derivation": {"op": "extract", "labels": [], "target": ""}, "meta": {},
+        "derivation": {"op": "extract", "labels": [], "target": ""},
+        "meta": {"family": "report", "language": "en", "font": "times", "pages": 1, "source": "", "source_page": 0},
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
                        "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
                        "filter_scores": {}},
@@ -48,6 +49,9 @@ def test_a_minimal_sample_validates():
     {"provenance": {"recipe": "doc_qa"}},
     {"answer": 42},
     {"modalities": ["smell"]},
+    {"meta": {"family": "report"}},
+    {"meta": {"family": "report", "language": "en", "font": "", "pages": 1, "source": "", "source_page": 0,
+              "colour": "red"}},
 ])
 def test_schema_rejects_what_consumers_cannot_read(changes):
     with pytest.raises(jsonschema.ValidationError):

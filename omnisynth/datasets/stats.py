@@ -22,8 +22,8 @@ def sample_rows(out: Path):
                      for g in s["grounding"]]
             yield {
                 "key": key, "shard": tar.name, "task": s["task"], "question_type": s["task"].split("/")[-1],
-                "family": str(s["meta"].get("family", s["meta"].get("source", ""))),
-                "language": str(s["meta"].get("language", "")), "pages": int(s["meta"].get("pages", 1)),
+                "family": s["meta"]["source"] or s["meta"]["family"], "language": s["meta"]["language"],
+                "pages": s["meta"]["pages"],
                 "question_chars": len(s["question"]), "answer_chars": len(s["answer"]),
                 "boxes": len(areas), "box_area_pct": 100 * min(areas) if areas else None,
             }

@@ -38,7 +38,9 @@ class Engine(ABC):
         images = [{"type": "image", "image": p.member} for p in truth.pages]
         media = [{"member": p.member, "modality": "image", "width": p.width, "height": p.height, "page": p.number}
                  for p in truth.pages]
-        meta = {k: v for k, v in truth.meta.items() if k not in ("question_type", "generator_version")}
+        meta = {"family": truth.family, "language": truth.language, "font": "", "pages": len(truth.pages),
+                "source": "", "source_page": 0}
+        meta.update((k, v) for k, v in truth.meta.items() if k in meta)
         return {
             "key": spec.key,
             "recipe": spec.recipe,

@@ -55,7 +55,7 @@ class Media(_Strict):
     modality: Modality
     width: int = Field(ge=1)
     height: int = Field(ge=1)
-    page: int = Field(default=0, ge=0, description="0-based page of the source document")
+    page: int = Field(ge=0, description="0-based page of the source document")
 
 
 class Grounding(_Strict):
@@ -63,7 +63,7 @@ class Grounding(_Strict):
 
     label: str = Field(description="the text or referring expression the box belongs to")
     image: str = Field(pattern=MEMBER_PATTERN, description="member holding the image the box is on")
-    page: int = Field(default=0, ge=0)
+    page: int = Field(ge=0)
     image_size: Annotated[list[int], Field(min_length=2, max_length=2, description="[width, height] in pixels")]
     bbox_px: BBox
     bbox_norm: BBox = Field(description="bbox_px divided by image width/height, in [0, 1]")
@@ -79,7 +79,7 @@ class Evidence(_Strict):
     image: str = Field(pattern=MEMBER_PATTERN)
     bbox_px: BBox
     text: str = Field(description="the text under the box, or the mark's label for chart_mark")
-    value: str = Field(default="", description="the number as written or plotted ('15,772.38', '76'); '' if none")
+    value: str = Field(description="the number as written or plotted ('15,772.38', '76'); '' if none")
 
 
 class Derivation(_Strict):
@@ -90,8 +90,8 @@ class Derivation(_Strict):
     """
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate"]
-    labels: list[str] = Field(default_factory=list, description="argmax: the label of each evidence item, in order")
-    target: str = Field(default="", description="locate: the text the grounding box must hold")
+    labels: list[str] = Field(description="argmax: the label of each evidence item, in order")
+    target: str = Field(description="locate: the text the grounding box must hold")
 
 
 class Provenance(_Strict):
@@ -99,12 +99,23 @@ class Provenance(_Strict):
     seed: int
     index: int = Field(ge=0)
     engine: str
-    model: str = Field(default="", description="model name or path; '' for the oracle")
+    model: str = Field(description="model name or path; '' for the oracle")
     generator: str
     generator_version: str
-    prompt_hash: str = ""
+    prompt_hash: str
     config_hash: str
-    filter_scores: dict[str, float] = Field(default_factory=dict)
+    filter_scores: dict[str, float]
+
+
+class Meta(_Strict):
+    """Generator facts, one fixed shape for every generator ('' or 0 where a field does not apply)."""
+
+    family: str = Field(description="layout family of a synthetic document; 'pdf' for your PDFs")
+    language: str = Field(description="BCP 47 language of the content; 'und' when unknown")
+    font: str = Field(description="body font family")
+    pages: int = Field(ge=1, description="real pages in the sample (padding members excluded)")
+    source: str = Field(description="source file, relative to generator.path, for your own inputs")
+    source_page: int = Field(ge=0, description="0-based page of the source file")
 
 
 class Sample(_Strict):
@@ -126,7 +137,5 @@ class Sample(_Strict):
     grounding: list[Grounding]
     evidence: list[Evidence]
     derivation: Derivation
-    meta: dict[str, str | int | float | bool | list[str]] = Field(
-        default_factory=dict, description="generator facts: layout family, language, source file, ..."
-    )
+    meta: Meta
     provenance: Provenance
