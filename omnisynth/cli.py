@@ -62,6 +62,11 @@ def cmd_inspect(args) -> int:
     if args.png:
         contact_sheet(samples, Path(args.png))
         print(f"contact sheet: {args.png}")
+    if args.html:
+        from omnisynth.datasets.report import write_report
+
+        cards = write_report(Path(args.path), Path(args.html), args.n)
+        print(f"report: {args.html} ({cards} samples)")
     return 0
 
 
@@ -140,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("path", help="an output folder or one .tar shard")
     s.add_argument("--n", type=int, default=5)
     s.add_argument("--png", help="write a contact sheet to this PNG")
+    s.add_argument("--html", help="write a self-contained HTML report (counts, histograms, boxed samples)")
     s.set_defaults(fn=cmd_inspect)
     s = sub.add_parser("stats", help="counts by task, family, language, filter reason; lengths and box sizes")
     s.add_argument("dir")

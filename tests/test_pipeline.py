@@ -105,6 +105,18 @@ def test_verify_catches_a_flipped_byte(small_output, tmp_path):
     assert any("shards/shard-000001.tar: sha256" in e for e in report.errors), report.errors
 
 
+def test_verify_names_the_shard_and_member_of_a_truncated_tar(small_output, tmp_path):
+    def truncate(out):
+        path = out / "shards" / "shard-000000.tar"
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+
+    report = damaged_copy(small_output, tmp_path / "t", truncate)
+    text = "\n".join(report.errors)
+    assert "shards/shard-000000.tar: unreadable tar after member group 'doc_qa-s0-00000000" in text, text
+    assert "ReadError: unexpected end of data" in text and "shards/shard-000000.tar: sha256" in text
+
+
 def test_verify_catches_missing_extra_and_bad_members(small_output, tmp_path):
     report = damaged_copy(small_output, tmp_path / "m", lambda o: (o / "shards" / "shard-000000.tar").unlink())
     assert "shards/shard-000000.tar: missing" in report.errors

@@ -65,15 +65,14 @@ def _font(size: int):
         return ImageFont.load_default(size)
 
 
-def tile(sample: dict, members: dict[str, bytes]):
-    """One sample: its boxed image (the one its boxes are on) over its question and answer."""
+def draw_boxes(sample: dict, members: dict[str, bytes], member: str, width: int):
+    """The image `member`, scaled to `width`, with every box and click point on it labelled."""
     from PIL import Image, ImageDraw
 
     boxes = [("grounding", g) for g in sample.get("grounding", [])] + [("evidence", e) for e in sample.get("evidence", [])]
-    member = boxes[0][1]["image"] if boxes else sample["media"][0]["member"]
     im = Image.open(io.BytesIO(members[member])).convert("RGB")
-    scale = TILE / im.width
-    im = im.resize((TILE, max(1, round(im.height * scale))))
+    scale = width / im.width
+    im = im.resize((width, max(1, round(im.height * scale))))
     draw = ImageDraw.Draw(im)
     drawn: dict[tuple, str] = {}  # an evidence box equal to a grounding box is drawn once, as 'g+e'
     for kind, b in boxes:
@@ -86,6 +85,27 @@ def tile(sample: dict, members: dict[str, bytes]):
         color = (0, 170, 60) if kinds.startswith("g") else (220, 30, 30)
         draw.rectangle([x0 - 1, y0 - 1, x1 + 1, y1 + 1], outline=color, width=2)
         draw.text((x0, max(0, y0 - 13)), f"{n + 1}:{kinds} " + _short(labels[where], 28), fill=color, font=_font(11))
+    for g in sample.get("grounding", []):
+        if g["image"] == member:  # the click point
+            cx, cy = g["point_px"][0] * scale, g["point_px"][1] * scale
+            draw.line([cx - 5, cy, cx + 5, cy], fill=(0, 90, 255), width=2)
+            draw.line([cx, cy - 5, cx, cy + 5], fill=(0, 90, 255), width=2)
+    return im
+
+
+def tile_image(sample: dict, members: dict[str, bytes], width: int) -> list:
+    """(member, boxed image) for every real page of a sample (padding members are skipped)."""
+    return [(m["member"], draw_boxes(sample, members, m["member"], width))
+            for m in sample["media"] if m["modality"] == "image"]
+
+
+def tile(sample: dict, members: dict[str, bytes]):
+    """One sample: its boxed image (the one its boxes are on) over its question and answer."""
+    from PIL import Image, ImageDraw
+
+    boxes = sample.get("grounding", []) + sample.get("evidence", [])
+    member = boxes[0]["image"] if boxes else sample["media"][0]["member"]
+    im = draw_boxes(sample, members, member, TILE)
     text = [f"{sample['key']}  [{sample['task']}]", *textwrap.wrap("Q: " + sample["question"], 70)[:4],
             *textwrap.wrap("A: " + sample["answer"], 70)[:3]]
     caption = Image.new("RGB", (TILE, 16 * len(text) + 8), "white")

@@ -74,7 +74,7 @@ def verify(out: Path) -> VerifyReport:
             report.errors.append(f"shards/{rec.name}: {size} bytes, manifest says {rec.bytes}")
         if digest != rec.sha256:
             report.errors.append(f"shards/{rec.name}: sha256 {digest[:16]}..., manifest says {rec.sha256[:16]}...")
-        count = 0
+        count, key = 0, None
         try:
             for key, members in iter_tar_samples(path):
                 count += 1
@@ -83,7 +83,8 @@ def verify(out: Path) -> VerifyReport:
                     report.errors.append(f"shards/{rec.name}:{key}: duplicate key, also in {seen_keys[key]}")
                 seen_keys[key] = rec.name
         except Exception as exc:  # a damaged tar is a finding, not a crash of verify
-            report.errors.append(f"shards/{rec.name}: unreadable tar after {count} samples: {exc}")
+            after = f"after member group {key!r} ({count} samples)" if key else "at its start"
+            report.errors.append(f"shards/{rec.name}: unreadable tar {after}: {type(exc).__name__}: {exc}")
         if count != rec.samples:
             report.errors.append(f"shards/{rec.name}: {count} samples, manifest says {rec.samples}")
         report.samples += count
