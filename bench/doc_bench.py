@@ -2,7 +2,7 @@
 
   python bench/doc_bench.py cost     [--samples 120]        our per-sample cost / bare PyMuPDF
   python bench/doc_bench.py scaling  [--small 80 --large 400] samples/s on 1 vs 2 CPUs (local Ray)
-  python bench/doc_bench.py memory   [--sizes 1000 5000]    peak RSS of driver and workers
+  python bench/doc_bench.py growth   [--sizes 1000 5000 10000] time, peak RSS, per-stage time split
   python bench/doc_bench.py all
 
 `cost`: for the same sample specs, (a) our whole per-sample path without Ray: plan the
@@ -13,8 +13,10 @@ PNG-encode. Ratio a/b; the target is <= 1.3.
 `scaling`: throughput from the difference of a small and a large run (removes Ray start
 and the fixed per-execution cost), on a local Ray with 1 and with 2 CPUs, best of two runs
 per point; target >= 1.8x.
-`memory`: peak RSS of the driver, of the largest worker and of all Ray processes summed,
-sampled every 0.25 s, at two sample counts; target: the larger within 10% of the smaller.
+`growth`: at each sample count, the run's time, peak RSS of the driver, of the largest
+worker and of all Ray processes summed (sampled every 0.25 s), and each stage's share of
+worker time (from the manifest); targets: memory at the largest count within 10% of the
+smallest, time linear.
 Results go to bench/results/*.json and stdout.
 """
 
@@ -122,7 +124,7 @@ def sample_memory(pid: int, stop: threading.Event, peaks: dict) -> None:
                 except psutil.Error:
                     pass
             driver = rss.get(pid, (0, ""))[0]
-            workers = [v for k, (v, cmd) in rss.items() if k != pid and "default_worker" in cmd or "ray::" in cmd]
+            workers = [v for k, (v, cmd) in rss.items() if k != pid and ("default_worker" in cmd or "ray::" in cmd)]
             peaks["driver"] = max(peaks.get("driver", 0), driver)
             peaks["largest_worker"] = max(peaks.get("largest_worker", 0), max(workers, default=0))
             peaks["all_processes"] = max(peaks.get("all_processes", 0), sum(v for v, _ in rss.values()))
@@ -131,7 +133,8 @@ def sample_memory(pid: int, stop: threading.Event, peaks: dict) -> None:
         stop.wait(0.25)
 
 
-def bench_memory(sizes: list[int]) -> dict:
+def bench_growth(sizes: list[int]) -> dict:
+    """Time, peak memory and the per-stage split of worker time at growing sample counts."""
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -146,24 +149,32 @@ def bench_memory(sizes: list[int]) -> dict:
             proc.wait()
             stop.set()
             thread.join()
-            result[str(n)] = {k: round(v / 2**20, 1) for k, v in peaks.items()} | {"unit": "MiB"}
-    a, b = result[str(sizes[0])], result[str(sizes[-1])]
-    result["growth"] = {k: round(b[k] / a[k] - 1, 3) for k in ("driver", "largest_worker", "all_processes")}
-    result["target"] = "growth <= 0.10"
+            manifest = json.loads((out / "manifest.json").read_text())
+            stages = manifest["stage_seconds"]
+            result[str(n)] = {
+                "seconds": manifest["run"]["seconds"], "samples_per_s": round(n / manifest["run"]["seconds"], 2),
+                "peak_rss_mib": {k: round(v / 2**20, 1) for k, v in peaks.items()},
+                "worker_time_share": {k: round(v / sum(stages.values()), 3) for k, v in stages.items()},
+            }
+    first, last = result[str(sizes[0])], result[str(sizes[-1])]
+    result["memory_growth"] = {k: round(last["peak_rss_mib"][k] / first["peak_rss_mib"][k] - 1, 3)
+                               for k in ("driver", "largest_worker", "all_processes")}
+    result["time_per_sample_ms"] = {str(n): round(1000 * result[str(n)]["seconds"] / n, 1) for n in sizes}
+    result["target"] = "memory growth <= 0.10; time linear in samples"
     return result
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["cost", "scaling", "memory", "all"])
+    p.add_argument("what", choices=["cost", "scaling", "growth", "all"])
     p.add_argument("--samples", type=int, default=120)
     p.add_argument("--small", type=int, default=80)
     p.add_argument("--large", type=int, default=400)
-    p.add_argument("--sizes", type=int, nargs=2, default=[1000, 5000])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
     args = p.parse_args()
     RESULTS.mkdir(exist_ok=True)
     jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.small, args.large),
-            "memory": lambda: bench_memory(args.sizes)}
+            "growth": lambda: bench_growth(args.sizes)}
     for name in (jobs if args.what == "all" else [args.what]):
         result = jobs[name]()
         (RESULTS / f"doc_{name}.json").write_text(json.dumps(result, indent=2) + "\n")

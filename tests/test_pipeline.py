@@ -61,6 +61,9 @@ def test_recipe_end_to_end_reads_back_with_webdataset(run_recipe, name, override
     report = verify(out)
     assert report.errors == [] and report.samples == manifest["kept"]
     assert manifest["filters"]["ground_truth"]["seen"] == manifest["filters"]["schema"]["kept"]
+    assert set(manifest["stage_seconds"]) == {"render", "annotate", "filter"}
+    assert manifest["stage_seconds"]["render"] > manifest["stage_seconds"]["annotate"] > 0
+    assert all(len(s["nodes"]) == 1 and len(s["nodes"][0]) == 56 for s in manifest["shards"])  # one local node
 
 
 def test_same_recipe_and_seed_give_identical_bytes_on_any_parallelism(run_recipe, tmp_path):

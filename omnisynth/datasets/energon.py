@@ -17,6 +17,8 @@ and says how to add the metadata later (`omnisynth energon DIR`).
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import yaml
@@ -51,8 +53,9 @@ def prepare_energon(out: Path, recipe_dict: dict, split: tuple[float, float, flo
     if not shards:
         raise ValueError(f"{out}: no shards to index")
     parts = [(name, ratio) for name, ratio in zip(("train", "val", "test"), split) if ratio > 0]
-    WebdatasetPreparator.prepare_dataset(out, shards, split_parts_ratio=parts, shuffle_seed=recipe_dict["seed"],
-                                         workers=2)
+    with contextlib.redirect_stdout(io.StringIO()):  # the preparator prints progress lines
+        WebdatasetPreparator.prepare_dataset(out, shards, split_parts_ratio=parts, shuffle_seed=recipe_dict["seed"],
+                                             workers=2)
     meta = out / ".nv-meta"
     (meta / "dataset.yaml").write_text(yaml.safe_dump(dataset_definition(recipe_dict), sort_keys=False))
     return meta

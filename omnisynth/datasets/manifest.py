@@ -94,7 +94,12 @@ def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Man
                     reason = k.removeprefix("dropped:")
                     stats.dropped[reason] = stats.dropped.get(reason, 0) + n
                     reasons[f"{name}/{reason}"] = reasons.get(f"{name}/{reason}", 0) + n
+    stage_seconds: dict[str, float] = {}
+    for rec in records:
+        for stage, s in rec.stage_seconds.items():
+            stage_seconds[stage] = round(stage_seconds.get(stage, 0.0) + s, 4)
     return Manifest(
+        stage_seconds=stage_seconds,
         recipe=recipe.model_dump(mode="json"), config_hash=recipe.config_hash(), omnisynth_version=__version__,
         packages=package_versions(), sample_schema="omnisynth/schemas/sample.schema.json",
         num_samples=recipe.num_samples, kept=sum(r.samples for r in records),

@@ -125,8 +125,14 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
     tmp = qpath.with_name(f".{qpath.name}.tmp")
     tmp.write_text("".join(json.dumps(_quarantine_row(r), sort_keys=True, ensure_ascii=False) + "\n" for r in rejected))
     os.replace(tmp, qpath)
+    seconds: dict[str, float] = {}
+    for rec in ordered:
+        for stage, s in rec.get("seconds", {}).items():
+            seconds[stage] = seconds.get(stage, 0.0) + s
     record = ShardRecord(name=name, shard=shard, samples=len(kept), rejected=len(rejected), bytes=size, sha256=digest,
                          first_index=min(expected), last_index=max(expected), node_id=node_id,
+                         nodes=sorted({rec.get("node", "local") for rec in ordered}),
+                         stage_seconds={k: round(v, 4) for k, v in sorted(seconds.items())},
                          filters=count_filters(ordered))
     write_json(out / "state" / f"{shard_name(shard)}.json", record.model_dump(mode="json"))
     shutil.rmtree(out / "staging" / shard_name(shard), ignore_errors=True)

@@ -27,6 +27,9 @@ def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
     stages: list[Stage] = [RenderStage(make_generator(recipe, catalog)), AnnotateStage(make_engine(recipe))]
     stages.append(FilterStage(make_filters(recipe)))
     stages.append(WriteStage(staging))
+    for stage in stages:  # the recipe's resources; stages that need other kinds will declare them here
+        stage.num_cpus = recipe.runtime.cpus_per_task
+        stage.memory = recipe.runtime.memory_per_task_mb * 2**20 if recipe.runtime.memory_per_task_mb else None
     return stages
 
 
@@ -61,7 +64,8 @@ def chains(stages: list[Stage]) -> list[StageChain]:
     """Group consecutive stages with equal resources into one map each."""
     groups: list[list[Stage]] = []
     for stage in stages:
-        if groups and groups[-1][-1].num_cpus == stage.num_cpus:
+        last = groups[-1][-1] if groups else None
+        if last is not None and (last.num_cpus, last.memory) == (stage.num_cpus, stage.memory):
             groups[-1].append(stage)
         else:
             groups.append([stage])
@@ -78,9 +82,12 @@ def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
     import ray.data
 
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
-    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=None, num_cpus=stages[0].num_cpus)
+    first = stages[0]
+    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=None, num_cpus=first.num_cpus,
+                        memory=first.memory)
     for chain in chains(stages):
-        ds = ds.map_batches(chain, batch_size=None, num_cpus=chain.stages[0].num_cpus, batch_format="numpy",
+        head = chain.stages[0]
+        ds = ds.map_batches(chain, batch_size=None, num_cpus=head.num_cpus, memory=head.memory, batch_format="numpy",
                             zero_copy_batch=False)
     return ds
 

@@ -25,6 +25,7 @@ class RunSummary:
     kept: int
     rejected: int
     rejected_by_reason: dict[str, int]
+    stage_seconds: dict[str, float]
     shards: int
     bytes: int
     seconds: float
@@ -81,7 +82,8 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
         write_manifest(out, manifest)
     finally:
         lock.close()
-    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, len(manifest.shards),
+    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, manifest.stage_seconds,
+                      len(manifest.shards),
                       sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
 
 
@@ -164,6 +166,10 @@ def format_summary(recipe: Recipe, s: RunSummary) -> str:
              f"  kept      {s.kept}", f"  rejected  {s.rejected}"]
     width = max((len(r) for r in s.rejected_by_reason), default=0)
     lines += [f"    {reason:<{width}}  {n}" for reason, n in s.rejected_by_reason.items()]
+    total = sum(s.stage_seconds.values())
+    if total > 0:
+        lines.append("  worker time by stage: " + ", ".join(
+            f"{stage} {100 * t / total:.0f}%" for stage, t in sorted(s.stage_seconds.items(), key=lambda kv: -kv[1])))
     lines += [f"  output    {s.out}/shards ({s.shards} shards, {s.bytes / 1e6:.1f} MB)",
               f"  manifest  {s.out}/manifest.json", f"  quarantine {s.out}/quarantine"]
     return "\n".join(lines)

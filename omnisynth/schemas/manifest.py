@@ -20,7 +20,11 @@ class ShardRecord(_Strict):
     sha256: str
     first_index: int
     last_index: int
-    node_id: str = Field(description="Ray node that assembled the shard")
+    node_id: str = Field(description="Ray node that assembled the shard (the driver's)")
+    nodes: list[str] = Field(default_factory=list, description="Ray nodes whose workers rendered its samples")
+    stage_seconds: dict[str, float] = Field(
+        default_factory=dict, description="worker wall time per stage summed over the shard's samples"
+    )
     filters: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="per stage/filter: seen, kept, and dropped counts per reason"
     )
@@ -45,5 +49,6 @@ class Manifest(_Strict):
     shards: list[ShardRecord]
     filters: dict[str, FilterStats]
     rejected_by_reason: dict[str, int]
+    stage_seconds: dict[str, float] = Field(default_factory=dict, description="per stage, summed over all shards")
     quarantine: str = "quarantine"
     run: dict = Field(default_factory=dict, description="timings of the last invocation (not part of the data)")

@@ -140,6 +140,10 @@ class OutputConfig(_Cfg):
 class RuntimeConfig(_Cfg):
     num_cpus: int | None = Field(default=None, ge=1, description="CPUs of the local Ray; ignored with RAY_ADDRESS")
     rows_per_task: int = Field(default=16, ge=1, description="samples one Ray task renders in a row")
+    cpus_per_task: float = Field(default=1.0, gt=0, le=64, description="logical CPUs a render task reserves")
+    memory_per_task_mb: int | None = Field(
+        default=None, ge=64, description="memory a render task reserves (Ray schedules by it); none by default"
+    )
     progress_interval_s: float = Field(default=2.0, gt=0)
 
 

@@ -92,6 +92,7 @@ class WorkItem:
     rejection: Rejection | None = None
     source: dict = field(default_factory=dict)  # what a rejected item came from, for quarantine
     filter_log: list[tuple[str, bool, str]] = field(default_factory=list)  # (filter, kept, reason)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, this item's share
 
     def reject(self, stage: str, reason: str, detail: str = "") -> None:
         self.rejection = Rejection(stage, reason, detail[:2000])

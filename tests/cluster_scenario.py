@@ -1,0 +1,69 @@
+"""Run a recipe on a 3-node Ray cluster on this machine, optionally killing a worker node mid-run.
+
+Used by test_cluster.py in a subprocess (a cluster needs its own Ray, apart from the test
+session's). Prints one JSON line: the manifest's per-shard nodes and the keys read back.
+
+    python tests/cluster_scenario.py OUT NUM_SAMPLES [--kill]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import ray
+from ray.cluster_utils import Cluster
+
+from omnisynth.pipelines.runner import run
+from omnisynth.schemas.recipe import load_recipe
+
+
+def main() -> None:
+    out, n, kill = Path(sys.argv[1]), int(sys.argv[2]), "--kill" in sys.argv
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 200 * 2**20})
+    workers = [cluster.add_node(num_cpus=1, object_store_memory=200 * 2**20) for _ in range(2)]
+    ray.init(address=cluster.address, include_dashboard=False)
+    cluster.wait_for_nodes()
+    killed = []
+
+    def victim_has_written(victim_id: str) -> bool:
+        from omnisynth.datasets.shards import read_part_status
+
+        for part in (out / "staging").rglob("part-*.tar") if (out / "staging").exists() else []:
+            try:
+                if any(rec.get("node") == victim_id for rec in read_part_status(part)):
+                    return True
+            except Exception:  # a part being renamed or assembled away: look again
+                continue
+        return False
+
+    def kill_one():
+        victim = workers[0]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not victim_has_written(victim.node_id):
+            time.sleep(0.05)
+        killed.append(victim.node_id)
+        cluster.remove_node(victim, allow_graceful=False)  # its raylet and workers die at once
+
+    if kill:
+        threading.Thread(target=kill_one, daemon=True).start()
+    recipe = load_recipe("doc_qa", [("num_samples", n), ("output.samples_per_shard", 10),
+                                    ("runtime.rows_per_task", 2), ("generator.dpi", 60)])
+    summary = run(recipe, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    import webdataset as wds
+
+    keys = [s["__key__"] for s in wds.WebDataset(sorted(str(p) for p in (out / "shards").glob("*.tar")),
+                                                  shardshuffle=False)]
+    print(json.dumps({"kept": summary.kept, "rejected": summary.rejected, "keys": keys, "killed": killed,
+                      "nodes": [s["nodes"] for s in manifest["shards"]],
+                      "cluster_nodes": [w.node_id for w in workers] + [cluster.head_node.node_id]}))
+    ray.shutdown()
+    cluster.shutdown()
+
+
+if __name__ == "__main__":
+    main()
