@@ -9,6 +9,7 @@ session's). Prints one JSON line: the manifest's per-shard nodes and the keys re
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -25,8 +26,8 @@ def main() -> None:
     out, n, kill = Path(sys.argv[1]), int(sys.argv[2]), "--kill" in sys.argv
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 200 * 2**20})
     workers = [cluster.add_node(num_cpus=1, object_store_memory=200 * 2**20) for _ in range(2)]
-    ray.init(address=cluster.address, include_dashboard=False)
     cluster.wait_for_nodes()
+    os.environ["RAY_ADDRESS"] = cluster.address  # run() joins the cluster as `RAY_ADDRESS=... omnisynth run` does
     killed = []
 
     def victim_has_written(victim_id: str) -> bool:
@@ -61,7 +62,7 @@ def main() -> None:
     print(json.dumps({"kept": summary.kept, "rejected": summary.rejected, "keys": keys, "killed": killed,
                       "nodes": [s["nodes"] for s in manifest["shards"]],
                       "cluster_nodes": [w.node_id for w in workers] + [cluster.head_node.node_id]}))
-    ray.shutdown()
+    assert not ray.is_initialized(), "run() leaves the cluster it joined"
     cluster.shutdown()
 
 

@@ -44,14 +44,24 @@ class Progress:
         self.start = self.last = time.monotonic()
         self.tty = stream.isatty()
         self.new = 0
+        self.marks: list[float] = []  # arrival time of each status row
+
+    def steady_rate(self) -> float:
+        """Samples/s over the last 80% of this run's samples: start-up and warm-up excluded."""
+        if len(self.marks) < 10:
+            return 0.0
+        first = len(self.marks) // 5
+        span = self.marks[-1] - self.marks[first]
+        return (len(self.marks) - 1 - first) / span if span > 0 else 0.0
 
     def update(self, status: str, shards_done: int, shards: int, force: bool = False) -> None:
+        now = time.monotonic()
         if status:
             self.new += 1
             self.done += 1
             self.kept += status == "kept"
             self.rejected += status != "kept"
-        now = time.monotonic()
+            self.marks.append(now)
         if not force and now - self.last < self.interval:
             return
         self.last = now
@@ -74,11 +84,13 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
         extra["corpus"] = catalog_fingerprint(catalog)
     lock = claim_output(out, recipe, extra)
     try:
-        records, processed, resumed = _generate(recipe, out, catalog, stream)
+        records, progress, resumed = _generate(recipe, out, catalog, stream)
+        processed = progress.new
         energon = _energon(out, recipe, records)
         seconds = time.monotonic() - t0
-        manifest = build_manifest(recipe, list(records.values()), {"seconds": round(seconds, 3), "processed": processed,
-                                                                    "resumed_shards": resumed, "energon": energon})
+        run_info = {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed,
+                    "steady_samples_per_s": round(progress.steady_rate(), 3), "energon": energon}
+        manifest = build_manifest(recipe, list(records.values()), run_info)
         write_manifest(out, manifest)
     finally:
         lock.close()
@@ -136,7 +148,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     progress.update("", len(records), total_shards, force=True)
     if progress.tty:
         stream.write("\n")
-    return records, progress.new, resumed
+    return records, progress, resumed
 
 
 def _energon(out: Path, recipe: Recipe, records: dict) -> str:
