@@ -59,3 +59,11 @@ def prepare_energon(out: Path, recipe_dict: dict, split: tuple[float, float, flo
     meta = out / ".nv-meta"
     (meta / "dataset.yaml").write_text(yaml.safe_dump(dataset_definition(recipe_dict), sort_keys=False))
     return meta
+
+
+def prepare_if_available(out: Path, recipe_dict: dict, split: tuple[float, float, float]) -> str:
+    """Write .nv-meta/ when Energon is installed; says what was done, for the manifest."""
+    if not energon_available():
+        return "skipped: megatron-energon not installed (pip install 'omnisynth[energon]'; then omnisynth energon DIR)"
+    prepare_energon(out, recipe_dict, split)
+    return ".nv-meta"

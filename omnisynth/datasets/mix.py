@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omnisynth import __version__
+from omnisynth.datasets.energon import prepare_if_available
 from omnisynth.datasets.manifest import package_versions, read_manifest, write_manifest
 from omnisynth.datasets.shards import shard_name, write_tar
 from omnisynth.schemas.manifest import Manifest, ShardRecord
@@ -130,15 +131,6 @@ def mix(out: Path, specs: list[str], num_samples: int, seed: int = 0, samples_pe
     manifest = Manifest(recipe=recipe, config_hash=config_hash, omnisynth_version=__version__,
                         packages=package_versions(), sample_schema="omnisynth/schemas/sample.schema.json",
                         num_samples=num_samples, kept=num_samples, rejected=0, shards=records, filters={},
-                        rejected_by_reason={}, run={"energon": _energon(out, recipe, split)})
+                        rejected_by_reason={}, run={"energon": prepare_if_available(out, recipe, split)})
     write_manifest(out, manifest)
     return manifest
-
-
-def _energon(out: Path, recipe: dict, split) -> str:
-    from omnisynth.datasets.energon import energon_available, prepare_energon
-
-    if not energon_available():
-        return "skipped: megatron-energon not installed"
-    prepare_energon(out, recipe, split)
-    return ".nv-meta"

@@ -153,14 +153,11 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
 
 def _energon(out: Path, recipe: Recipe, records: dict) -> str:
     """Index the finished shards for Megatron-Energon when it is installed; say what was done."""
-    from omnisynth.datasets.energon import energon_available, prepare_energon
+    from omnisynth.datasets.energon import prepare_if_available
 
     if not any(r.samples for r in records.values()):
         return "skipped: no samples"
-    if not energon_available():
-        return "skipped: megatron-energon not installed (pip install 'omnisynth[energon]'; then omnisynth energon DIR)"
-    prepare_energon(out, recipe.model_dump(mode="json"), recipe.output.split)
-    return ".nv-meta"
+    return prepare_if_available(out, recipe.model_dump(mode="json"), recipe.output.split)
 
 
 def _status_or_drop(path: Path) -> list[dict]:
