@@ -63,6 +63,8 @@ def test_chart_marks_are_exact(index):
             centre = img[(y0 + y1) // 2, (x0 + x1) // 2].astype(int)
             expected = np.array(PALETTE[series.index(m.attrs["series"])]) * 255
             assert np.abs(centre - expected).max() <= 3, (m.attrs, centre, expected)  # covered marks are no facts
+        legend = [f.text for f in truth.facts if f.kind == "legend" and f.attrs["chart"] == chart_marks[0].attrs["chart"]]
+        assert legend == series, "every series is named in the chart's legend"
         if chart_marks[0].attrs["kind"] == "bar":
             # bars share a baseline and their heights are proportional to the plotted values
             bottoms = {round(m.bbox[3], 1) for m in chart_marks}

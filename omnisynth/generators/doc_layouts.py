@@ -150,16 +150,16 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
         cv.rect(*box, stroke=None, fill=color)
         if not any(_overlap(box, later[0]) for later in markers[i + 1:]):  # a covered marker is no fact
             cv.mark(box, text, attrs)
-
-
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     lx = px0
     for si, s in enumerate(series):  # legend
         cv.rect(lx, top + h - size * 1.2, lx + 8, top + h - size * 1.2 + 8, stroke=None,
                 fill=PALETTE[si % len(PALETTE)])
-        box = cv.text(lx + 11, top + h - size * 1.35, s, size * 0.85, fact="legend")
+        box = cv.text(lx + 11, top + h - size * 1.35, s, size * 0.85, fact="legend", attrs={"chart": chart_id})
         lx = box[2] + 14
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def title_block(cv: Canvas, c: Content, title: str, size: float) -> float:
@@ -250,7 +250,7 @@ def draw_form(cv: Canvas, c: Content, rng: random.Random, title: str, size: floa
         cv.text(MARGIN + 6, y + size * 1.75, value, size + 1, font="cour" if c.lang == "en" else None,
                 fact="kv", attrs={"key": labels[i]})
         y += size * 4.4
-    for opt in range(rng.randint(1, 3)):  # checkboxes
+    for _ in range(rng.randint(1, 3)):  # checkboxes
         if y + size * 2 > cv.height - 60:
             break
         checked = rng.random() < 0.5

@@ -25,7 +25,7 @@ class Engine(ABC):
         self.recipe = recipe
         self.config_hash = recipe.config_hash()
 
-    def setup(self) -> None:
+    def setup(self) -> None:  # noqa: B027 - optional hook: engines without heavy state need nothing
         """Load heavy state on the worker (never on the driver)."""
 
     @abstractmethod
