@@ -41,17 +41,39 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
+class _HashingWriter(io.RawIOBase):
+    """A write-only file that hashes and counts what passes through it to the real file."""
+
+    def __init__(self, raw):
+        self.raw, self.sha, self.size = raw, hashlib.sha256(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.size
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+
 def write_tar(path: Path, members: Iterable[tuple[str, bytes]]) -> tuple[int, str]:
-    """Write members in the given order to `path` atomically; returns (bytes, sha256)."""
+    """Write members in the given order to `path` atomically; returns (bytes, sha256).
+
+    The digest is taken as the bytes are written, so a shard is never read back to hash it.
+    """
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as raw:
-        with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        sink = _HashingWriter(raw)
+        with tarfile.open(fileobj=sink, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             for name, data in members:
                 tar.addfile(_info(name, len(data)), io.BytesIO(data))
         raw.flush()
         os.fsync(raw.fileno())
     os.replace(tmp, path)
-    return path.stat().st_size, sha256_file(path)
+    return sink.size, sink.sha.hexdigest()
 
 
 def sha256_file(path: Path) -> str:

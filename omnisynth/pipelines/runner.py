@@ -44,15 +44,13 @@ class Progress:
         self.start = self.last = time.monotonic()
         self.tty = stream.isatty()
         self.new = 0
-        self.marks: list[float] = []  # arrival time of each status row
+        self.mark_at = max(1, (total - done) // 5)  # steady rate: from the 20% point of this run's samples
+        self.mark_time = self.latest = 0.0
 
     def steady_rate(self) -> float:
         """Samples/s over the last 80% of this run's samples: start-up and warm-up excluded."""
-        if len(self.marks) < 10:
-            return 0.0
-        first = len(self.marks) // 5
-        span = self.marks[-1] - self.marks[first]
-        return (len(self.marks) - 1 - first) / span if span > 0 else 0.0
+        span = self.latest - self.mark_time
+        return (self.new - self.mark_at) / span if self.new >= 10 and span > 0 else 0.0
 
     def update(self, status: str, shards_done: int, shards: int, force: bool = False) -> None:
         now = time.monotonic()
@@ -61,7 +59,9 @@ class Progress:
             self.done += 1
             self.kept += status == "kept"
             self.rejected += status != "kept"
-            self.marks.append(now)
+            self.latest = now
+            if self.new == self.mark_at:
+                self.mark_time = now
         if not force and now - self.last < self.interval:
             return
         self.last = now

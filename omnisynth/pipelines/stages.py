@@ -41,11 +41,7 @@ class Stage:
         return StageChain([self])(batch)
 
     def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
-        return {
-            "shard": np.array([it.spec.shard for it in items], dtype=np.int64),
-            "index": np.array([it.spec.index for it in items], dtype=np.int64),
-            "item": np.array([pickle.dumps(it, protocol=5) for it in items], dtype=object),
-        }
+        return {**_ids(items), "item": np.array([pickle.dumps(it, protocol=5) for it in items], dtype=object)}
 
 
 class StageChain:
@@ -159,11 +155,13 @@ class WriteStage(Stage):
         return items
 
     def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
-        return {
-            "shard": np.array([it.spec.shard for it in items], dtype=np.int64),
-            "index": np.array([it.spec.index for it in items], dtype=np.int64),
-            "status": np.array([it.rejection.reason if it.rejection else "kept" for it in items], dtype=object),
-        }
+        status = [it.rejection.reason if it.rejection else "kept" for it in items]
+        return {**_ids(items), "status": np.array(status, dtype=object)}
+
+
+def _ids(items: list[WorkItem]) -> dict[str, np.ndarray]:
+    return {"shard": np.array([it.spec.shard for it in items], dtype=np.int64),
+            "index": np.array([it.spec.index for it in items], dtype=np.int64)}
 
 
 def node_id() -> str:
