@@ -16,7 +16,8 @@ def test_exported_schema_is_in_sync_with_the_model():
 
 def minimal_sample(**changes):
     box = {"label": "x", "image": "png", "page": 0, "image_size": [100, 50], "bbox_px": [10, 10, 20, 20],
-           "bbox_norm": [0.1, 0.2, 0.2, 0.4], "bbox_1000": [100, 200, 200, 400], "point_px": [15, 15]}
+           "bbox_norm": [0.1, 0.2, 0.2, 0.4], "bbox_1000": [100, 200, 200, 400], "point_px": [15, 15],
+           "role": "text", "area_fraction": 0.02}
     sample = {
         "key": "doc_qa-s0-000000001", "recipe": "doc_qa", "task": "doc_qa/region", "modalities": ["image", "text"],
         "media": [{"member": "png", "modality": "image", "width": 100, "height": 50, "page": 0}],
@@ -25,8 +26,11 @@ def minimal_sample(**changes):
         "question": "q", "answer": "a", "answers": ["a"], "grounding": [box],
         "evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a",
                       "value": ""}],
-        "derivation": {"op": "extract", "labels": [], "target": ""},
-        "meta": {"family": "report", "language": "en", "font": "times", "pages": 1, "source": "", "source_page": 0},
+        "derivation": {"op": "extract", "labels": [], "target": "", "role": "", "relation": "", "anchor": ""},
+        "action": {"type": "none", "point_px": [0, 0], "point_1000": [0, 0], "text": "", "scroll_px": [0, 0],
+                   "goal": "", "step": 0, "steps": 0, "history": [], "result": ""},
+        "meta": {"family": "report", "language": "en", "font": "times", "pages": 1, "source": "", "source_page": 0,
+                 "theme": "", "viewport": [0, 0], "scale": 2.0},
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
                        "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
                        "filter_scores": {}},
@@ -51,7 +55,10 @@ def test_a_minimal_sample_validates():
     {"modalities": ["smell"]},
     {"meta": {"family": "report"}},
     {"meta": {"family": "report", "language": "en", "font": "", "pages": 1, "source": "", "source_page": 0,
-              "colour": "red"}},
+              "theme": "", "viewport": [0, 0], "scale": 2.0, "colour": "red"}},
+    {"action": {"type": "teleport", "point_px": [0, 0], "point_1000": [0, 0], "text": "", "scroll_px": [0, 0],
+                "goal": "", "step": 0, "steps": 0, "history": [], "result": ""}},
+    {"derivation": {"op": "extract", "labels": [], "target": ""}},
 ])
 def test_schema_rejects_what_consumers_cannot_read(changes):
     with pytest.raises(jsonschema.ValidationError):

@@ -155,11 +155,20 @@ def _iou(a, b) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def make_filters(recipe) -> list[Filter]:
-    """Filters in the order they run; schema first so later filters can trust field shapes."""
+def make_filters(recipe, generator=None) -> list[Filter]:
+    """Filters in the order they run; schema first so later filters can trust field shapes.
+
+    GUI recipes check against the live page, through the render stage's `generator`.
+    """
     filters: list[Filter] = [SchemaFilter()]
     if recipe.filters.verify.enabled:
-        filters += [BoxFilter(recipe.filters.verify.min_box_px), GroundTruthFilter()]
+        filters.append(BoxFilter(recipe.filters.verify.min_box_px))
+        if recipe.generator.kind in ("gui", "html_corpus"):
+            from omnisynth.filters.gui import GuiFilter
+
+            filters.append(GuiFilter(generator))
+        else:
+            filters.append(GroundTruthFilter())
     return filters
 
 

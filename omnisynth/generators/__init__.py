@@ -6,11 +6,19 @@ from omnisynth.schemas.recipe import Recipe
 
 
 def make_generator(recipe: Recipe, catalog=None):
-    """The generator a recipe names; `catalog` is the PDF corpus listing built on the driver."""
+    """The generator a recipe names; `catalog` is the corpus listing (PDF or HTML) built on the driver."""
     if recipe.generator.kind == "documents":
         from omnisynth.generators.documents import DocumentGenerator
 
         return DocumentGenerator(recipe.generator, recipe.task)
+    if recipe.generator.kind == "gui":
+        from omnisynth.generators.gui import GuiGenerator
+
+        return GuiGenerator(recipe.generator, recipe.task)
+    if recipe.generator.kind == "html_corpus":
+        from omnisynth.generators.gui import HtmlCorpusGenerator
+
+        return HtmlCorpusGenerator(recipe.generator, recipe.task, catalog or [])
     from omnisynth.generators.pdf_corpus import PdfCorpusGenerator
 
     return PdfCorpusGenerator(recipe.generator, recipe.task, catalog or [])

@@ -19,6 +19,7 @@ import pymupdf
 from omnisynth.generators.content import Content
 from omnisynth.generators.doc_canvas import PAGE_SIZES, Canvas, paint
 from omnisynth.generators.doc_layouts import CONTINUATIONS, FAMILIES, PROVIDES, header_footer
+from omnisynth.generators.errors import GroundTruthError
 from omnisynth.schemas.recipe import DocumentGenerator as DocumentConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
@@ -32,10 +33,6 @@ LONG_PROVIDES = {
     "page_fact": {"invoice", "table", "chart", "form", "report", "slide"},
     "cross_page_compare": {"table", "chart", "report", "invoice"},
 }
-
-
-class GroundTruthError(RuntimeError):
-    """The rendered page does not read back as the plan says: a generator bug, never hidden."""
 
 
 @dataclass
@@ -119,7 +116,8 @@ class DocumentGenerator:
         # it): pages past this document's end are blank; `media` in the JSON lists the real ones.
         media.update((member, blank_png()) for member in members[len(pages):])
         meta = {"family": plan.family, "language": plan.language, "font": plan.font,
-                "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION}
+                "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION,
+                "scale": self.config.dpi / 72}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
 
 

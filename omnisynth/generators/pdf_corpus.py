@@ -16,20 +16,13 @@ from pathlib import Path
 
 import pymupdf
 
+from omnisynth.generators.errors import InputError
 from omnisynth.generators.textlayer import render_page
 from omnisynth.schemas.recipe import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
 
 VERSION = "pdf_corpus/1"
-
-
-class InputError(Exception):
-    """Bad user input: `reason` is short and countable, the message says what to do."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -124,5 +117,6 @@ class PdfCorpusGenerator:
         facts = [Fact("line", 0, box, text.strip(), {"line_no": n}) for n, (box, text) in enumerate(truth.lines)
                  if len(text.split()) >= 1 and box[2] - box[0] > 2 and box[3] - box[1] > 2]
         words = [Fact("word", 0, w[:4], w[4], {}) for w in truth.words]
-        meta = {"source": entry.path, "source_page": page_no, "pages": 1, "language": "und", "generator_version": VERSION}
+        meta = {"source": entry.path, "source_page": page_no, "pages": 1, "language": "und", "generator_version": VERSION,
+                "scale": self.config.dpi / 72}
         return {"png": png}, GroundTruth(self.name, "pdf", "und", [truth], facts + words, meta)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from omnisynth import __version__
-from omnisynth.model.tasks import PROMPT_HASH, Candidate, Unsupported, oracle_candidate
+from omnisynth.model.gui_tasks import GUI_PROMPT_HASH, gui_candidate
+from omnisynth.model.tasks import NO_ACTION, PROMPT_HASH, Candidate, Unsupported, oracle_candidate
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import WorkItem
 
@@ -39,7 +40,7 @@ class Engine(ABC):
         media = [{"member": p.member, "modality": "image", "width": p.width, "height": p.height, "page": p.number}
                  for p in truth.pages]
         meta = {"family": truth.family, "language": truth.language, "font": "", "pages": len(truth.pages),
-                "source": "", "source_page": 0}
+                "source": "", "source_page": 0, "theme": "", "viewport": [0, 0], "scale": 1.0}
         meta.update((k, v) for k, v in truth.meta.items() if k in meta)
         return {
             "key": spec.key,
@@ -56,7 +57,8 @@ class Engine(ABC):
             "answers": cand.answers or [cand.answer],
             "grounding": cand.grounding,
             "evidence": cand.evidence,
-            "derivation": {"labels": [], "target": "", **cand.derivation},
+            "derivation": {"labels": [], "target": "", "role": "", "relation": "", "anchor": "", **cand.derivation},
+            "action": cand.action or NO_ACTION,
             "meta": meta,
             "provenance": {
                 "recipe": spec.recipe, "seed": spec.seed, "index": spec.index, "engine": self.name,
@@ -69,15 +71,20 @@ class Engine(ABC):
 
 class OracleEngine(Engine):
     name = "oracle"
-    prompt_hash = PROMPT_HASH
+
+    def __init__(self, recipe: Recipe):
+        super().__init__(recipe)
+        self.gui = recipe.generator.kind in ("gui", "html_corpus")
+        self.prompt_hash = GUI_PROMPT_HASH if self.gui else PROMPT_HASH
 
     def annotate(self, items: list[WorkItem]) -> None:
         weights = self.recipe.task.weights()
+        write = gui_candidate if self.gui else oracle_candidate
         for item in items:
             if item.rejection:
                 continue
             try:
-                cand = oracle_candidate(self.recipe.task.kind, weights, item.truth, item.spec.rng("question"))
+                cand = write(self.recipe.task.kind, weights, item.truth, item.spec.rng("question"))
             except Unsupported as exc:
                 item.reject("annotate", "no_question_possible", str(exc))
                 continue

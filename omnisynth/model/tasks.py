@@ -75,15 +75,22 @@ class Candidate:
     grounding: list[dict]
     derivation: dict
     answers: list[str] = field(default_factory=list)
+    action: dict | None = None  # GUI trajectories: the Action object of the sample
 
 
-def grounding(label: str, page: PageTruth, box) -> dict:
+NO_ACTION = {"type": "none", "point_px": [0.0, 0.0], "point_1000": [0, 0], "text": "", "scroll_px": [0.0, 0.0],
+             "goal": "", "step": 0, "steps": 0, "history": [], "result": ""}
+
+
+def grounding(label: str, page: PageTruth, box, role: str = "text", point=None) -> dict:
     w, h = page.width, page.height
     x0, y0, x1, y1 = (round(v, 2) for v in box)
     norm = [round(x0 / w, 6), round(y0 / h, 6), round(x1 / w, 6), round(y1 / h, 6)]
+    point = [round(point[0], 2), round(point[1], 2)] if point else [round((x0 + x1) / 2, 2), round((y0 + y1) / 2, 2)]
     return {"label": label, "image": page.member, "page": page.number, "image_size": [w, h],
             "bbox_px": [x0, y0, x1, y1], "bbox_norm": norm, "bbox_1000": [round(v * 1000) for v in norm],
-            "point_px": [round((x0 + x1) / 2, 2), round((y0 + y1) / 2, 2)]}
+            "point_px": point, "role": role,
+            "area_fraction": round(max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h), 8)}
 
 
 def evidence(fact: Fact, page: PageTruth) -> dict:

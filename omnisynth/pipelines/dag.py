@@ -24,12 +24,15 @@ def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
     from omnisynth.generators import make_generator
     from omnisynth.model.engines import make_engine
 
-    stages: list[Stage] = [RenderStage(make_generator(recipe, catalog)), AnnotateStage(make_engine(recipe))]
-    stages.append(FilterStage(make_filters(recipe)))
+    generator = make_generator(recipe, catalog)
+    render = RenderStage(generator)
+    stages: list[Stage] = [render, AnnotateStage(make_engine(recipe))]
+    stages.append(FilterStage(make_filters(recipe, generator)))  # GUI filters hit-test the live page
     stages.append(WriteStage(staging))
     for stage in stages:  # the recipe's resources; stages that need other kinds will declare them here
         stage.num_cpus = recipe.runtime.cpus_per_task
         stage.memory = recipe.runtime.memory_per_task_mb * 2**20 if recipe.runtime.memory_per_task_mb else None
+        stage.actor = render.actor  # a warm browser: the whole chain lives in the render actor
     return stages
 
 
@@ -65,11 +68,36 @@ def chains(stages: list[Stage]) -> list[StageChain]:
     groups: list[list[Stage]] = []
     for stage in stages:
         last = groups[-1][-1] if groups else None
-        if last is not None and (last.num_cpus, last.memory) == (stage.num_cpus, stage.memory):
+        if last is not None and (last.num_cpus, last.memory, last.actor) == (stage.num_cpus, stage.memory, stage.actor):
             groups[-1].append(stage)
         else:
             groups.append([stage])
     return [StageChain(g) for g in groups]
+
+
+class ActorChain:
+    """A stage chain in a Ray actor that lives for the whole run: heavy state (a browser) stays warm.
+
+    It expands work units itself, so no task needs a CPU beside the actors (on a small node an
+    actor pool holding every CPU would otherwise starve the tasks that feed it).
+    """
+
+    def __init__(self, chain: StageChain, expand: ExpandUnit | None = None):
+        self.chain, self.expand = chain, expand
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return self.chain(self.expand(batch) if self.expand else batch)
+
+
+def actor_pool_size(recipe: Recipe, units: int, cpus_per_actor: float) -> int:
+    """runtime.workers, else as many actors as the cluster's CPUs hold; never more than units."""
+    import ray
+
+    if recipe.runtime.workers:
+        size = recipe.runtime.workers
+    else:
+        size = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
+    return max(1, min(size, units))
 
 
 def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
@@ -77,15 +105,24 @@ def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
 
     Every map runs on whole blocks (batch_size=None) with the stages' resources, so Ray
     Data fuses them and never bundles two units into one task: a unit (rows_per_task
-    samples) is the grain of parallelism and of retries.
+    samples) is the grain of parallelism and of retries. Stages that keep a browser warm
+    run as one chain in a fixed pool of actors, each taking whole units.
     """
     import ray.data
 
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     first = stages[0]
-    ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=None, num_cpus=first.num_cpus,
-                        memory=first.memory)
-    for chain in chains(stages):
+    todo = chains(stages)
+    if todo[0].actor:
+        head = todo.pop(0)
+        size = actor_pool_size(recipe, len(units), first.num_cpus)
+        ds = ds.map_batches(ActorChain, fn_constructor_kwargs={"chain": head, "expand": ExpandUnit(recipe.name, recipe.seed)},
+                            compute=ray.data.ActorPoolStrategy(size=size), batch_size=None, num_cpus=first.num_cpus,
+                            memory=first.memory, batch_format="numpy", zero_copy_batch=False)
+    else:
+        ds = ds.map_batches(ExpandUnit(recipe.name, recipe.seed), batch_size=None, num_cpus=first.num_cpus,
+                            memory=first.memory)
+    for chain in todo:
         head = chain.stages[0]
         ds = ds.map_batches(chain, batch_size=None, num_cpus=head.num_cpus, memory=head.memory, batch_format="numpy",
                             zero_copy_batch=False)

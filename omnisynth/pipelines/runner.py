@@ -82,6 +82,11 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
 
         catalog = build_catalog(recipe.generator)
         extra["corpus"] = catalog_fingerprint(catalog)
+    elif recipe.generator.kind == "html_corpus":
+        from omnisynth.generators.gui import build_html_catalog, html_catalog_fingerprint
+
+        catalog = build_html_catalog(recipe.generator)
+        extra["corpus"] = html_catalog_fingerprint(recipe.generator, catalog)
     lock = claim_output(out, recipe, extra)
     try:
         records, progress, resumed = _generate(recipe, out, catalog, stream)

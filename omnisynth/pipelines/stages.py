@@ -27,6 +27,12 @@ class Stage:
     memory: int | None = None  # bytes Ray reserves per task, None for no reservation
     reads: tuple[str, ...] = ROW_COLUMNS
     writes: tuple[str, ...] = ROW_COLUMNS
+    actor: bool = False  # run in a pool of long-lived Ray actors (warm browser) instead of tasks
+    per_item: bool = False  # items go through the chain one at a time (a live page per item)
+    batch_only: bool = False  # runs once on the whole batch, after the per-item stages
+
+    def end_batch(self) -> None:
+        """Release what the batch held (an open page); called after each batch."""
 
     def __init__(self) -> None:
         self._ready = False
@@ -61,7 +67,11 @@ class StageChain:
         if missing:
             raise KeyError(f"stage {first.name!r} needs columns {missing}; the batch has {sorted(batch)}")
         items = [pickle.loads(b) for b in batch["item"]]
-        return self.stages[-1].encode(run_stages_locally(self.stages, items))
+        return self.stages[-1].encode(run_chain(self.stages, items))
+
+    @property
+    def actor(self) -> bool:
+        return self.stages[0].actor
 
 
 class RenderStage(Stage):
@@ -72,10 +82,14 @@ class RenderStage(Stage):
     def __init__(self, generator):
         super().__init__()
         self.generator = generator
+        self.actor = self.per_item = getattr(generator, "needs_actor", False)
+
+    def end_batch(self) -> None:
+        if hasattr(self.generator, "release"):
+            self.generator.release()
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
-        from omnisynth.generators.documents import GroundTruthError
-        from omnisynth.generators.pdf_corpus import InputError
+        from omnisynth.generators.errors import GroundTruthError, InputError
 
         for item in items:
             item.source = self.generator.source(item.spec)
@@ -122,7 +136,11 @@ class FilterStage(Stage):
         from omnisynth.filters.verify import run_filters
 
         for item in items:
-            run_filters(self.filters, item)
+            try:
+                run_filters(self.filters, item)
+            except Exception as exc:  # a filter that cannot decide (a page that died) drops one sample, with why
+                item.reject(self.name, "filter_error", f"{type(exc).__name__}: {exc}")
+                item.filter_log.append((self.name, False, "filter_error"))
         return items
 
 
@@ -131,6 +149,7 @@ class WriteStage(Stage):
 
     name = "write"
     writes = ("shard", "index", "status")
+    batch_only = True
 
     def __init__(self, staging: str):
         super().__init__()
@@ -180,6 +199,21 @@ def status_record(item: WorkItem, node: str = "local") -> dict:
     rec.update(status="rejected", stage=item.rejection.stage, reason=item.rejection.reason,
                detail=item.rejection.detail, sample=item.sample, source=item.source)
     return rec
+
+
+def run_chain(stages: list[Stage], items: list[WorkItem]) -> list[WorkItem]:
+    """Run a chain on a batch. With a per-item stage (a live page that filters check against),
+    each item goes through every stage but the batch-only ones (the writer) before the next."""
+    if not any(s.per_item for s in stages):
+        return run_stages_locally(stages, items)
+    head = [s for s in stages if not s.batch_only]
+    tail = [s for s in stages if s.batch_only]
+    try:
+        done = [out for item in items for out in run_stages_locally(head, [item])]
+    finally:
+        for stage in head:
+            stage.end_batch()
+    return run_stages_locally(tail, done)
 
 
 def run_stages_locally(stages: list[Stage], items: list[WorkItem]) -> list[WorkItem]:

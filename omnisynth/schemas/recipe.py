@@ -23,7 +23,18 @@ QUESTION_TYPES = {
     "doc_long_qa": ("page_locate", "page_fact", "cross_page_compare"),
     "doc_grounding": ("heading", "field_value", "table_cell", "phrase"),
     "pdf_qa": ("read_line", "locate_text"),
+    "gui_grounding": ("label", "function", "position"),
+    "gui_pro_grounding": ("label", "function", "position"),
+    "gui_qa": ("field_value", "toggle_state", "selected_option", "active_tab", "screen_text", "count"),
+    "gui_actions": ("click", "type", "select", "scroll"),
+    "html_grounding": ("label", "position"),
 }
+GUI_FAMILIES = ("dashboard", "settings", "form", "mail", "chat", "file_manager", "spreadsheet", "code_editor",
+                "context_menu", "pro")
+# which generator kinds each task kind works with
+TASK_GENERATORS = {"doc_qa": "documents", "doc_long_qa": "documents", "doc_grounding": "documents",
+                   "pdf_qa": "pdf_corpus", "gui_grounding": "gui", "gui_pro_grounding": "gui", "gui_qa": "gui",
+                   "gui_actions": "gui", "html_grounding": "html_corpus"}
 
 
 class RecipeError(ValueError):
@@ -64,6 +75,15 @@ class DocumentGenerator(_Cfg):
         return v
 
 
+def _existing_path(v: str) -> str:
+    if not v:
+        raise ValueError("is required: set it with --set generator.path=DIR")
+    p = Path(v).expanduser()
+    if not p.exists():
+        raise ValueError(f"{v!r} does not exist")
+    return str(p.resolve())
+
+
 class PdfCorpusGenerator(_Cfg):
     kind: Literal["pdf_corpus"] = "pdf_corpus"
     path: str = Field(default="", description="folder (searched recursively) or one PDF file")
@@ -77,15 +97,71 @@ class PdfCorpusGenerator(_Cfg):
     @field_validator("path")
     @classmethod
     def _path(cls, v: str) -> str:
-        if not v:
-            raise ValueError("is required: set it with --set generator.path=DIR")
-        p = Path(v).expanduser()
-        if not p.exists():
-            raise ValueError(f"{v!r} does not exist")
-        return str(p.resolve())
+        return _existing_path(v)
 
 
-Generator = Annotated[DocumentGenerator | PdfCorpusGenerator, Field(discriminator="kind")]
+def _viewports(v: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    for w, h in v:
+        if not (320 <= w <= 7680 and 240 <= h <= 4320):
+            raise ValueError(f"viewport {[w, h]} outside 320x240 .. 7680x4320")
+    return v
+
+
+class _Screens(_Cfg):
+    viewports: list[tuple[int, int]] = Field(
+        default=[(1280, 720), (1366, 768), (1440, 900), (1920, 1080)], min_length=1,
+        description="[width, height] in CSS pixels; the screenshot is viewport x scale device pixels")
+    scales: list[float] = Field(default=[1.0, 1.25], min_length=1, description="device scale factors (devicePixelRatio)")
+    timeout_s: float = Field(default=10.0, gt=0, le=120, description="bound on page load, scripts and each browser call")
+    max_pixels: int = Field(default=3840 * 2160, ge=10_000, description="screenshots larger than this are refused")
+
+    @field_validator("viewports")
+    @classmethod
+    def _vp(cls, v: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return _viewports(v)
+
+    @field_validator("scales")
+    @classmethod
+    def _scales(cls, v: list[float]) -> list[float]:
+        if any(not 0.5 <= s <= 4 for s in v):
+            raise ValueError("device scale factors must lie in [0.5, 4]")
+        return v
+
+    @model_validator(mode="after")
+    def _size(self):
+        big = [(w, h, s) for w, h in self.viewports for s in self.scales if w * h * s * s > self.max_pixels]
+        if big:
+            w, h, s = big[0]
+            raise ValueError(f"viewport {w}x{h} at scale {s:g} makes a {round(w * s)}x{round(h * s)} screenshot, over "
+                             f"max_pixels={self.max_pixels}; lower the scale or raise max_pixels")
+        return self
+
+
+class GuiGenerator(_Screens):
+    kind: Literal["gui"] = "gui"
+    families: list[Literal[GUI_FAMILIES]] = Field(  # type: ignore[valid-type]
+        default=[f for f in GUI_FAMILIES if f != "pro"], min_length=1, description="screen families, drawn uniformly")
+    themes: list[Literal["light", "dark"]] = Field(default=["light", "dark"], min_length=1)
+    fonts: list[Literal["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"]] = Field(
+        default=["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"], min_length=1)
+    font_sizes: tuple[int, int] = Field(default=(12, 15), description="[min, max] base font size in CSS pixels")
+    max_steps: int = Field(default=5, ge=1, le=20, description="gui_actions: most steps in a trajectory")
+
+
+class HtmlCorpusGenerator(_Screens):
+    kind: Literal["html_corpus"] = "html_corpus"
+    path: str = Field(default="", description="folder (searched recursively for .html/.htm) or one HTML file")
+    settle_ms: int = Field(default=300, ge=0, le=10_000, description="wait after load for scripts to draw")
+    min_elements: int = Field(default=1, ge=1, description="a page with fewer visible interactive elements is rejected")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        return _existing_path(v)
+
+
+Generator = Annotated[DocumentGenerator | PdfCorpusGenerator | GuiGenerator | HtmlCorpusGenerator,
+                      Field(discriminator="kind")]
 
 
 class TaskConfig(_Cfg):
@@ -141,6 +217,8 @@ class RuntimeConfig(_Cfg):
     num_cpus: int | None = Field(default=None, ge=1, description="CPUs of the local Ray; ignored with RAY_ADDRESS")
     rows_per_task: int = Field(default=16, ge=1, description="samples one Ray task renders in a row")
     cpus_per_task: float = Field(default=1.0, gt=0, le=64, description="logical CPUs a render task reserves")
+    workers: int | None = Field(
+        default=None, ge=1, description="browser workers (Ray actors) for GUI recipes; default: CPUs / cpus_per_task")
     memory_per_task_mb: int | None = Field(
         default=None, ge=64, description="memory a render task reserves (Ray schedules by it); none by default"
     )
@@ -161,9 +239,9 @@ class Recipe(_Cfg):
 
     @model_validator(mode="after")
     def _compatible(self) -> Recipe:
-        corpus = self.generator.kind == "pdf_corpus"
-        if corpus != (self.task.kind == "pdf_qa"):
-            raise ValueError(f"task.kind {self.task.kind!r} does not work with generator.kind {self.generator.kind!r}")
+        if TASK_GENERATORS[self.task.kind] != self.generator.kind:
+            raise ValueError(f"task.kind {self.task.kind!r} does not work with generator.kind {self.generator.kind!r} "
+                             f"(it needs generator.kind {TASK_GENERATORS[self.task.kind]!r})")
         if self.task.kind == "doc_long_qa" and self.generator.pages[1] < 2:
             raise ValueError("task.kind 'doc_long_qa' needs generator.pages with max >= 2")
         return self
@@ -228,7 +306,8 @@ def load_recipe(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> 
         raise RecipeError(f"recipe {tree.get('name', path)}: " + "; ".join(_describe(e) for e in exc.errors())) from None
 
 
-_GENERATORS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator}
+_GENERATORS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator, "gui": GuiGenerator,
+               "html_corpus": HtmlCorpusGenerator}
 
 
 def _describe(error: dict) -> str:

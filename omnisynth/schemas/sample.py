@@ -68,7 +68,11 @@ class Grounding(_Strict):
     bbox_px: BBox
     bbox_norm: BBox = Field(description="bbox_px divided by image width/height, in [0, 1]")
     bbox_1000: Annotated[list[int], Field(min_length=4, max_length=4, description="bbox_norm x 1000, rounded")]
-    point_px: Annotated[list[float], Field(min_length=2, max_length=2, description="centre of the box")]
+    point_px: Annotated[list[float], Field(min_length=2, max_length=2, description=(
+        "where to point: the box centre for document text; for a GUI element a point the live page "
+        "confirmed hits the element (topmost there)"))]
+    role: str = Field(description="ARIA role of a GUI target ('button', 'textbox', ...); 'text' for document text")
+    area_fraction: float = Field(ge=0, le=1, description="box area / image area (tiny targets: well under 0.001)")
 
 
 class Evidence(_Strict):
@@ -89,9 +93,34 @@ class Derivation(_Strict):
     Face's loader infers one schema from the first samples and rejects any other shape.
     """
 
-    op: Literal["extract", "chart_value", "page_of", "argmax", "locate"]
+    op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action"]
     labels: list[str] = Field(description="argmax: the label of each evidence item, in order")
-    target: str = Field(description="locate: the text the grounding box must hold")
+    target: str = Field(description=(
+        "locate: the text the grounding box must hold; element/state/action: the target element's accessible "
+        "name (or, for relation 'function', what the element does)"))
+    role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
+    relation: str = Field(description=(
+        "element: how the target is referred to: label | function | right_of | left_of | above | below; "
+        "state: value | checked | selected_option | active_tab | text | count; '' otherwise"))
+    anchor: str = Field(description="element: the accessible name of the element a position is relative to")
+
+
+class Action(_Strict):
+    """GUI trajectories: the next action toward `goal` after `history`, and what it changed.
+
+    Fixed shape for every sample: type 'none' (and empty fields) where there is no action.
+    """
+
+    type: Literal["none", "click", "type", "select", "scroll"]
+    point_px: Annotated[list[float], Field(min_length=2, max_length=2, description="click/select/scroll: where")]
+    point_1000: Annotated[list[int], Field(min_length=2, max_length=2, description="point_px scaled to 0-1000")]
+    text: str = Field(description="type: the text typed; select: the option chosen")
+    scroll_px: Annotated[list[float], Field(min_length=2, max_length=2, description="scroll: [dx, dy] in pixels")]
+    goal: str
+    step: int = Field(ge=0, description="0-based index of this action in the trajectory")
+    steps: int = Field(ge=0, description="actions in the whole trajectory")
+    history: list[str] = Field(description="the earlier actions, as the answers that wrote them")
+    result: str = Field(description="the state change the action caused, read back from the live page")
 
 
 class Provenance(_Strict):
@@ -116,6 +145,10 @@ class Meta(_Strict):
     pages: int = Field(ge=1, description="real pages in the sample (padding members excluded)")
     source: str = Field(description="source file, relative to generator.path, for your own inputs")
     source_page: int = Field(ge=0, description="0-based page of the source file")
+    theme: str = Field(description="GUI colour theme ('light' | 'dark'); '' for documents")
+    viewport: Annotated[list[int], Field(min_length=2, max_length=2, description=(
+        "GUI: [width, height] in CSS pixels; [0, 0] for documents"))]
+    scale: float = Field(gt=0, description="image pixels per CSS pixel (GUI devicePixelRatio) or per PDF point")
 
 
 class Sample(_Strict):
@@ -137,5 +170,6 @@ class Sample(_Strict):
     grounding: list[Grounding]
     evidence: list[Evidence]
     derivation: Derivation
+    action: Action
     meta: Meta
     provenance: Provenance

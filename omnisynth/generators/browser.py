@@ -1,0 +1,447 @@
+"""A long-lived, locked-down Chromium for rendering untrusted HTML, driven by Playwright.
+
+One `Browser` per worker process (a Ray actor keeps it warm across samples). Playwright's
+async API runs on an event loop in a thread of our own: every call from any thread goes
+through `_call`, which bounds it with a timeout, so a page that hangs (an endless script)
+costs its sample a `page_timeout`, never the worker. (The sync API cannot be used from
+Ray actors: their calls arrive on other threads than the one that started it.)
+
+Lock-down, all of it on, for synthetic and user pages alike:
+- every request is routed: only `file://` URLs inside the page's own folder load;
+  http(s), other file paths, and WebSockets are refused; the context is offline and
+  service workers are blocked; WebRTC may not use non-proxied UDP;
+- script and load time are bounded (`timeout_s`), the JS heap is capped (`js_heap_mb`:
+  a page that allocates without end crashes its own tab, which is reported as
+  `tab_crashed`);
+- a browser that died is relaunched on the next page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from omnisynth.generators.errors import InputError
+
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (`OMNISYNTH_CHROMIUM` overrides); Playwright's own download is not used."""
+    env = os.environ.get("OMNISYNTH_CHROMIUM")
+    if env:
+        return env
+    for path in CHROMIUM_CANDIDATES:
+        if Path(path).exists():
+            return path
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    raise RuntimeError("no Chromium found: install Debian's `chromium` (apt-get install chromium) or set "
+                       "OMNISYNTH_CHROMIUM to its path")
+
+
+# Interactive elements, their role, accessible name, state and box in screenshot pixels,
+# with visibility, clipping and occlusion decided by the live page (elementFromPoint).
+EXTRACT_JS = r"""
+() => {
+  const SEL = 'a[href],button,input:not([type=hidden]),select,textarea,summary,[contenteditable=""],' +
+    '[contenteditable=true],[onclick],[tabindex]:not([tabindex="-1"]),[role=button],[role=link],[role=checkbox],' +
+    '[role=radio],[role=tab],[role=menuitem],[role=menuitemcheckbox],[role=menuitemradio],[role=option],' +
+    '[role=switch],[role=slider],[role=gridcell],[role=combobox],[role=textbox],[role=treeitem],[role=spinbutton],[role=searchbox]';
+  const dpr = window.devicePixelRatio, vw = window.innerWidth, vh = window.innerHeight;
+  const clean = s => (s || '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const interactive = el => el && el.matches && el.matches(SEL);
+  const implicitRole = el => {
+    const tag = el.tagName.toLowerCase(), type = (el.getAttribute('type') || 'text').toLowerCase();
+    if (tag === 'a') return 'link';
+    if (tag === 'button' || tag === 'summary') return 'button';
+    if (tag === 'select') return (el.multiple || el.size > 1) ? 'listbox' : 'combobox';
+    if (tag === 'textarea') return 'textbox';
+    if (tag === 'input') {
+      if (type === 'checkbox') return 'checkbox';
+      if (type === 'radio') return 'radio';
+      if (type === 'range') return 'slider';
+      if (type === 'number') return 'spinbutton';
+      if (type === 'search') return 'searchbox';
+      if (['button', 'submit', 'reset', 'image', 'file', 'color'].includes(type)) return 'button';
+      return 'textbox';
+    }
+    if (el.isContentEditable) return 'textbox';
+    return 'generic';
+  };
+  const textOf = el => clean(el.innerText || el.textContent);
+  const nameOf = el => {
+    const by = el.getAttribute('aria-labelledby');
+    if (by) {
+      const t = by.split(/\s+/).map(id => document.getElementById(id)).filter(Boolean).map(textOf).join(' ');
+      if (clean(t)) return clean(t);
+    }
+    if (clean(el.getAttribute('aria-label'))) return clean(el.getAttribute('aria-label'));
+    const tag = el.tagName.toLowerCase();
+    if (['input', 'select', 'textarea'].includes(tag)) {
+      if (el.labels && el.labels.length) return clean(Array.from(el.labels).map(textOf).join(' '));
+      const type = (el.getAttribute('type') || '').toLowerCase();
+      if (['button', 'submit', 'reset'].includes(type) && el.value) return clean(el.value);
+      if (el.getAttribute('placeholder')) return clean(el.getAttribute('placeholder'));
+      if (el.getAttribute('title')) return clean(el.getAttribute('title'));
+      return '';
+    }
+    const t = textOf(el);
+    if (t) return t;
+    const img = el.querySelector('img[alt]');
+    if (img && clean(img.alt)) return clean(img.alt);
+    const svgTitle = el.querySelector('svg title');
+    if (svgTitle && clean(svgTitle.textContent)) return clean(svgTitle.textContent);
+    return clean(el.getAttribute('title'));
+  };
+  const valueOf = el => {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'select') return clean(Array.from(el.selectedOptions).map(o => o.text).join(', '));
+    if (tag === 'textarea') return el.value;
+    if (tag === 'input' && !['checkbox', 'radio', 'button', 'submit', 'reset'].includes((el.type || '')))
+      return el.value;
+    if (el.isContentEditable) return clean(el.innerText);
+    return '';
+  };
+  const checkedOf = el => {
+    if (el.tagName === 'INPUT' && ['checkbox', 'radio'].includes(el.type)) return el.checked ? 'true' : 'false';
+    return el.getAttribute('aria-checked') || el.getAttribute('aria-pressed') || '';
+  };
+  // the element's painted box: its own rect joined with its children's (an inline link's icon can stick
+  // out of the line box), unless the element clips its overflow
+  const outer = el => {
+    const r = el.getBoundingClientRect();
+    let x0 = r.left, y0 = r.top, x1 = r.right, y1 = r.bottom;
+    const s = getComputedStyle(el);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') {
+      const kids = el.getElementsByTagName('*');
+      for (let k = 0; k < kids.length && k < 64; k++) {
+        const c = kids[k].getBoundingClientRect();
+        if (c.width > 0 && c.height > 0) {
+          x0 = Math.min(x0, c.left); y0 = Math.min(y0, c.top); x1 = Math.max(x1, c.right); y1 = Math.max(y1, c.bottom);
+        }
+      }
+    }
+    return {left: x0, top: y0, right: x1, bottom: y1, width: x1 - x0, height: y1 - y0};
+  };
+  // the element's box clipped by the viewport and by every ancestor that clips overflow
+  const clipped = el => {
+    const r = outer(el);
+    let x0 = r.left, y0 = r.top, x1 = r.right, y1 = r.bottom;
+    for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+        const c = a.getBoundingClientRect();
+        if (s.overflowX !== 'visible') { x0 = Math.max(x0, c.left); x1 = Math.min(x1, c.right); }
+        if (s.overflowY !== 'visible') { y0 = Math.max(y0, c.top); y1 = Math.min(y1, c.bottom); }
+      }
+    }
+    return [Math.max(0, x0), Math.max(0, y0), Math.min(vw, x1), Math.min(vh, y1), r];
+  };
+  const owner = hit => {
+    for (let e = hit; e; e = e.parentElement) if (interactive(e)) return e;
+    return null;
+  };
+  const out = [];
+  const els = Array.from(document.querySelectorAll(SEL));
+  els.forEach((el, i) => { if (!el.hasAttribute('data-oid')) el.setAttribute('data-oid', 'x' + i); });
+  els.forEach((el, i) => {
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) return;
+    const [x0, y0, x1, y1, r] = clipped(el);
+    const offscreen = r.right <= 0 || r.bottom <= 0 || r.left >= vw || r.top >= vh;
+    if (r.width < 1 || r.height < 1) return;
+    let hits = 0, tried = 0, click = null;
+    if (x1 - x0 >= 1 && y1 - y0 >= 1) {
+      const fx = [0.5, 0.25, 0.75, 0.1, 0.9], pts = [];
+      for (const fy of [0.5, 0.25, 0.75]) for (const f of fx) pts.push([x0 + f * (x1 - x0), y0 + fy * (y1 - y0)]);
+      for (const [x, y] of pts) {
+        tried += 1;
+        if (owner(document.elementFromPoint(x, y)) === el) { hits += 1; if (!click) click = [x, y]; }
+      }
+    }
+    out.push({
+      i, oid: el.getAttribute('data-oid'), tag: el.tagName.toLowerCase(),
+      role: (el.getAttribute('role') || '').split(/\s+/)[0] || implicitRole(el),
+      name: nameOf(el), text: textOf(el), value: valueOf(el), checked: checkedOf(el),
+      selected: el.getAttribute('aria-selected') || '', expanded: el.getAttribute('aria-expanded') || '',
+      disabled: !!(el.disabled || el.getAttribute('aria-disabled') === 'true'),
+      icon: el.getAttribute('data-icon') || '', func: el.getAttribute('data-function') || '',
+      box: [r.left * dpr, r.top * dpr, r.right * dpr, r.bottom * dpr],
+      visible_box: [x0 * dpr, y0 * dpr, x1 * dpr, y1 * dpr],
+      click: click ? [click[0] * dpr, click[1] * dpr] : null, visible_fraction: tried ? hits / tried : 0,
+      offscreen, occluded: !offscreen && hits === 0,
+    });
+  });
+  const facts = Array.from(document.querySelectorAll('[data-fact]')).map(el => {
+    const r = el.getBoundingClientRect();
+    return {kind: el.getAttribute('data-fact'), text: clean(el.innerText), oid: el.getAttribute('data-oid') || '',
+            attrs: JSON.parse(el.getAttribute('data-attrs') || '{}'),
+            box: [r.left * dpr, r.top * dpr, r.right * dpr, r.bottom * dpr]};
+  });
+  return {dpr, viewport: [vw, vh], scroll: [window.scrollX, window.scrollY],
+          doc_size: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+          text: (document.body ? document.body.innerText : '').trim().length, elements: out, facts,
+          focused: (document.activeElement && document.activeElement.getAttribute('data-oid')) || ''};
+}
+"""
+
+# Which element (by extraction index of the last `extract`) is topmost at each point, in pixels.
+HIT_JS = r"""
+([points, dpr]) => {
+  const els = Array.from(document.querySelectorAll('[data-oid]'));
+  return points.map(([x, y]) => {
+    let e = document.elementFromPoint(x / dpr, y / dpr);
+    while (e && !e.hasAttribute('data-oid')) e = e.parentElement;
+    return e ? e.getAttribute('data-oid') : null;
+  });
+}
+"""
+
+
+@dataclass
+class Screen:
+    """What a page showed: the screenshot and the live DOM's element list."""
+
+    png: bytes
+    width: int
+    height: int
+    dom: dict
+
+
+class Tab:
+    """One open page; every method is synchronous and bounded by the browser's timeout."""
+
+    def __init__(self, browser: Browser, page, context, owns_context: bool):
+        self.browser, self.page, self.context, self.owns_context = browser, page, context, owns_context
+
+    def extract(self) -> dict:
+        return self.browser._call(self.page.evaluate(EXTRACT_JS), "extract")
+
+    def screenshot(self) -> bytes:
+        return self.browser._call(self.page.screenshot(type="png", animations="disabled", caret="hide",
+                                                       scale="device"), "screenshot")
+
+    def screen(self) -> Screen:
+        dom = self.extract()
+        png = self.screenshot()
+        w, h = round(dom["viewport"][0] * dom["dpr"]), round(dom["viewport"][1] * dom["dpr"])
+        return Screen(png, w, h, dom)
+
+    def owner_at(self, points_px: list[tuple[float, float]]) -> list[str | None]:
+        """The `data-oid` of the element (or its nearest marked ancestor) topmost at each pixel point."""
+        dpr = self.browser._call(self.page.evaluate("window.devicePixelRatio"), "hit_test")
+        return self.browser._call(self.page.evaluate(HIT_JS, [list(map(list, points_px)), dpr]), "hit_test")
+
+    def evaluate(self, script: str, arg=None):
+        return self.browser._call(self.page.evaluate(script, arg), "evaluate")
+
+    def click(self, x_px: float, y_px: float, dpr: float) -> None:
+        self.browser._call(self.page.mouse.click(x_px / dpr, y_px / dpr), "click")
+
+    def type(self, text: str) -> None:
+        self.browser._call(self.page.keyboard.type(text), "type")
+
+    def select(self, oid: str, label: str) -> None:
+        self.browser._call(self.page.select_option(f'[data-oid="{oid}"]', label=label, timeout=2000), "select")
+
+    def scroll(self, x_px: float, y_px: float, dy_css: float, dpr: float) -> None:
+        async def wheel():
+            await self.page.mouse.move(x_px / dpr, y_px / dpr)
+            await self.page.mouse.wheel(0, dy_css)
+            # the wheel event is handled asynchronously: wait until the scroll position holds still
+            await self.page.evaluate("""() => new Promise(done => { let last = -1, same = 0;
+              const tick = () => { const y = window.scrollY; same = (y === last) ? same + 1 : 0; last = y;
+                if (same >= 3) done(); else requestAnimationFrame(tick); }; requestAnimationFrame(tick); })""")
+        self.browser._call(wheel(), "scroll")
+
+    def close(self) -> None:
+        target = self.context if self.owns_context else self.page
+        try:
+            self.browser._call(target.close(), "close")
+        except InputError:
+            self.browser.restart()
+
+
+class Browser:
+    """A Chromium kept warm for one worker; `open()` gives a locked-down tab."""
+
+    def __init__(self, timeout_s: float = 10.0, js_heap_mb: int = 256, settle_ms: int = 0):
+        self.timeout_s, self.js_heap_mb, self.settle_ms = timeout_s, js_heap_mb, settle_ms
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pw = self._browser = None
+        self._shared: dict[float, tuple] = {}  # device scale -> (context, page) reused for synthetic HTML
+        self.launches = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _ensure(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.set_exception_handler(_quiet_on_shutdown)
+            self._thread = threading.Thread(target=self._loop.run_forever, name="omnisynth-browser", daemon=True)
+            self._thread.start()
+        if self._browser is None or not self._browser.is_connected():
+            self._launch()
+
+    def _launch(self) -> None:
+        from playwright.async_api import async_playwright
+
+        async def launch():
+            if self._pw is None:
+                self._pw = await async_playwright().start()
+            return await self._pw.chromium.launch(executable_path=chromium_path(), args=[
+                f"--js-flags=--max-old-space-size={self.js_heap_mb}",
+                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-features=Translate,MediaRouter,OptimizationHints",
+                "--font-render-hinting=none", "--disable-smooth-scrolling",
+            ])
+
+        self._shared = {}
+        self._browser = asyncio.run_coroutine_threadsafe(launch(), self._loop).result(60)
+        self.launches += 1
+
+    def restart(self) -> None:
+        """Drop the browser (dead or wedged); the next `open` launches a fresh one."""
+        old, self._browser, self._shared = self._browser, None, {}
+        if old is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(old.close(), self._loop).result(10)
+            except Exception:  # a dead browser cannot close; its process is gone or goes with the driver
+                pass
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        self.restart()
+        if self._pw is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(self._pw.stop(), self._loop).result(10)
+            except Exception:
+                pass
+            self._pw = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop = self._thread = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, coro, what: str):
+        """Run a coroutine on the browser's loop, bounded; page failures become InputError."""
+        from playwright.async_api import Error as PlaywrightError
+
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, self.timeout_s), self._loop)
+        try:
+            return future.result(self.timeout_s + 5)
+        except (TimeoutError, asyncio.TimeoutError):
+            future.cancel()
+            raise InputError("page_timeout", f"{what} took longer than {self.timeout_s:g} s "
+                                             "(a script that never ends, or a page that never loads)") from None
+        except PlaywrightError as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "crash" in msg.lower():
+                raise InputError("tab_crashed", f"{what}: the tab crashed ({msg[:200]})") from None
+            if "closed" in msg.lower() and self._browser is not None and not self._browser.is_connected():
+                self.restart()
+                raise InputError("browser_crashed", f"{what}: the browser died ({msg[:200]}); restarted") from None
+            if "Timeout" in msg:
+                raise InputError("page_timeout", f"{what}: {msg[:300]}") from None
+            raise InputError("page_error", f"{what}: {msg[:300]}") from None
+
+    async def _guard(self, context, root: Path | None) -> None:
+        async def route(r):
+            if root is not None and _inside(r.request.url, root):
+                await r.continue_()
+            else:
+                await r.abort("blockedbyclient")
+
+        await context.route("**/*", route)
+        await context.route_web_socket("**/*", lambda ws: ws.close())
+
+    async def _new_context(self, viewport: tuple[int, int], scale: float, root: Path | None):
+        context = await self._browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=scale, offline=True,
+            service_workers="block", accept_downloads=False, java_script_enabled=True, bypass_csp=False,
+            locale="en-US", timezone_id="UTC", color_scheme="light", reduced_motion="reduce")
+        context.set_default_timeout(self.timeout_s * 1000)
+        await self._guard(context, root)
+        return context
+
+    def open(self, *, html: str | None = None, path: Path | None = None, viewport: tuple[int, int],
+             scale: float = 1.0) -> Tab:
+        """A tab showing synthetic `html` (a shared, reused page) or the user's file `path` (its own context,
+        which may read files only inside the file's folder)."""
+        self._ensure()
+        if html is not None:
+            return self._call(self._open_html(html, viewport, scale), "set_content")
+        return self._call(self._open_file(Path(path), viewport, scale), "load")
+
+    async def _open_html(self, html: str, viewport, scale) -> Tab:
+        shared = self._shared.get(scale)
+        if shared is None or shared[1].is_closed():
+            context = await self._new_context(viewport, scale, None)
+            page = await context.new_page()
+            shared = self._shared[scale] = (context, page)
+        context, page = shared
+        if page.viewport_size != {"width": viewport[0], "height": viewport[1]}:
+            await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        try:
+            await page.set_content(html, wait_until="load")
+            # the reused page keeps its scroll offset and pointer across documents: start every screen afresh
+            await page.evaluate("window.scrollTo(0, 0)")
+            await page.mouse.move(-1, -1)
+        except BaseException:  # also a cancelled (timed-out) load: the wedged page is not reused
+            await _discard(page)
+            self._shared.pop(scale, None)
+            raise
+        return Tab(self, page, context, owns_context=False)
+
+    async def _open_file(self, path: Path, viewport, scale) -> Tab:
+        context = await self._new_context(viewport, scale, path.resolve().parent)
+        page = await context.new_page()
+        try:
+            await page.goto(path.resolve().as_uri(), wait_until="load")
+            if self.settle_ms:
+                await page.wait_for_timeout(self.settle_ms)
+        except BaseException:
+            await _discard(context)
+            raise
+        return Tab(self, page, context, owns_context=True)
+
+
+def _quiet_on_shutdown(loop, context) -> None:
+    """Playwright's pending futures fail when its driver goes away with the worker: not worth a traceback."""
+    exc = context.get("exception")
+    if exc is not None and ("Connection closed" in str(exc) or "Target" in str(exc) and "closed" in str(exc)):
+        return
+    loop.default_exception_handler(context)
+
+
+async def _discard(target) -> None:
+    try:
+        await asyncio.wait_for(target.close(), 5)
+    except Exception:
+        pass
+
+
+def _inside(url: str, root: Path) -> bool:
+    """A file:// URL whose real path lies inside `root` (symlinks resolved)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return False
+    try:
+        return Path(unquote(parsed.path)).resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False

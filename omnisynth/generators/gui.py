@@ -1,0 +1,451 @@
+"""GUI screens rendered in a real Chromium, with ground truth read from the live DOM.
+
+`GuiGenerator` writes a procedural screen (gui_layouts), shows it in the worker's warm
+browser, and takes every visible interactive element's role, accessible name, state and
+box (screenshot pixels, device-pixel aware, clipped, occlusion-checked by hit testing)
+from the page itself. For `gui_actions` it plans a goal over the elements it found, drives
+the page through it (click, type, select, scroll), and samples one step: the screenshot
+before it, the actions before it, and the state change it caused, read back from the page.
+
+`HtmlCorpusGenerator` does the same for the user's own HTML files, each in a fresh,
+locked-down context that may read only files inside the page's folder.
+
+The last page shown stays open (`live_tab`) so filters can check a click point against the
+live page; a filter asking about another sample gets that sample's page rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omnisynth.generators.browser import Browser, Tab
+from omnisynth.generators.errors import GroundTruthError, InputError
+from omnisynth.generators.gui_layouts import Ui, page
+from omnisynth.schemas.recipe import GuiGenerator as GuiConfig
+from omnisynth.schemas.recipe import HtmlCorpusGenerator as HtmlCorpusConfig
+from omnisynth.schemas.recipe import TaskConfig
+from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
+
+VERSION = "gui/1"
+TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
+STATUS_SCRIPT = """<div role="status" data-fact="status" data-attrs="{}" style="position:fixed;right:12px;bottom:8px;
+padding:2px 8px" class="muted"></div><script>document.addEventListener('click', e => {
+ const b = e.target.closest('button.primary'); if (b) document.querySelector('[role=status]').textContent =
+ b.innerText.trim() + ' done'; });</script>"""
+
+
+@dataclass
+class ScreenPlan:
+    family: str
+    theme: str
+    font: str
+    font_size: int
+    viewport: tuple[int, int]
+    scale: float
+    question_type: str
+
+
+@dataclass
+class Step:
+    """One action of a trajectory, in screenshot pixels, with the target it acts on."""
+
+    type: str  # click | type | select | scroll
+    oid: str
+    name: str
+    role: str
+    point: tuple[float, float]
+    text: str = ""
+    dy: float = 0.0
+    box: tuple[float, float, float, float] = (0, 0, 0, 0)
+    result: str = ""
+
+    def answer(self, width: int, height: int) -> str:
+        x, y = round(self.point[0] / width * 1000), round(self.point[1] / height * 1000)
+        if self.type == "click":
+            return f"click({x}, {y})"
+        if self.type == "type":
+            return f'type("{self.text}")'
+        if self.type == "select":
+            return f'select({x}, {y}, "{self.text}")'
+        return f"scroll({x}, {y}, {round(self.dy)})"
+
+
+@dataclass
+class Live:
+    key: str
+    tab: Tab
+    steps_done: int = 0
+    opened: dict = field(default_factory=dict)
+
+
+def weighted(rng, weights: dict[str, float]) -> str:
+    names = sorted(weights)
+    return rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def dom_truth(screen, generator: str, family: str, meta: dict) -> GroundTruth:
+    """The live DOM's elements and facts as ground truth on one screenshot."""
+    page_truth = PageTruth(0, "png", screen.width, screen.height, [], [], [])
+    facts = [Fact("element", 0, tuple(el["visible_box"]), el["name"], el) for el in screen.dom["elements"]]
+    facts += [Fact(f["kind"], 0, tuple(f["box"]), f["text"], {**f["attrs"], "oid": f["oid"]})
+              for f in screen.dom["facts"]]
+    meta = {**meta, "dpr": screen.dom["dpr"], "scroll": screen.dom["scroll"], "focused": screen.dom.get("focused", ""),
+            "screen_sha": hashlib.sha256(screen.png).hexdigest()}
+    return GroundTruth(generator, family, "en", [page_truth], facts, meta)
+
+
+def targets(truth: GroundTruth) -> list[Fact]:
+    """Elements a sample may point at: on screen, not hidden behind another, named, enabled."""
+    return [f for f in truth.facts if f.kind == "element" and f.attrs["click"] and not f.attrs["occluded"]
+            and not f.attrs["offscreen"] and not f.attrs["disabled"] and f.text]
+
+
+class _BrowserUser:
+    """Shared by both generators: the lazily started browser and the live page."""
+
+    name = "gui"
+    needs_actor = True  # keep the browser warm in a Ray actor
+
+    def __init__(self, config, task: TaskConfig):
+        self.config, self.task = config, task
+        self._browser: Browser | None = None
+        self._live: Live | None = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_browser": None, "_live": None}
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None:
+            self._browser = Browser(timeout_s=self.config.timeout_s,
+                                    settle_ms=getattr(self.config, "settle_ms", 0))
+        return self._browser
+
+    def _show(self, key: str, **where) -> Tab:
+        """Open a page as the live one (the previous live page is released)."""
+        self.release()
+        tab = self.browser.open(**where)
+        self._live = Live(key, tab, opened=where)
+        return tab
+
+    def release(self) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            if live.tab.owns_context:
+                live.tab.close()
+
+    def _fail(self) -> None:
+        """After a page error: drop the live page so a wedged tab is never reused."""
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.tab.close()
+
+    def live_tab(self, key: str, truth: GroundTruth) -> Tab:
+        """A tab showing sample `key` in the state its screenshot shows: the open one, or rebuilt."""
+        if self._live is not None and self._live.key == key and self._live.steps_done == len(truth.meta["replay"]):
+            return self._live.tab
+        tab = self._show(key, **self._where(truth))
+        for step in truth.meta["replay"]:
+            perform(tab, Step(**step), truth.meta["dpr"])
+        self._live.steps_done = len(truth.meta["replay"])
+        return tab
+
+    def close(self) -> None:
+        self.release()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+
+
+class GuiGenerator(_BrowserUser):
+    name = "gui"
+
+    def __init__(self, config: GuiConfig, task: TaskConfig):
+        super().__init__(config, task)
+        self.config: GuiConfig = config
+
+    def source(self, spec: SampleSpec) -> dict:
+        plan = self.plan(spec)
+        return {"family": plan.family, "viewport": list(plan.viewport), "scale": plan.scale, "theme": plan.theme}
+
+    def plan(self, spec: SampleSpec) -> ScreenPlan:
+        rng = spec.rng("plan")
+        cfg = self.config
+        qtype = weighted(rng, self.task.weights())
+        families = list(cfg.families)
+        if self.task.kind == "gui_actions":  # screens with something to fill in or toggle
+            families = [f for f in families if f in ACTION_FAMILIES] or families
+        return ScreenPlan(family=rng.choice(families), theme=rng.choice(cfg.themes), font=rng.choice(cfg.fonts),
+                          font_size=rng.randint(*cfg.font_sizes), viewport=tuple(rng.choice(cfg.viewports)),
+                          scale=rng.choice(cfg.scales), question_type=qtype)
+
+    def html(self, spec: SampleSpec, plan: ScreenPlan) -> str:
+        ui = Ui(spec.rng("screen"), plan.theme, plan.font, plan.font_size)
+        doc = page(ui, plan.family, *plan.viewport)
+        return doc.replace("</body>", STATUS_SCRIPT + "</body>")
+
+    def _where(self, truth: GroundTruth) -> dict:
+        return {"html": truth.meta["html"], "viewport": tuple(truth.meta["viewport"]), "scale": truth.meta["scale"]}
+
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        plan = self.plan(spec)
+        doc = self.html(spec, plan)
+        where = {"html": doc, "viewport": plan.viewport, "scale": plan.scale}
+        meta = {"family": plan.family, "language": "en", "font": plan.font, "pages": 1, "theme": plan.theme,
+                "viewport": list(plan.viewport), "scale": plan.scale, "question_type": plan.question_type,
+                "generator_version": VERSION, "html": doc, "replay": [], "trajectory": None}
+        try:
+            tab = self._show(spec.key, **where)
+            if self.task.kind == "gui_actions":
+                meta["trajectory"], meta["replay"] = self._trajectory(spec, tab, plan, where)
+                tab = self._live.tab
+            screen = tab.screen()
+        except InputError:
+            self._fail()
+            raise
+        truth = dom_truth(screen, self.name, plan.family, meta)
+        if not targets(truth):
+            raise GroundTruthError(f"{plan.family} screen has no visible interactive element")
+        return {"png": screen.png}, truth
+
+    # -- trajectories ------------------------------------------------------------------------
+    def _trajectory(self, spec: SampleSpec, tab: Tab, plan: ScreenPlan, where: dict):
+        """Plan a goal, run it to the end (recording each step's result), then rebuild the page at
+        the sampled step: returns (trajectory info, the steps to replay to reach that state)."""
+        rng = spec.rng("goal")
+        dom = tab.extract()
+        goals = plan_goals(dom, rng, self.config.max_steps)
+        if not goals:
+            raise GroundTruthError(f"{plan.family} screen offers nothing to do")
+        steps: list[Step] = []
+        for goal in goals:
+            el = _find(dom, goal["oid"])
+            todo = [] if el["click"] and not el["offscreen"] else [scroll_step(el, dom)]
+            for step in todo + goal_steps(goal, dom, tab):
+                if len(steps) >= self.config.max_steps:
+                    break
+                if step.type != "scroll":  # positions as they are after any scroll
+                    el = _find(dom, goal["oid"])
+                    if el["click"] is None:
+                        raise GroundTruthError(f"{el['name']!r} is not clickable after scrolling")
+                    step.point, step.box = tuple(el["click"]), tuple(el["visible_box"])
+                perform(tab, step, dom["dpr"])
+                dom = tab.extract()
+                step.result = read_result(step, dom)
+                steps.append(step)
+        kinds = [s.type for s in steps]
+        wanted = plan.question_type if plan.question_type in kinds else rng.choice(kinds)
+        k = rng.choice([i for i, s in enumerate(steps) if s.type == wanted])
+        tab = self._show(spec.key, **where)
+        for step in steps[:k]:
+            perform(tab, step, dom["dpr"])
+        self._live.steps_done = k
+        info = {"goal": goal_text([g for g in goals if any(s.name == g["name"] for s in steps)] or goals),
+                "steps": [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps], "k": k}
+        return info, [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps[:k]]
+
+
+ACTION_FAMILIES = {"settings", "form", "chat", "dashboard", "mail"}
+
+
+def plan_goals(dom: dict, rng, max_steps: int) -> list[dict]:
+    """Sub-goals over the elements found: fill an empty field, pick an option, flip a toggle, then
+    press a button. Only elements whose names are unique on the screen, so the goal is unambiguous."""
+    els = [e for e in dom["elements"] if e["name"] and not e["disabled"] and not e["occluded"]]
+    names = [e["name"] for e in els]
+    unique = [e for e in els if names.count(e["name"]) == 1]
+    fill = [e for e in unique if e["role"] in TEXT_ROLES and e["tag"] == "input" and not e["value"]]
+    choose = [e for e in unique if e["role"] == "combobox" and e["tag"] == "select"]
+    toggle = [e for e in unique if e["role"] in ("checkbox", "switch")]
+    press = [e for e in unique if e["role"] in ("button", "tab") and not e["icon"]]
+    pool = [("fill", e) for e in fill] + [("choose", e) for e in choose] + [("toggle", e) for e in toggle]
+    rng.shuffle(pool)
+    goals, budget = [], max_steps - 1
+    for kind, e in pool[: rng.randint(1, 3)]:
+        cost = 2 if kind == "fill" else 1
+        if cost > budget:
+            break
+        budget -= cost
+        goal = {"kind": kind, "oid": e["oid"], "name": e["name"], "role": e["role"]}
+        if kind == "fill":
+            goal["text"] = _fill_text(e["name"], rng)
+        elif kind == "choose":
+            goal["text"] = ""  # decided when the options are read
+        elif kind == "toggle":
+            goal["to"] = e["checked"] != "true"
+        goals.append(goal)
+    finals = [e for e in press if e["name"] in FINAL_BUTTONS] or press
+    if finals and budget >= 1:
+        e = rng.choice(finals)
+        goals.append({"kind": "press", "oid": e["oid"], "name": e["name"], "role": e["role"]})
+    return goals
+
+
+FINAL_BUTTONS = {"Save changes", "Submit", "Compose", "New order", "Export", "Reply"}
+
+
+def _fill_text(label: str, rng) -> str:
+    low = label.lower()
+    from omnisynth.generators.content import Content
+
+    c = Content(rng, "en")
+    if "mail" in low:
+        return c.email()
+    if "phone" in low:
+        return c.phone()
+    if "name" in low:
+        return c.person()
+    if "city" in low:
+        return c.city()
+    if "search" in low:
+        return c.words(2)
+    return c.words(rng.randint(1, 3))
+
+
+def goal_text(goals: list[dict]) -> str:
+    parts = []
+    for g in goals:
+        if g["kind"] == "fill":
+            parts.append(f"enter '{g['text']}' in '{g['name']}'")
+        elif g["kind"] == "choose":
+            parts.append(f"choose '{g['text']}' for '{g['name']}'")
+        elif g["kind"] == "toggle":
+            parts.append(f"turn {'on' if g['to'] else 'off'} '{g['name']}'")
+        else:
+            parts.append(f"press '{g['name']}'")
+    text = ", ".join(parts[:-1]) + (", then " if len(parts) > 1 else "") + parts[-1]
+    return text[0].upper() + text[1:] + "."
+
+
+def _find(dom: dict, oid: str) -> dict:
+    for e in dom["elements"]:
+        if e["oid"] == oid:
+            return e
+    raise GroundTruthError(f"element {oid} vanished from the page")
+
+
+def scroll_step(el: dict, dom: dict) -> Step:
+    """Scroll the page so that `el` comes to the middle of the viewport (wheel at the viewport centre)."""
+    vw, vh = dom["viewport"][0] * dom["dpr"], dom["viewport"][1] * dom["dpr"]
+    dy = (el["box"][1] + el["box"][3]) / 2 - vh / 2
+    return Step("scroll", el["oid"], el["name"], el["role"], (vw / 2, vh / 2), dy=dy)
+
+
+def goal_steps(goal: dict, dom: dict, tab: Tab) -> list[Step]:
+    """The steps of one sub-goal; points are filled in just before each step is performed."""
+    el = _find(dom, goal["oid"])
+    here = (0.0, 0.0)
+    if goal["kind"] == "fill":
+        return [Step("click", el["oid"], el["name"], el["role"], here),
+                Step("type", el["oid"], el["name"], el["role"], here, text=goal["text"])]
+    if goal["kind"] == "choose":
+        options = tab.evaluate("oid => Array.from(document.querySelector(`[data-oid=\"${oid}\"]`).options)"
+                               ".map(o => o.text)", el["oid"])
+        choices = [o for o in options if o != el["value"]]
+        if not choices:
+            raise GroundTruthError(f"{el['name']!r} has no other option")
+        goal["text"] = choices[len(el["value"]) % len(choices)]
+        return [Step("select", el["oid"], el["name"], el["role"], here, text=goal["text"])]
+    return [Step("click", el["oid"], el["name"], el["role"], here)]
+
+
+def perform(tab: Tab, step: Step, dpr: float) -> None:
+    if step.type == "click":
+        tab.click(*step.point, dpr)
+    elif step.type == "type":
+        tab.type(step.text)
+    elif step.type == "select":
+        tab.select(step.oid, step.text)
+    elif step.type == "scroll":
+        tab.scroll(*step.point, step.dy / dpr, dpr)
+
+
+def read_result(step: Step, dom: dict) -> str:
+    """The state change a step caused, as read back from the page after it."""
+    if step.type == "scroll":
+        return f"scroll_y = {round(dom['scroll'][1] * dom['dpr'])}"
+    el = next((e for e in dom["elements"] if e["oid"] == step.oid), None)
+    status = next((f["text"] for f in dom["facts"] if f["kind"] == "status"), "")
+    if el is None:
+        return f"'{step.name}' left the page"
+    if step.type in ("type", "select"):
+        return f"'{step.name}' value = '{el['value']}'"
+    if el["role"] in ("checkbox", "switch", "radio"):
+        return f"'{step.name}' checked = {el['checked']}"
+    if el["role"] == "tab":
+        return f"'{step.name}' selected = {el['selected']}"
+    if status:
+        return f"status = '{status}'"
+    return f"focused = '{step.name}'" if dom.get("focused") == step.oid else f"clicked '{step.name}'"
+
+
+class HtmlCorpusGenerator(_BrowserUser):
+    """The user's HTML files: sample i shows file i modulo the file count, at a drawn viewport."""
+
+    name = "html_corpus"
+
+    def __init__(self, config: HtmlCorpusConfig, task: TaskConfig, catalog: list[str]):
+        super().__init__(config, task)
+        self.config: HtmlCorpusConfig = config
+        self.catalog = catalog
+
+    def _entry(self, spec: SampleSpec) -> str:
+        if not self.catalog:
+            raise InputError("no_input", f"no .html/.htm files under {self.config.path}")
+        return self.catalog[spec.index % len(self.catalog)]
+
+    def source(self, spec: SampleSpec) -> dict:
+        return {"file": self._entry(spec)} if self.catalog else {}
+
+    def _where(self, truth: GroundTruth) -> dict:
+        return {"path": Path(self.config.path) / truth.meta["source"] if Path(self.config.path).is_dir()
+                else Path(self.config.path), "viewport": tuple(truth.meta["viewport"]), "scale": truth.meta["scale"]}
+
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        rel = self._entry(spec)
+        rng = spec.rng("plan")
+        viewport, scale = tuple(rng.choice(self.config.viewports)), rng.choice(self.config.scales)
+        root = Path(self.config.path)
+        path = root / rel if root.is_dir() else root
+        meta = {"family": "html", "language": "und", "font": "", "pages": 1, "theme": "", "source": rel,
+                "source_page": 0, "viewport": list(viewport), "scale": scale,
+                "question_type": weighted(rng, self.task.weights()), "generator_version": VERSION, "replay": []}
+        try:
+            if path.stat().st_size == 0:
+                raise InputError("empty_page", f"{rel} is an empty file")
+            tab = self._show(spec.key, path=path, viewport=viewport, scale=scale)
+            screen = tab.screen()
+        except InputError:
+            self._fail()
+            raise
+        except OSError as exc:
+            raise InputError("unreadable", f"{rel}: {exc}") from None
+        truth = dom_truth(screen, self.name, "html", meta)
+        truth.language = "und"
+        found = len(targets(truth))
+        if found < self.config.min_elements:
+            reason = "empty_page" if screen.dom["text"] == 0 else "no_targets"
+            raise InputError(reason, f"{rel}: {found} visible interactive elements (min_elements="
+                                     f"{self.config.min_elements}); text characters: {screen.dom['text']}")
+        return {"png": screen.png}, truth
+
+
+def build_html_catalog(config: HtmlCorpusConfig) -> list[str]:
+    root = Path(config.path)
+    if root.is_file():
+        return [root.name]
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.suffix.lower() in (".html", ".htm") and p.is_file())
+
+
+def html_catalog_fingerprint(config: HtmlCorpusConfig, catalog: list[str]) -> str:
+    root = Path(config.path)
+    h = hashlib.sha256()
+    for rel in catalog:
+        p = root / rel if root.is_dir() else root
+        st = p.stat()
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+

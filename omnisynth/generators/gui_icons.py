@@ -1,0 +1,118 @@
+"""Inline-SVG icons for synthetic screens: name -> (accessible name, what it does, SVG body).
+
+Bodies are drawn on a 24x24 grid with `currentColor`, so themes recolour them. The
+function phrase is how an icon-only target is referred to "by function"; the accessible
+name (aria-label) is what the DOM reports and what the filters check ambiguity against.
+"""
+
+from __future__ import annotations
+
+_S = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"'
+
+ICONS: dict[str, tuple[str, str, str]] = {
+    "save": ("Save", "saves the current file",
+             '<path d="M5 3h11l3 3v15H5z"/><path d="M8 3v6h8V3M8 21v-7h8v7"/>'),
+    "open": ("Open", "opens an existing file", '<path d="M3 6h6l2 2h10v11H3z"/>'),
+    "new": ("New", "creates a new document", '<path d="M6 3h8l4 4v14H6z"/><path d="M12 11v6M9 14h6"/>'),
+    "delete": ("Delete", "deletes the selection",
+               '<path d="M4 7h16M9 7V4h6v3M6 7l1 14h10l1-14"/><path d="M10 11v6M14 11v6"/>'),
+    "undo": ("Undo", "undoes the last change", '<path d="M9 14L4 9l5-5"/><path d="M4 9h10a6 6 0 010 12h-3"/>'),
+    "redo": ("Redo", "redoes the last undone change",
+             '<path d="M15 14l5-5-5-5"/><path d="M20 9H10a6 6 0 000 12h3"/>'),
+    "cut": ("Cut", "cuts the selection to the clipboard",
+            '<circle cx="6" cy="18" r="3"/><circle cx="18" cy="18" r="3"/><path d="M8 16L19 3M16 16L5 3"/>'),
+    "copy": ("Copy", "copies the selection", '<rect x="9" y="9" width="11" height="11"/><path d="M5 15V4h11"/>'),
+    "paste": ("Paste", "pastes from the clipboard",
+              '<rect x="5" y="5" width="14" height="16"/><rect x="9" y="2" width="6" height="4"/>'),
+    "bold": ("Bold", "makes the selected text bold",
+             '<path d="M7 4h6a4 4 0 010 8H7zM7 12h7a4 4 0 010 8H7z"/>'),
+    "italic": ("Italic", "italicises the selected text", '<path d="M10 4h8M6 20h8M14 4l-4 16"/>'),
+    "underline": ("Underline", "underlines the selected text", '<path d="M7 4v7a5 5 0 0010 0V4M5 21h14"/>'),
+    "search": ("Search", "searches the content", '<circle cx="10" cy="10" r="6"/><path d="M15 15l6 6"/>'),
+    "settings": ("Settings", "opens the settings",
+                 '<circle cx="12" cy="12" r="3"/><path d="M12 2v4M12 18v4M2 12h4M18 12h4M5 5l3 3M16 16l3 3M5 19l3-3M16 8l3-3"/>'),
+    "zoom_in": ("Zoom in", "magnifies the view",
+                '<circle cx="10" cy="10" r="6"/><path d="M15 15l6 6M10 7v6M7 10h6"/>'),
+    "zoom_out": ("Zoom out", "shrinks the view", '<circle cx="10" cy="10" r="6"/><path d="M15 15l6 6M7 10h6"/>'),
+    "play": ("Play", "starts playback", '<path d="M7 4l13 8-13 8z"/>'),
+    "pause": ("Pause", "pauses playback", '<path d="M8 4v16M16 4v16"/>'),
+    "stop": ("Stop", "stops playback", '<rect x="5" y="5" width="14" height="14"/>'),
+    "record": ("Record", "starts recording", '<circle cx="12" cy="12" r="7"/><circle cx="12" cy="12" r="3"/>'),
+    "refresh": ("Refresh", "reloads the content", '<path d="M20 5v5h-5"/><path d="M20 10a8 8 0 10-2 7"/>'),
+    "home": ("Home", "goes to the home page", '<path d="M3 11l9-8 9 8M6 9v12h12V9"/>'),
+    "user": ("Profile", "opens your profile", '<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0116 0"/>'),
+    "lock": ("Lock", "locks the item", '<rect x="5" y="11" width="14" height="10"/><path d="M8 11V7a4 4 0 018 0v4"/>'),
+    "star": ("Favourite", "marks the item as a favourite", '<path d="M12 3l3 6 6 1-4.5 4 1 6-5.5-3-5.5 3 1-6L3 10l6-1z"/>'),
+    "bell": ("Notifications", "shows your notifications", '<path d="M6 17V11a6 6 0 0112 0v6l2 2H4zM10 21h4"/>'),
+    "mail": ("Messages", "opens your messages", '<rect x="3" y="5" width="18" height="14"/><path d="M3 6l9 7 9-7"/>'),
+    "share": ("Share", "shares the item with others",
+              '<circle cx="6" cy="12" r="2.5"/><circle cx="18" cy="6" r="2.5"/><circle cx="18" cy="18" r="2.5"/><path d="M8 11l8-4M8 13l8 4"/>'),
+    "download": ("Download", "downloads the file", '<path d="M12 3v12M7 10l5 5 5-5M4 20h16"/>'),
+    "upload": ("Upload", "uploads a file", '<path d="M12 15V3M7 8l5-5 5 5M4 20h16"/>'),
+    "print": ("Print", "prints the document", '<path d="M7 9V3h10v6M7 17H4V9h16v8h-3"/><rect x="7" y="14" width="10" height="7"/>'),
+    "grid": ("Grid view", "shows items as a grid",
+             '<rect x="4" y="4" width="7" height="7"/><rect x="13" y="4" width="7" height="7"/><rect x="4" y="13" width="7" height="7"/><rect x="13" y="13" width="7" height="7"/>'),
+    "list": ("List view", "shows items as a list", '<path d="M8 6h12M8 12h12M8 18h12M4 6h.01M4 12h.01M4 18h.01"/>'),
+    "align_left": ("Align left", "aligns the text to the left", '<path d="M4 6h16M4 10h10M4 14h16M4 18h10"/>'),
+    "align_center": ("Align center", "centres the text", '<path d="M4 6h16M7 10h10M4 14h16M7 18h10"/>'),
+    "align_right": ("Align right", "aligns the text to the right", '<path d="M4 6h16M10 10h10M4 14h16M10 18h10"/>'),
+    "rotate": ("Rotate", "rotates the selection", '<path d="M4 4v6h6"/><path d="M4 10a8 8 0 112 7"/>'),
+    "crop": ("Crop", "crops the image", '<path d="M6 2v16h16M2 6h16v16"/>'),
+    "brush": ("Brush", "paints with the brush tool", '<path d="M20 4L10 14M9 15c-3 0-4 2-4 5 3 0 5-1 5-4"/>'),
+    "pen": ("Pen", "draws paths with the pen tool", '<path d="M4 20l4-1L19 8l-3-3L5 16z"/>'),
+    "eraser": ("Eraser", "erases strokes", '<path d="M4 16l9-9 7 7-6 6H8zM10 20h10"/>'),
+    "layers": ("Layers", "shows the layers panel", '<path d="M12 3l9 5-9 5-9-5z"/><path d="M3 13l9 5 9-5"/>'),
+    "move": ("Move", "moves the selection", '<path d="M12 2v20M2 12h20M9 5l3-3 3 3M9 19l3 3 3-3M5 9l-3 3 3 3M19 9l3 3-3 3"/>'),
+    "line": ("Line", "draws a straight line", '<path d="M4 20L20 4"/>'),
+    "rectangle": ("Rectangle", "draws a rectangle", '<rect x="4" y="6" width="16" height="12"/>'),
+    "ellipse": ("Ellipse", "draws an ellipse", '<ellipse cx="12" cy="12" rx="9" ry="6"/>'),
+    "text": ("Text tool", "adds a text box", '<path d="M5 5h14M12 5v15M9 20h6"/>'),
+    "fill": ("Fill", "fills an area with colour", '<path d="M5 11l7-7 7 7-7 7z"/><path d="M20 15c0 2-1 3-2 3s-2-1-2-3l2-3z"/>'),
+    "eyedropper": ("Eyedropper", "picks a colour from the canvas", '<path d="M14 4l6 6-2 2-6-6zM12 8L4 16v4h4l8-8"/>'),
+    "ruler": ("Ruler", "measures distances", '<rect x="2" y="8" width="20" height="8"/><path d="M6 8v4M10 8v3M14 8v4M18 8v3"/>'),
+    "snap": ("Snap", "snaps objects to the grid", '<path d="M6 4v9a6 6 0 0012 0V4h-4v9a2 2 0 01-4 0V4z"/>'),
+    "visibility": ("Visibility", "shows or hides the layer",
+                   '<path d="M2 12s4-7 10-7 10 7 10 7-4 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3"/>'),
+    "filter": ("Filter", "filters the list", '<path d="M3 4h18l-7 9v6l-4 2v-8z"/>'),
+    "sort": ("Sort", "sorts the items", '<path d="M7 4v16M3 16l4 4 4-4M17 20V4M13 8l4-4 4 4"/>'),
+    "chart": ("Chart", "inserts a chart", '<path d="M4 20V10M10 20V4M16 20v-7M22 20H2"/>'),
+    "terminal": ("Terminal", "opens a terminal", '<rect x="2" y="4" width="20" height="16"/><path d="M6 9l4 3-4 3M12 15h6"/>'),
+    "bug": ("Debug", "starts the debugger",
+            '<rect x="8" y="7" width="8" height="12" rx="4"/><path d="M4 11h4M16 11h4M4 17h4M16 17h4M9 4l2 3M15 4l-2 3"/>'),
+    "branch": ("Branches", "switches the git branch",
+               '<circle cx="6" cy="5" r="2"/><circle cx="6" cy="19" r="2"/><circle cx="18" cy="8" r="2"/><path d="M6 7v10M18 10c0 5-12 3-12 7"/>'),
+    "run": ("Run", "runs the program", '<path d="M6 4l14 8-14 8z"/><path d="M2 4v16"/>'),
+    "more": ("More options", "shows more options",
+             '<circle cx="5" cy="12" r="1.5"/><circle cx="12" cy="12" r="1.5"/><circle cx="19" cy="12" r="1.5"/>'),
+    "close": ("Close", "closes the panel", '<path d="M5 5l14 14M19 5L5 19"/>'),
+    "plus": ("Add", "adds a new item", '<path d="M12 4v16M4 12h16"/>'),
+    "minus": ("Remove", "removes the item", '<path d="M4 12h16"/>'),
+    "check": ("Confirm", "confirms the change", '<path d="M4 12l5 5L20 6"/>'),
+    "info": ("Information", "shows details", '<circle cx="12" cy="12" r="9"/><path d="M12 11v6M12 7h.01"/>'),
+    "help": ("Help", "opens the help", '<circle cx="12" cy="12" r="9"/><path d="M9 9a3 3 0 116 0c0 2-3 2-3 4M12 17h.01"/>'),
+    "attach": ("Attach", "attaches a file", '<path d="M20 11l-8 8a5 5 0 01-7-7l8-8a3 3 0 014 4l-8 8a1 1 0 01-2-2l7-7"/>'),
+    "send": ("Send", "sends the message", '<path d="M3 11l18-8-8 18-2-8z"/>'),
+    "archive": ("Archive", "archives the message", '<rect x="3" y="4" width="18" height="5"/><path d="M5 9v11h14V9M10 13h4"/>'),
+    "reply": ("Reply", "replies to the message", '<path d="M9 7l-5 5 5 5"/><path d="M4 12h10a6 6 0 016 6"/>'),
+    "folder": ("New folder", "creates a new folder", '<path d="M3 6h6l2 2h10v11H3z"/><path d="M12 11v5M9.5 13.5h5"/>'),
+    "back": ("Back", "goes back", '<path d="M15 5l-7 7 7 7"/>'),
+    "forward": ("Forward", "goes forward", '<path d="M9 5l7 7-7 7"/>'),
+    "menu": ("Main menu", "opens the main menu", '<path d="M4 6h16M4 12h16M4 18h16"/>'),
+}
+
+TOOLBAR_SETS = {
+    "edit": ["new", "open", "save", "print", "undo", "redo", "cut", "copy", "paste"],
+    "text": ["bold", "italic", "underline", "align_left", "align_center", "align_right"],
+    "draw": ["move", "pen", "brush", "eraser", "line", "rectangle", "ellipse", "text", "fill", "eyedropper", "crop",
+             "rotate", "ruler", "snap"],
+    "view": ["zoom_in", "zoom_out", "grid", "list", "layers", "visibility", "filter", "sort"],
+    "media": ["play", "pause", "stop", "record", "refresh"],
+    "code": ["run", "bug", "terminal", "branch", "search", "settings"],
+    "mail": ["reply", "archive", "delete", "attach", "send", "star"],
+}
+
+
+def svg(name: str, size: int = 16) -> str:
+    label = ICONS[name][0]
+    return (f'<svg width="{size}" height="{size}" viewBox="0 0 24 24" {_S} aria-hidden="true">'
+            f"<title>{label}</title>{ICONS[name][2]}</svg>")

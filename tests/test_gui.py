@@ -1,0 +1,275 @@
+"""GUI screens in real Chromium: boxes land on pixels, expressions are unambiguous, actions replay."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from omnisynth.filters.gui import GuiFilter, parse_action
+from omnisynth.generators.browser import Browser
+from omnisynth.generators.gui import GuiGenerator, read_result
+from omnisynth.pipelines.dag import build_stages
+from omnisynth.pipelines.stages import run_chain
+from omnisynth.schemas.recipe import load_recipe
+from omnisynth.schemas.sample import Sample
+from omnisynth.schemas.truth import SampleSpec, WorkItem
+
+COLOURS = {"red": (255, 0, 0), "green": (0, 200, 0), "blue": (0, 0, 255), "yellow": (255, 220, 0),
+           "magenta": (255, 0, 255)}
+# CSS boxes: left, top, width, height
+PAGE = """<!doctype html><html><body style="margin:0;background:#ffffff">
+<button data-oid="red" style="position:absolute;left:10px;top:10px;width:80px;height:30px;background:#ff0000;
+ color:#ff0000;border:0;padding:0">Red</button>
+<button data-oid="green" style="position:absolute;left:120px;top:10px;width:80px;height:30px;background:#00c800;
+ color:#00c800;border:0;padding:0">Green</button>
+<div style="position:absolute;left:160px;top:0;width:100px;height:60px;background:#000000"></div>
+<button data-oid="hidden" style="position:absolute;left:170px;top:20px;width:20px;height:20px;z-index:-1">Hidden</button>
+<button data-oid="far" style="position:absolute;left:3000px;top:10px;width:40px;height:20px">Far</button>
+<div style="position:absolute;left:10px;top:100px;width:100px;height:40px;overflow:hidden">
+ <button data-oid="blue" style="position:absolute;left:50px;top:0;width:100px;height:30px;background:#0000ff;
+  color:#0000ff;border:0;padding:0">Blue</button></div>
+<a data-oid="yellow" href="#y" style="position:absolute;left:301px;top:201px;width:57px;height:23px;display:block;
+ background:#ffdc00;color:#ffdc00">Yellow</a>
+</body></html>"""
+EXPECT = {"red": (10, 10, 90, 40), "green": (120, 10, 200, 40), "blue": (60, 100, 110, 130),
+          "yellow": (301, 201, 358, 224)}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser(timeout_s=20)
+    yield b
+    b.close()
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def colour_box(img: np.ndarray, rgb) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero((np.abs(img - np.array(rgb)).sum(axis=2) <= 6))
+    assert len(xs), f"no pixel of colour {rgb}"
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+def test_boxes_are_exactly_where_the_pixels_are(browser, scale):
+    screen = browser.open(html=PAGE, viewport=(640, 360), scale=scale).screen()
+    img = pixels(screen.png)
+    assert img.shape[:2] == (round(360 * scale), round(640 * scale)) == (screen.height, screen.width)
+    els = {e["oid"]: e for e in screen.dom["elements"]}
+    for name, css in EXPECT.items():
+        want = [v * scale for v in css]
+        assert els[name]["visible_box"] == pytest.approx(want, abs=0.01), name
+        found = colour_box(img, COLOURS[name])
+        if name == "green":  # the black overlay covers its right half: the pixels end where it starts
+            assert found == pytest.approx((want[0], want[1], 160 * scale, want[3]), abs=1)
+        else:
+            assert found == pytest.approx(want, abs=1), name
+        x, y = els[name]["click"]
+        assert tuple(img[int(y), int(x)]) == pytest.approx(COLOURS[name], abs=6), f"{name} click lands off its colour"
+    assert els["green"]["click"][0] < 160 * scale  # the click point avoids the covered half
+    assert 0 < els["green"]["visible_fraction"] < 1
+    assert els["hidden"]["occluded"] and els["hidden"]["click"] is None
+    assert els["far"]["offscreen"]
+    assert els["blue"]["box"][2] == pytest.approx(160 * scale)  # unclipped box is kept beside the visible one
+
+
+def test_live_dom_names_roles_and_states(browser):
+    html = """<!doctype html><body><label for=n>Full name</label><input id=n value="Ada">
+    <button aria-label="Close dialog">x</button><input type=checkbox id=c checked><label for=c>Remember me</label>
+    <select aria-label="Size"><option>S</option><option selected>M</option></select>
+    <div role=switch aria-checked=false tabindex=0>Wi-Fi</div><a href="#">Docs</a>
+    <button disabled>Gone</button><button style="visibility:hidden">Ghost</button></body>"""
+    dom = browser.open(html=html, viewport=(800, 600)).extract()
+    got = {(e["role"], e["name"]): e for e in dom["elements"]}
+    assert got[("textbox", "Full name")]["value"] == "Ada"
+    assert ("button", "Close dialog") in got
+    assert got[("checkbox", "Remember me")]["checked"] == "true"
+    assert got[("combobox", "Size")]["value"] == "M"
+    assert got[("switch", "Wi-Fi")]["checked"] == "false"
+    assert ("link", "Docs") in got
+    assert got[("button", "Gone")]["disabled"]
+    assert ("button", "Ghost") not in got
+
+
+def run_items(recipe_name: str, n: int, **overrides):
+    recipe = load_recipe(recipe_name, [(k.replace("__", "."), v) for k, v in overrides.items()])
+    stages = build_stages(recipe, "/nonexistent")
+    items = run_chain(stages[:-1], [WorkItem(SampleSpec(recipe.name, 0, i, 0)) for i in range(n)])
+    return recipe, stages, items
+
+
+@pytest.fixture(scope="module")
+def grounding_items():
+    recipe, stages, items = run_items("gui_grounding", 12, generator__scales=[1.0, 1.5])
+    yield recipe, stages, items
+    stages[0].generator.close()
+
+
+def test_generated_targets_are_painted_exactly_under_their_boxes(grounding_items, browser):
+    """Repaint each target in a unique colour in a fresh browser: the colour fills the sample's box."""
+    _, _, items = grounding_items
+    kept = [it for it in items if it.rejection is None]
+    assert len(kept) >= 10, [it.rejection for it in items if it.rejection]
+    assert {it.sample["task"].split("/")[1] for it in kept} == {"label", "function", "position"}
+    for it in kept:
+        Sample.model_validate(it.sample, strict=True)
+        g = it.sample["grounding"][0]
+        oid = next(f.attrs["oid"] for f in it.truth.facts if f.kind == "element" and list(f.bbox) == pytest.approx(g["bbox_px"], abs=0.01))
+        tab = browser.open(html=it.truth.meta["html"], viewport=tuple(it.truth.meta["viewport"]),
+                           scale=it.truth.meta["scale"])
+        tab.evaluate("""oid => { const el = document.querySelector(`[data-oid="${oid}"]`);
+          const r = el.getBoundingClientRect(), st = el.style;
+          st.setProperty('width', r.width + 'px', 'important'); st.setProperty('height', r.height + 'px', 'important');
+          const s = document.createElement('style'); s.textContent =
+          `[data-oid="${oid}"], [data-oid="${oid}"] * { background: #ff00ff !important; color: #ff00ff !important;
+           border-color: #ff00ff !important; outline: none !important; box-shadow: none !important;
+           appearance: none !important; }`; document.head.appendChild(s); }""", oid)
+        img = pixels(tab.screenshot())
+        assert (np.abs(img - np.array(COLOURS["magenta"])).sum(axis=2) <= 6).any(), it.sample["question"]
+        x0, y0, x1, y1 = colour_box(img, COLOURS["magenta"])
+        bx = g["bbox_px"]
+        assert bx[0] - 1 <= x0 and bx[1] - 1 <= y0 and x1 <= bx[2] + 1 and y1 <= bx[3] + 1, (it.sample["question"], bx, (x0, y0, x1, y1))
+        px, py = g["point_px"]
+        assert tuple(img[int(py), int(px)]) == (255, 0, 255), f"click point of {it.sample['question']!r} is not on the target"
+
+
+def test_the_filter_rejects_ambiguous_expressions_and_bad_points(grounding_items):
+    recipe, stages, items = grounding_items
+    gui = next(f for f in stages[2].filters if isinstance(f, GuiFilter))
+    item = next(it for it in items if it.rejection is None and it.sample["derivation"]["relation"] == "label")
+    names = [f.text for f in item.truth.facts if f.kind == "element" and not f.attrs["occluded"]]
+    shared = next((n for n in names if names.count(n) > 1), None)
+    assert gui.check(item)[0]
+
+    def variant(**changes):
+        clone = WorkItem(item.spec, item.media, item.truth, json.loads(json.dumps(item.sample)))
+        for path, value in changes.items():
+            node = clone.sample
+            *head, last = path.split("__")
+            for part in head:
+                node = node[int(part)] if part.isdigit() else node[part]
+            node[last] = value
+        return gui.check(clone)
+
+    g = item.sample["grounding"][0]
+    assert variant(grounding__0__point_px=[g["bbox_px"][2] + 5, g["point_px"][1]])[1] == "click_outside_target"
+    assert variant(derivation__target="No such control anywhere")[1] == "expression_matches_nothing"
+    if shared:
+        assert variant(derivation__target=shared, derivation__role="")[1] == "ambiguous_expression"
+    assert variant(answer="[0, 0, 1, 1]")[1] == "answer_box_mismatch"
+
+
+def test_click_on_a_covered_part_fails_the_live_hit_test(tmp_path, browser):
+    from omnisynth.filters.gui import GuiFilter
+    from omnisynth.model.gui_tasks import element_grounding
+
+    (tmp_path / "page.html").write_text(PAGE.replace("<body", "<body><button>Anchor</button><span").replace(
+        "</body>", "</span></body>"))
+    recipe = load_recipe("html_corpus_grounding", [("generator.path", str(tmp_path)),
+                                                   ("generator.viewports", [[640, 360]])])
+    stages = build_stages(recipe, "/nonexistent", ["page.html"])
+    try:
+        item = run_chain(stages[:-1], [WorkItem(SampleSpec(recipe.name, 0, 0, 0))])[0]
+        assert item.rejection is None, item.rejection
+        green = next(f for f in item.truth.facts if f.kind == "element" and f.attrs["oid"] == "green")
+        g = element_grounding(item.truth, green, "Green")
+        g["point_px"] = [green.bbox[2] - 5, (green.bbox[1] + green.bbox[3]) / 2]  # under the black overlay
+        item.sample.update(grounding=[g], answer="[" + ", ".join(map(str, g["bbox_1000"])) + "]",
+                           derivation={**item.sample["derivation"], "relation": "label", "target": "Green",
+                                       "role": "button", "anchor": ""})
+        verdict = GuiFilter(stages[0].generator).check(item)
+        assert verdict[:2] == (False, "click_not_on_target"), verdict
+    finally:
+        stages[0].generator.close()
+
+
+def test_state_questions_are_checked_against_the_dom():
+    recipe, stages, items = run_items("gui_qa", 16)
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) >= 14, [it.rejection for it in items if it.rejection]
+        gui = next(f for f in stages[2].filters if isinstance(f, GuiFilter))
+        kinds = set()
+        for it in kept:
+            kinds.add(it.sample["task"].split("/")[1])
+            wrong = dict(it.sample, answer=it.sample["answer"] + "7")
+            verdict = gui.check(WorkItem(it.spec, it.media, it.truth, wrong))
+            assert not verdict[0] and verdict[1] in {"state_mismatch", "count_mismatch", "text_mismatch"}, verdict
+        assert len(kinds) >= 4, kinds
+    finally:
+        stages[0].generator.close()
+
+
+def test_trajectories_replay_from_the_sample_alone(browser):
+    """Replay history + action from the sample JSON in a fresh browser: the recorded result comes back."""
+    recipe, stages, items = run_items("gui_actions", 10)
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) >= 9, [it.rejection for it in items if it.rejection]
+        seen = set()
+        for it in kept:
+            act, meta = it.sample["action"], it.truth.meta
+            w, h = it.sample["media"][0]["width"], it.sample["media"][0]["height"]
+            tab = browser.open(html=meta["html"], viewport=tuple(meta["viewport"]), scale=meta["scale"])
+            dpr = meta["scale"]
+            for answer in act["history"] + [it.sample["answer"]]:
+                step = parse_action(answer)
+                assert step, answer
+                seen.add(step["type"])
+                point = (step.get("x", 0) / 1000 * w, step.get("y", 0) / 1000 * h)
+                if step["type"] == "click":
+                    tab.click(*point, dpr)
+                elif step["type"] == "type":
+                    tab.type(step["text"])
+                elif step["type"] == "select":
+                    tab.select(tab.owner_at([point])[0], step["text"])
+                else:
+                    tab.scroll(*point, step["dy"] / dpr, dpr)
+            last = parse_action(it.sample["answer"])
+            target = next(f for f in it.truth.facts if f.kind == "element" and f.text == it.sample["derivation"]["target"]) \
+                if last["type"] != "scroll" else None
+            from omnisynth.generators.gui import Step
+
+            step = Step(last["type"], target.attrs["oid"] if target else "", it.sample["derivation"]["target"],
+                        it.sample["derivation"]["role"], (0, 0), text=last.get("text", ""))
+            assert read_result(step, tab.extract()) == act["result"], it.sample["question"]
+        assert "click" in seen and len(seen) >= 2
+    finally:
+        stages[0].generator.close()
+
+
+def test_same_sample_renders_byte_identical(browser):
+    recipe = load_recipe("gui_grounding")
+    a, b = GuiGenerator(recipe.generator, recipe.task), GuiGenerator(recipe.generator, recipe.task)
+    try:
+        for i in (3, 4):
+            spec = SampleSpec(recipe.name, 0, i, 0)
+            ma, ta = a.render(spec)
+            mb, tb = b.render(spec)
+            assert ma["png"] == mb["png"]
+            assert [f.bbox for f in ta.facts] == [f.bbox for f in tb.facts]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_pro_screens_are_dense_high_resolution_and_targets_tiny():
+    recipe, stages, items = run_items("gui_pro_grounding", 6)
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) == 6, [it.rejection for it in items if it.rejection]
+        for it in kept:
+            assert it.sample["media"][0]["width"] >= 1920
+            assert sum(f.kind == "element" for f in it.truth.facts) >= 60
+            g = it.sample["grounding"][0]
+            assert g["area_fraction"] == pytest.approx(
+                (g["bbox_px"][2] - g["bbox_px"][0]) * (g["bbox_px"][3] - g["bbox_px"][1]) / (g["image_size"][0] * g["image_size"][1]), rel=1e-3)
+        assert np.median([it.sample["grounding"][0]["area_fraction"] for it in kept]) < 0.0005
+    finally:
+        stages[0].generator.close()
