@@ -17,6 +17,8 @@ RECIPES = {
     "doc_grounding": {},
     "doc_long_qa": {"generator.pages": [2, 4], "generator.dpi": 60},
     "pdf_corpus_qa": {"generator.dpi": 60},
+    "gui_grounding": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
+    "gui_actions": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
 }
 
 
@@ -88,7 +90,7 @@ def energon_samples(out, **kwargs):
     return list(get_loader(ds))
 
 
-@pytest.mark.parametrize("name", ["doc_qa", "doc_grounding", "pdf_corpus_qa"])
+@pytest.mark.parametrize("name", ["doc_qa", "doc_grounding", "pdf_corpus_qa", "gui_grounding", "gui_actions"])
 def test_energon_reads_single_image_tasks_as_vqa_samples(outputs, name):
     from megatron.energon import VQASample
 
@@ -183,7 +185,7 @@ def test_mix_makes_a_dataset_every_consumer_reads(outputs, tmp_path, monkeypatch
             args += ["--from", s]
         return subprocess.run(args, capture_output=True, text=True, timeout=300)
 
-    a, b = outputs["doc_qa"], outputs["pdf_corpus_qa"]
+    a, b = outputs["doc_qa"], outputs["gui_grounding"]  # documents and screens: one JSON shape
     proc = mix(tmp_path / "m1", f"{a}:0.7", f"{b}:0.3")
     assert proc.returncode == 0, proc.stderr
     assert "14  from" in proc.stdout and "6  from" in proc.stdout
@@ -192,7 +194,7 @@ def test_mix_makes_a_dataset_every_consumer_reads(outputs, tmp_path, monkeypatch
     samples = [json.loads(s["json"]) for s in _raw(out)]
     assert len(samples) == 20 and len({s["key"] for s in samples}) == 20
     assert sum(s["recipe"] == "doc_qa" for s in samples) == 14
-    assert sum(s["recipe"] == "pdf_corpus_qa" for s in samples) == 6
+    assert sum(s["recipe"] == "gui_grounding" for s in samples) == 6
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     from datasets import load_dataset
 

@@ -120,6 +120,7 @@ def test_generated_targets_are_painted_exactly_under_their_boxes(grounding_items
     for it in kept:
         Sample.model_validate(it.sample, strict=True)
         g = it.sample["grounding"][0]
+        assert all(type(v) is float for v in g["bbox_px"] + g["point_px"])  # one JSON type for Arrow readers
         oid = next(f.attrs["oid"] for f in it.truth.facts if f.kind == "element" and list(f.bbox) == pytest.approx(g["bbox_px"], abs=0.01))
         tab = browser.open(html=it.truth.meta["html"], viewport=tuple(it.truth.meta["viewport"]),
                            scale=it.truth.meta["scale"])

@@ -137,7 +137,7 @@ class GuiTasks:
         options = []
         for anchor in anchors:
             for rel in RELATIONS:
-                for role in {e.attrs["role"] for e in self.els}:
+                for role in sorted({e.attrs["role"] for e in self.els}):
                     hits = resolve(self.els, rel, "", role, anchor.text)
                     if len(hits) == 1:
                         options.append((hits[0], rel, anchor, role))
@@ -219,9 +219,9 @@ class GuiTasks:
         answer = _answer(step, w, h)
         q = self.phrase("action", goal=traj["goal"], history="; ".join(history) if history else "none")
         point = step["point"]
-        action = {"type": step["type"], "point_px": [round(point[0], 2), round(point[1], 2)],
+        action = {"type": step["type"], "point_px": [float(round(point[0], 2)), float(round(point[1], 2))],
                   "point_1000": [round(point[0] / w * 1000), round(point[1] / h * 1000)],
-                  "text": step["text"], "scroll_px": [0.0, round(step["dy"], 2)], "goal": traj["goal"], "step": k,
+                  "text": step["text"], "scroll_px": [0.0, float(round(step["dy"], 2))], "goal": traj["goal"], "step": k,
                   "steps": len(steps), "history": history, "result": step["result"]}
         gr = []
         if step["type"] != "scroll":

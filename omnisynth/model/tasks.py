@@ -84,9 +84,11 @@ NO_ACTION = {"type": "none", "point_px": [0.0, 0.0], "point_1000": [0, 0], "text
 
 def grounding(label: str, page: PageTruth, box, role: str = "text", point=None) -> dict:
     w, h = page.width, page.height
-    x0, y0, x1, y1 = (round(v, 2) for v in box)
+    # floats always (a CSS box can come back as whole numbers): one JSON type per field for Arrow readers
+    x0, y0, x1, y1 = (float(round(v, 2)) for v in box)
     norm = [round(x0 / w, 6), round(y0 / h, 6), round(x1 / w, 6), round(y1 / h, 6)]
-    point = [round(point[0], 2), round(point[1], 2)] if point else [round((x0 + x1) / 2, 2), round((y0 + y1) / 2, 2)]
+    point = [float(round(point[0], 2)), float(round(point[1], 2))] if point else \
+        [round((x0 + x1) / 2, 2), round((y0 + y1) / 2, 2)]
     return {"label": label, "image": page.member, "page": page.number, "image_size": [w, h],
             "bbox_px": [x0, y0, x1, y1], "bbox_norm": norm, "bbox_1000": [round(v * 1000) for v in norm],
             "point_px": point, "role": role,
@@ -100,7 +102,7 @@ def evidence(fact: Fact, page: PageTruth) -> dict:
     else:
         value = fact.text if "number" in fact.attrs else ""
     return {"kind": kind, "page": page.number, "image": page.member,
-            "bbox_px": [round(v, 2) for v in fact.bbox], "text": fact.text, "value": value}
+            "bbox_px": [float(round(v, 2)) for v in fact.bbox], "text": fact.text, "value": value}
 
 
 def box_text(g: dict) -> str:
