@@ -131,18 +131,24 @@ EXTRACT_JS = r"""
     return {left: x0, top: y0, right: x1, bottom: y1, width: x1 - x0, height: y1 - y0};
   };
   // the element's box clipped by the viewport and by every ancestor that clips overflow
-  const clipped = el => {
-    const r = outer(el);
-    let x0 = r.left, y0 = r.top, x1 = r.right, y1 = r.bottom;
-    for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
-      const s = getComputedStyle(a);
-      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
-        const c = a.getBoundingClientRect();
-        if (s.overflowX !== 'visible') { x0 = Math.max(x0, c.left); x1 = Math.min(x1, c.right); }
-        if (s.overflowY !== 'visible') { y0 = Math.max(y0, c.top); y1 = Math.min(y1, c.bottom); }
-      }
+  const clips = new Map();  // ancestor -> the box its overflow clipping (and its ancestors') leaves visible
+  const clipOf = a => {
+    if (!a || a === document.documentElement) return [-Infinity, -Infinity, Infinity, Infinity];
+    if (clips.has(a)) return clips.get(a);
+    const [p0, q0, p1, q1] = clipOf(a.parentElement);
+    let c = [p0, q0, p1, q1];
+    const s = getComputedStyle(a);
+    if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+      const r = a.getBoundingClientRect();
+      if (s.overflowX !== 'visible') { c[0] = Math.max(c[0], r.left); c[2] = Math.min(c[2], r.right); }
+      if (s.overflowY !== 'visible') { c[1] = Math.max(c[1], r.top); c[3] = Math.min(c[3], r.bottom); }
     }
-    return [Math.max(0, x0), Math.max(0, y0), Math.min(vw, x1), Math.min(vh, y1), r];
+    clips.set(a, c);
+    return c;
+  };
+  const clipped = el => {
+    const r = outer(el), c = clipOf(el.parentElement);
+    return [Math.max(0, r.left, c[0]), Math.max(0, r.top, c[1]), Math.min(vw, r.right, c[2]), Math.min(vh, r.bottom, c[3]), r];
   };
   const owner = hit => {
     for (let e = hit; e; e = e.parentElement) if (interactive(e)) return e;
@@ -158,8 +164,8 @@ EXTRACT_JS = r"""
     if (r.width < 1 || r.height < 1) return;
     let hits = 0, tried = 0, click = null;
     if (x1 - x0 >= 1 && y1 - y0 >= 1) {
-      const fx = [0.5, 0.25, 0.75, 0.1, 0.9], pts = [];
-      for (const fy of [0.5, 0.25, 0.75]) for (const f of fx) pts.push([x0 + f * (x1 - x0), y0 + fy * (y1 - y0)]);
+      const pts = [[0.5, 0.5], [0.25, 0.5], [0.75, 0.5], [0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75],
+                   [0.1, 0.5], [0.9, 0.5]].map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
       for (const [x, y] of pts) {
         tried += 1;
         if (owner(document.elementFromPoint(x, y)) === el) { hits += 1; if (!click) click = [x, y]; }
@@ -193,8 +199,8 @@ EXTRACT_JS = r"""
 
 # Which element (by extraction index of the last `extract`) is topmost at each point, in pixels.
 HIT_JS = r"""
-([points, dpr]) => {
-  const els = Array.from(document.querySelectorAll('[data-oid]'));
+(points) => {
+  const dpr = window.devicePixelRatio;
   return points.map(([x, y]) => {
     let e = document.elementFromPoint(x / dpr, y / dpr);
     while (e && !e.hasAttribute('data-oid')) e = e.parentElement;
@@ -223,34 +229,45 @@ class Tab:
     def extract(self) -> dict:
         return self.browser._call(self.page.evaluate(EXTRACT_JS), "extract")
 
+    def _shot(self):
+        # synthetic screens hide their caret in CSS and have no animations: skip Playwright's injected styles
+        if self.owns_context:
+            return self.page.screenshot(type="png", animations="disabled", caret="hide", scale="device")
+        return self.page.screenshot(type="png", animations="allow", caret="initial", scale="device")
+
     def screenshot(self) -> bytes:
-        return self.browser._call(self.page.screenshot(type="png", animations="disabled", caret="hide",
-                                                       scale="device"), "screenshot")
+        return self.browser._call(self._shot(), "screenshot")
 
     def screen(self) -> Screen:
-        dom = self.extract()
-        png = self.screenshot()
+        """DOM read-back and screenshot of the same state (run together: the page does not change between)."""
+        async def both():
+            return await asyncio.gather(self.page.evaluate(EXTRACT_JS), self._shot())
+
+        dom, png = self.browser._call(both(), "screen")
         w, h = round(dom["viewport"][0] * dom["dpr"]), round(dom["viewport"][1] * dom["dpr"])
         return Screen(png, w, h, dom)
 
     def owner_at(self, points_px: list[tuple[float, float]]) -> list[str | None]:
         """The `data-oid` of the element (or its nearest marked ancestor) topmost at each pixel point."""
-        dpr = self.browser._call(self.page.evaluate("window.devicePixelRatio"), "hit_test")
-        return self.browser._call(self.page.evaluate(HIT_JS, [list(map(list, points_px)), dpr]), "hit_test")
+        return self.browser._call(self.page.evaluate(HIT_JS, [list(p) for p in points_px]), "hit_test")
 
     def evaluate(self, script: str, arg=None):
         return self.browser._call(self.page.evaluate(script, arg), "evaluate")
 
     def click(self, x_px: float, y_px: float, dpr: float) -> None:
+        self.browser._dirty.add(self.page)
         self.browser._call(self.page.mouse.click(x_px / dpr, y_px / dpr), "click")
 
     def type(self, text: str) -> None:
         self.browser._call(self.page.keyboard.type(text), "type")
 
     def select(self, oid: str, label: str) -> None:
+        self.browser._dirty.add(self.page)
         self.browser._call(self.page.select_option(f'[data-oid="{oid}"]', label=label, timeout=2000), "select")
 
     def scroll(self, x_px: float, y_px: float, dy_css: float, dpr: float) -> None:
+        self.browser._dirty.add(self.page)
+
         async def wheel():
             await self.page.mouse.move(x_px / dpr, y_px / dpr)
             await self.page.mouse.wheel(0, dy_css)
@@ -277,6 +294,7 @@ class Browser:
         self._thread: threading.Thread | None = None
         self._pw = self._browser = None
         self._shared: dict[float, tuple] = {}  # device scale -> (context, page) reused for synthetic HTML
+        self._dirty: set = set()  # reused pages that were scrolled or clicked: reset before the next screen
         self.launches = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -304,13 +322,13 @@ class Browser:
                 "--font-render-hinting=none", "--disable-smooth-scrolling",
             ])
 
-        self._shared = {}
+        self._shared, self._dirty = {}, set()
         self._browser = asyncio.run_coroutine_threadsafe(launch(), self._loop).result(60)
         self.launches += 1
 
     def restart(self) -> None:
         """Drop the browser (dead or wedged); the next `open` launches a fresh one."""
-        old, self._browser, self._shared = self._browser, None, {}
+        old, self._browser, self._shared, self._dirty = self._browser, None, {}, set()
         if old is not None:
             try:
                 asyncio.run_coroutine_threadsafe(old.close(), self._loop).result(10)
@@ -399,9 +417,10 @@ class Browser:
             await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
         try:
             await page.set_content(html, wait_until="load")
-            # the reused page keeps its scroll offset and pointer across documents: start every screen afresh
-            await page.evaluate("window.scrollTo(0, 0)")
-            await page.mouse.move(-1, -1)
+            if page in self._dirty:  # a reused page keeps scroll offset and pointer across documents: reset
+                self._dirty.discard(page)
+                await page.evaluate("window.scrollTo(0, 0)")
+                await page.mouse.move(-1, -1)
         except BaseException:  # also a cancelled (timed-out) load: the wedged page is not reused
             await _discard(page)
             self._shared.pop(scale, None)

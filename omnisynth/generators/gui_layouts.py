@@ -34,7 +34,7 @@ MONO = "'DejaVu Sans Mono', 'Liberation Mono', monospace"
 BASE_CSS = """
 *{box-sizing:border-box} html,body{margin:0;padding:0}
 body{background:var(--bg);color:var(--fg);font-family:var(--font);font-size:var(--fs)}
-button,input,select,textarea{font:inherit;color:var(--fg)}
+button,input,select,textarea{font:inherit;color:var(--fg);caret-color:transparent}
 .btn{background:var(--panel);border:1px solid var(--border);border-radius:4px;padding:5px 12px;cursor:pointer}
 .btn.primary{background:var(--accent);color:var(--accent_fg);border-color:var(--accent)}
 .ib{background:transparent;border:1px solid transparent;border-radius:3px;padding:3px;line-height:0;cursor:pointer;color:var(--fg)}

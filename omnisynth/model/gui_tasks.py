@@ -135,12 +135,16 @@ class GuiTasks:
     def position(self) -> Candidate:
         anchors = [e for e in self.els if len(e.text) <= 40 and len(resolve(self.els, "label", e.text, "", "")) == 1]
         options = []
-        for anchor in anchors:
+        for anchor in anchors:  # what resolve() would say for every (relation, role), in one pass per relation
             for rel in RELATIONS:
-                for role in sorted({e.attrs["role"] for e in self.els}):
-                    hits = resolve(self.els, rel, "", role, anchor.text)
-                    if len(hits) == 1:
-                        options.append((hits[0], rel, anchor, role))
+                by_role: dict[str, list] = {}
+                for i, e in enumerate(self.els):
+                    if e is not anchor and (gap := in_direction(anchor, e, rel)) is not None:
+                        by_role.setdefault(e.attrs["role"], []).append((gap, i))
+                for role, gaps in sorted(by_role.items()):
+                    gaps.sort()
+                    if len(gaps) == 1 or gaps[1][0] - gaps[0][0] >= 4:
+                        options.append((self.els[gaps[0][1]], rel, anchor, role))
         if not options:
             raise Unsupported("no element is singled out by its position")
         if self.kind == "gui_pro_grounding":
