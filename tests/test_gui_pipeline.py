@@ -27,7 +27,7 @@ def test_gui_recipe_end_to_end_is_byte_identical_on_any_parallelism(run_recipe, 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["filters"]["gui"]["kept"] == summary.kept
     for shard in sorted((out / "shards").glob("*.tar")):
-        for key, members in iter_tar_samples(shard):
+        for _key, members in iter_tar_samples(shard):
             sample = json.loads(members["json"])
             image = Image.open(io.BytesIO(members["png"]))
             assert image.size == (sample["media"][0]["width"], sample["media"][0]["height"])
@@ -46,3 +46,49 @@ def test_gui_actions_and_qa_run_through_ray(run_recipe, tmp_path):
                                   runtime__rows_per_task=4, generator__scales=[1.0])
         assert summary.kept >= 7, summary.rejected_by_reason
         assert verify(out).errors == []
+
+
+def test_exact_duplicate_screens_are_dropped_run_wide(run_recipe, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    page = "<h1>Orders</h1><button>Approve</button> <button>Reject</button> <a href='#h'>Help</a>"
+    (site / "a.html").write_text(page)
+    (site / "b.html").write_text(page)  # the same screen under another name
+    (site / "c.html").write_text(page.replace("Orders", "Invoices"))
+    args = dict(generator__path=str(site), num_samples=6, output__samples_per_shard=2, generator__settle_ms=0,
+                generator__viewports=[[800, 600]], runtime__rows_per_task=1)
+    out, summary = run_recipe("html_corpus_grounding", tmp_path / "out", **args)
+    assert summary.kept == 2  # index 0 (a.html) and index 2 (c.html); b.html and the repeats are duplicates
+    assert summary.rejected_by_reason == {"dedup/duplicate_screen": 4}
+    rows = [json.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.read_text().splitlines()]
+    assert sorted(r["index"] for r in rows if r["reason"] == "duplicate_screen") == [1, 3, 4, 5]
+    assert verify(out).errors == []
+    kept = sorted(json.loads(m["json"])["provenance"]["index"] for p in sorted((out / "shards").glob("*.tar"))
+                  for _, m in iter_tar_samples(p))
+    assert kept == [0, 2]
+    again, summary2 = run_recipe("html_corpus_grounding", tmp_path / "out", **args)  # a rerun changes nothing
+    assert (summary2.kept, summary2.rejected_by_reason) == (2, {"dedup/duplicate_screen": 4})
+    assert verify(again).errors == []
+
+
+def test_real_pages_of_the_shared_corpus(run_recipe, corpus, tmp_path):
+    """The bring-your-own recipe on real pages: SPAs render (scripts run), remote assets are refused,
+    pages without a visible control are quarantined as such, and every kept box is a live element."""
+    from omnisynth.generators.gui import build_html_catalog
+    from omnisynth.schemas.recipe import load_recipe
+
+    site = corpus / "html"
+    files = build_html_catalog(load_recipe("html_corpus_grounding", [("generator.path", str(site))]).generator)
+    out, summary = run_recipe("html_corpus_grounding", tmp_path / "corpus", generator__path=str(site),
+                              num_samples=len(files), output__samples_per_shard=len(files), runtime__rows_per_task=5)
+    rows = [json.loads(line) for line in (out / "quarantine" / "shard-000000.jsonl").read_text().splitlines()]
+    reasons = {r["source"].get("file", r["key"]): r["reason"] for r in rows}
+    assert set(reasons.values()) <= {"no_targets", "empty_page", "duplicate_screen"}, reasons
+    assert reasons.get("mdn/html/tables/advanced/items-sold.html") == "no_targets"  # a table has no control
+    samples = {json.loads(m["json"])["meta"]["source"]: json.loads(m["json"])
+               for p in sorted((out / "shards").glob("*.tar")) for _, m in iter_tar_samples(p)}
+    assert "todomvc_react/index.html" in samples  # #root is empty until the bundle runs: scripts ran
+    assert "sb_admin2/index.html" in samples and "mdn/html/forms/form-validation/full-example.html" in samples
+    assert summary.kept == len(samples) >= 12
+    for s in samples.values():
+        assert s["provenance"]["generator"] == "html_corpus" and s["grounding"][0]["role"]

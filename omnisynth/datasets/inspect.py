@@ -39,7 +39,11 @@ def describe(key: str, s: dict) -> str:
     lines = [f"== {key}  [{s.get('task')}]  {', '.join(m['member'] for m in s.get('media', []))}",
              f"  Q: {s.get('question')}", f"  A: {s.get('answer')}"]
     for g in s.get("grounding", []):
-        lines.append(f"  box {g['image']} px={g['bbox_px']} 1000={g['bbox_1000']}  {_short(g['label'])}")
+        extra = f" {g['role']} click={g['point_px']} area={g['area_fraction']:.2e}" if g.get("role", "text") != "text" else ""
+        lines.append(f"  box {g['image']} px={g['bbox_px']} 1000={g['bbox_1000']}{extra}  {_short(g['label'])}")
+    act = s.get("action") or {}
+    if act.get("type", "none") != "none":
+        lines.append(f"  action {act['type']} step {act['step'] + 1}/{act['steps']} px={act['point_px']}  -> {act['result']}")
     for e in s.get("evidence", []):
         value = f" value={e['value']}" if e.get("value") else ""
         lines.append(f"  evidence p{e['page']} {e['kind']} {e['bbox_px']}{value}  {_short(e['text'])}")

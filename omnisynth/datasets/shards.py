@@ -156,6 +156,10 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
                          nodes=sorted({rec.get("node", "local") for rec in ordered}),
                          stage_seconds={k: round(v, 4) for k, v in sorted(seconds.items())},
                          filters=count_filters(ordered))
+    screens = {r["key"]: [r["index"], r["screen"]] for r in kept if "screen" in r}
+    if screens:  # before the completion record: a finished shard always has its screens listed
+        (out / "state" / "screens").mkdir(parents=True, exist_ok=True)
+        write_json(out / "state" / "screens" / f"{shard_name(shard)}.json", screens)
     write_json(out / "state" / f"{shard_name(shard)}.json", record.model_dump(mode="json"))
     shutil.rmtree(out / "staging" / shard_name(shard), ignore_errors=True)
     return record

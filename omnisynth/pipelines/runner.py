@@ -147,6 +147,10 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
         lost = [s for s in range(total_shards) if s not in records]
         if lost:
             raise RuntimeError(f"shards {lost[:5]} did not finish; rerun the same command to resume")
+        if recipe.filters.dedup.screens:
+            from omnisynth.datasets.dedup import drop_duplicate_screens
+
+            records = drop_duplicate_screens(out, records)
     finally:
         if started:
             ray.shutdown()

@@ -195,6 +195,8 @@ def status_record(item: WorkItem, node: str = "local") -> dict:
            "seconds": {k: round(v, 6) for k, v in item.seconds.items()}}
     if item.rejection is None:
         rec["status"] = "kept"
+        if item.truth is not None and "screen_sha" in item.truth.meta:  # for the run-wide duplicate check
+            rec["screen"] = item.truth.meta["screen_sha"]
         return rec
     rec.update(status="rejected", stage=item.rejection.stage, reason=item.rejection.reason,
                detail=item.rejection.detail, sample=item.sample, source=item.source)

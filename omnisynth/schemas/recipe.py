@@ -195,8 +195,14 @@ class VerifyFilter(_Cfg):
     min_box_px: float = Field(default=2.0, ge=0, description="boxes thinner than this are degenerate")
 
 
+class DedupFilter(_Cfg):
+    screens: bool = Field(default=True, description=(
+        "drop samples whose screenshot is byte-identical to a lower-index sample's, run-wide (GUI recipes)"))
+
+
 class FiltersConfig(_Cfg):
     verify: VerifyFilter = Field(default_factory=VerifyFilter)
+    dedup: DedupFilter = Field(default_factory=DedupFilter)
 
 
 class OutputConfig(_Cfg):
