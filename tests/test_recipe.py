@@ -12,9 +12,11 @@ from omnisynth.schemas.recipe import RecipeError, bundled_recipes, load_recipe, 
 
 def test_every_bundled_recipe_loads(corpus):
     names = set(bundled_recipes())
-    assert {"doc_qa", "doc_long_qa", "doc_grounding", "pdf_corpus_qa"} <= names
+    assert {"doc_qa", "doc_long_qa", "doc_grounding", "pdf_corpus_qa", "gui_grounding", "gui_pro_grounding", "gui_qa",
+            "gui_actions", "html_corpus_grounding"} <= names
+    paths = {"pdf_corpus_qa": corpus / "pdfs", "html_corpus_grounding": corpus / "html"}
     for name in names:
-        extra = [("generator.path", str(corpus / "pdfs"))] if name == "pdf_corpus_qa" else []
+        extra = [("generator.path", str(paths[name]))] if name in paths else []
         recipe = load_recipe(name, extra)
         assert recipe.name == name and recipe.description
 
@@ -85,3 +87,21 @@ def test_cli_refuses_bad_recipe_before_any_work(tmp_path):
     assert proc.returncode == 2
     assert "generator.familes: unknown key (did you mean 'families'?)" in proc.stderr
     assert not out.exists()
+
+
+def test_gui_recipes_are_checked_up_front(corpus):
+    from omnisynth.generators.gui_layouts import FAMILIES
+    from omnisynth.schemas.recipe import GUI_FAMILIES
+
+    assert set(GUI_FAMILIES) == set(FAMILIES)
+    with pytest.raises(RecipeError, match=r"generator.viewport: unknown key \(did you mean 'viewports'\?\)"):
+        load_recipe("gui_grounding", [("generator.viewport", [[800, 600]])])
+    with pytest.raises(RecipeError, match="generator.path: is required"):
+        load_recipe("html_corpus_grounding")
+    with pytest.raises(RecipeError, match="task.kind 'gui_qa' does not work with generator.kind 'documents'"):
+        load_recipe("doc_qa", [("task", {"kind": "gui_qa"})])
+    with pytest.raises(RecipeError, match="viewport .* outside"):
+        load_recipe("gui_qa", [("generator.viewports", [[100, 100]])])
+    with pytest.raises(RecipeError, match="unknown question type 'chart_value' for gui_grounding"):
+        load_recipe("gui_grounding", [("task.question_types", {"chart_value": 1})])
+    assert load_recipe("html_corpus_grounding", [("generator.path", str(corpus / "html"))]).generator.kind == "html_corpus"
