@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Debian's Chromium for GUI screens and the browser tests (Playwright cannot download its own
+# browser here), and the fonts the screens name (Liberation, DejaVu).
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fonts=$(fc-list 2>/dev/null || true)
+grep -q "Liberation Sans" <<<"$fonts" || need+=(fonts-liberation)
+grep -q "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core fonts-dejavu-extra)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
