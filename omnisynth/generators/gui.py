@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from omnisynth.generators.browser import Browser, Tab
+from omnisynth.generators.content import Content
+from omnisynth.generators.documents import weighted
 from omnisynth.generators.errors import GroundTruthError, InputError
 from omnisynth.generators.gui_layouts import Ui, page
 from omnisynth.schemas.recipe import GuiGenerator as GuiConfig
@@ -78,11 +80,6 @@ class Live:
     tab: Tab
     steps_done: int = 0
     opened: dict = field(default_factory=dict)
-
-
-def weighted(rng, weights: dict[str, float]) -> str:
-    names = sorted(weights)
-    return rng.choices(names, weights=[weights[n] for n in names])[0]
 
 
 def dom_truth(screen, generator: str, family: str, meta: dict) -> GroundTruth:
@@ -288,8 +285,6 @@ FINAL_BUTTONS = {"Save changes", "Submit", "Compose", "New order", "Export", "Re
 
 def _fill_text(label: str, rng) -> str:
     low = label.lower()
-    from omnisynth.generators.content import Content
-
     c = Content(rng, "en")
     if "mail" in low:
         return c.email()

@@ -382,6 +382,14 @@ def pro(ui: Ui, vw: int, vh: int) -> str:
     layers = "".join(f'<div class="row" style="font-size:11px;gap:2px">{ui.icon_button("visibility", 12, True)}'
                      f'{ui.icon_button("lock", 12, True)}<span>{ui.fact("layer", name, {}, "span")}</span></div>'
                      for name in [c.unique(lambda: f"{c.words(1).title()} {rng.randint(1, 99)}") for _ in range(rng.randint(4, 9))])
+    ext = {"cad": "dwg", "creative": "psd", "office": "docx", "ide": "py"}[kind]
+    doc_tabs = ui.tabs([f"{c.words(1)}_{rng.randint(1, 99)}.{ext}" for _ in range(rng.randint(2, 5))], 0)
+    log = "".join(f"<div>{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}  {html.escape(c.sentence(3, 7))}</div>"
+                  for _ in range(6))
+    bottom = (f'<div class="panel" style="height:{rng.randint(90, 150)}px;display:flex;flex-direction:column;font-size:11px">'
+              f'<div class="row" style="gap:4px">{ui.tabs(["Timeline", "Console", "History", "Output"], rng.randrange(4))}'
+              f'{ui.toolbar(TOOLBAR_SETS["media"] + ["zoom_out", "zoom_in"], 12, True)}</div>'
+              f'<div style="flex:1;overflow:hidden;font-family:{MONO};padding:2px 6px">{log}</div></div>')
     shapes = "".join(f'<rect x="{rng.randint(0, 600)}" y="{rng.randint(0, 400)}" width="{rng.randint(20, 200)}" '
                      f'height="{rng.randint(20, 160)}" fill="none" stroke="var(--accent)"/>' for _ in range(8))
     return f"""
@@ -390,7 +398,9 @@ def pro(ui: Ui, vw: int, vh: int) -> str:
  <div class="row panel" style="gap:0;padding:2px">{bars}{ui.field('Zoom', str(rng.choice([50, 75, 100, 150, 200])) + '%', width=60).replace('display:block', 'display:inline')}</div>
  <div style="display:flex;flex:1;min-height:0">
   <div class="panel" style="padding:2px">{palette}</div>
-  <div style="flex:1;position:relative;overflow:hidden;background:var(--bg)"><svg width="100%" height="100%">{shapes}</svg></div>
+  <div style="flex:1;display:flex;flex-direction:column;min-width:0"><div class="panel" style="font-size:11px">{doc_tabs}</div>
+   <div style="flex:1;position:relative;overflow:hidden;background:var(--bg)"><svg width="100%" height="100%">{shapes}</svg></div>
+   {bottom}</div>
   <div class="panel" style="width:230px;padding:6px;overflow:hidden">
    <b>Properties</b><div style="display:grid;grid-template-columns:70px 1fr;gap:3px;align-items:center">{props}</div>
    <div class="row" style="justify-content:space-between;margin-top:8px"><b>Layers</b>{ui.toolbar(['plus', 'minus', 'layers'], 12, True)}</div>{layers}</div>
