@@ -274,3 +274,26 @@ def test_pro_screens_are_dense_high_resolution_and_targets_tiny():
         assert np.median([it.sample["grounding"][0]["area_fraction"] for it in kept]) < 0.0005
     finally:
         stages[0].generator.close()
+
+
+def test_action_samples_can_carry_the_screens_of_earlier_steps():
+    recipe, stages, items = run_items("gui_actions", 8, generator__history_screens=2)
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) >= 7
+        for it in kept:
+            Sample.model_validate(it.sample, strict=True)
+            assert set(it.media) == {"png", "h1.png", "h2.png"}  # the same members in every sample
+            k = it.sample["action"]["step"]
+            real = min(k, 2)
+            images = [p["image"] for p in it.sample["messages"][0]["content"] if p["type"] == "image"]
+            assert images == [f"h{i}.png" for i in range(real, 0, -1)] + ["png"]  # oldest first, current last
+            assert [m["member"] for m in it.sample["media"]] == images and it.sample["meta"]["pages"] == real + 1
+            assert it.sample["grounding"] == [] or it.sample["grounding"][0]["page"] == real
+            for i in range(1, 3):
+                size = Image.open(io.BytesIO(it.media[f"h{i}.png"])).size
+                assert size == ((it.sample["media"][0]["width"], it.sample["media"][0]["height"]) if i <= real else (1, 1))
+            if real and it.sample["action"]["history"][-1].startswith("type("):
+                assert it.media["h1.png"] != it.media["png"]  # typing changed the screen
+    finally:
+        stages[0].generator.close()

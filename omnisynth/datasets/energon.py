@@ -7,7 +7,7 @@
 - single-image tasks (doc_qa, doc_grounding, pdf_qa) map to Energon's `VQASample`
   (image <- png, context <- json[question], answers <- json[answers]); grounding answers
   are the box text `[x0, y0, x1, y1]` on a 0-1000 scale, the typed boxes stay in the JSON;
-- multi-image tasks (doc_long_qa), which no built-in sample type covers, are a
+- multi-image tasks (doc_long_qa, gui_actions with history screens), which no built-in sample type covers, are a
   `CrudeWebdataset` with subflavor `omnisynth: multi_image`; the cooker in
   `omnisynth.datasets.energon_cookers` turns them into typed `MultiImageVQASample`s.
 
@@ -36,7 +36,8 @@ def energon_available() -> bool:
 
 def dataset_definition(recipe_dict: dict) -> dict:
     """What `energon prepare` would write to dataset.yaml for this recipe's samples."""
-    if recipe_dict["generator"].get("pages", [1, 1])[1] > 1:
+    gen = recipe_dict["generator"]
+    if gen.get("pages", [1, 1])[1] > 1 or gen.get("history_screens", 0) > 0:
         return {"__module__": "megatron.energon", "__class__": "CrudeWebdataset", "subflavors": dict(MULTI_IMAGE)}
     return {
         "sample_type": {"__module__": "megatron.energon", "__class__": "VQASample"},

@@ -136,7 +136,7 @@ class GuiFilter(Filter):
         m = ACTION_RE.get(act["type"], re.compile("$^")).match(s["answer"].strip())
         if not m:
             return False, "answer_unparsable", f"{s['answer']!r} is not a {act['type']} action"
-        w, h = truth.page(0).width, truth.page(0).height
+        w, h = truth.pages[-1].width, truth.pages[-1].height
         if s["answer"].strip() != _answer({**step, "point": act["point_px"], "text": act["text"],
                                            "dy": act["scroll_px"][1], "type": act["type"]}, w, h):
             return False, "answer_action_mismatch", f"answer {s['answer']!r} disagrees with the action object"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from omnisynth.generators.browser import Browser, Tab
 from omnisynth.generators.content import Content
-from omnisynth.generators.documents import weighted
+from omnisynth.generators.documents import blank_png, weighted
 from omnisynth.generators.errors import GroundTruthError, InputError
 from omnisynth.generators.gui_layouts import Ui, page
 from omnisynth.schemas.recipe import GuiGenerator as GuiConfig
@@ -193,10 +193,11 @@ class GuiGenerator(_BrowserUser):
         meta = {"family": plan.family, "language": "en", "font": plan.font, "pages": 1, "theme": plan.theme,
                 "viewport": list(plan.viewport), "scale": plan.scale, "question_type": plan.question_type,
                 "generator_version": VERSION, "html": doc, "replay": [], "trajectory": None}
+        history: list[bytes] = []
         try:
             tab = self._show(spec.key, **where)
             if self.task.kind == "gui_actions":
-                meta["trajectory"], meta["replay"] = self._trajectory(spec, tab, plan, where)
+                meta["trajectory"], meta["replay"], history = self._trajectory(spec, tab, plan, where)
                 tab = self._live.tab
             screen = tab.screen()
         except InputError:
@@ -205,7 +206,17 @@ class GuiGenerator(_BrowserUser):
         truth = dom_truth(screen, self.name, plan.family, meta)
         if not targets(truth):
             raise GroundTruthError(f"{plan.family} screen has no visible interactive element")
-        return {"png": screen.png}, truth
+        media = {"png": screen.png}
+        n = self.config.history_screens if self.task.kind == "gui_actions" else 0
+        if n:  # oldest first, the current screen last: the order the images appear in the prompt
+            real = history[-n:]
+            pages = [PageTruth(i, f"h{len(real) - i}.png", screen.width, screen.height, [], [], [])
+                     for i in range(len(real))]
+            truth.pages = pages + [PageTruth(len(real), "png", screen.width, screen.height, [], [], [])]
+            media.update((p.member, png) for p, png in zip(pages, real))
+            media.update((f"h{i}.png", blank_png()) for i in range(len(real) + 1, n + 1))
+            truth.meta["pages"] = len(truth.pages)
+        return media, truth
 
     # -- trajectories ------------------------------------------------------------------------
     def _trajectory(self, spec: SampleSpec, tab: Tab, plan: ScreenPlan, where: dict):
@@ -236,12 +247,15 @@ class GuiGenerator(_BrowserUser):
         wanted = plan.question_type if plan.question_type in kinds else rng.choice(kinds)
         k = rng.choice([i for i, s in enumerate(steps) if s.type == wanted])
         tab = self._show(spec.key, **where)
-        for step in steps[:k]:
+        history, keep = [], self.config.history_screens
+        for j, step in enumerate(steps[:k]):
+            if j >= k - keep:
+                history.append(tab.screenshot())
             perform(tab, step, dom["dpr"])
         self._live.steps_done = k
         info = {"goal": goal_text([g for g in goals if any(s.name == g["name"] for s in steps)] or goals),
                 "steps": [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps], "k": k}
-        return info, [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps[:k]]
+        return info, [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps[:k]], history
 
 
 ACTION_FAMILIES = {"settings", "form", "chat", "dashboard", "mail"}

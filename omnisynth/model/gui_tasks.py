@@ -91,7 +91,7 @@ def resolve(elements: list[Fact], relation: str, target: str, role: str, anchor:
 
 
 def element_grounding(truth: GroundTruth, el: Fact, label: str) -> dict:
-    return grounding(label, truth.page(0), el.bbox, role=el.attrs["role"], point=el.attrs["click"])
+    return grounding(label, truth.pages[-1], el.bbox, role=el.attrs["role"], point=el.attrs["click"])
 
 
 class GuiTasks:
@@ -114,7 +114,7 @@ class GuiTasks:
         answer = box_text(g)
         w, h = g["image_size"]
         point = f"({round(g['point_px'][0] / w * 1000)}, {round(g['point_px'][1] / h * 1000)})"
-        ev = {"kind": "text", "page": 0, "image": "png", "bbox_px": g["bbox_px"], "text": el.text, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": el.text, "value": ""}
         return Candidate(qtype, question + BOX_FORMAT, answer, [ev], [g],
                          {"op": "element", "role": el.attrs["role"], **derivation}, [answer, point])
 
@@ -158,7 +158,7 @@ class GuiTasks:
     def _state(self, qtype: str, el: Fact, question: str, answer: str, relation: str, answers=None,
                target: str | None = None) -> Candidate:
         g = element_grounding(self.truth, el, el.text or answer)
-        ev = {"kind": "text", "page": 0, "image": "png", "bbox_px": g["bbox_px"], "text": answer, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": answer, "value": ""}
         return Candidate(qtype, question, answer, [ev], [g],
                          {"op": "state", "relation": relation, "target": el.text if target is None else target,
                           "role": el.attrs.get("role", "")}, answers or [answer])
@@ -196,8 +196,8 @@ class GuiTasks:
             raise Unsupported("no text facts on the screen")
         f = self.rng.choice(facts)
         q = self.phrase(f.kind, label=f.attrs.get("label", ""), cell=f.attrs.get("cell", ""))
-        g = grounding(f.text, self.truth.page(0), f.bbox, role="text")
-        ev = {"kind": "text", "page": 0, "image": "png", "bbox_px": g["bbox_px"], "text": f.text, "value": ""}
+        g = grounding(f.text, self.truth.pages[-1], f.bbox, role="text")
+        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": f.text, "value": ""}
         return Candidate("screen_text", q, f.text, [ev], [g], {"op": "state", "relation": "text", "target": f.text,
                                                                 "role": "text"}, [f.text])
 
@@ -216,7 +216,7 @@ class GuiTasks:
         if not traj:
             raise Unsupported("no trajectory")
         steps, k = traj["steps"], traj["k"]
-        page = self.truth.page(0)
+        page = self.truth.pages[-1]
         w, h = page.width, page.height
         step = steps[k]
         history = [_answer(s, w, h) for s in steps[:k]]

@@ -146,6 +146,9 @@ class GuiGenerator(_Screens):
         default=["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"], min_length=1)
     font_sizes: tuple[int, int] = Field(default=(12, 15), description="[min, max] base font size in CSS pixels")
     max_steps: int = Field(default=5, ge=1, le=20, description="gui_actions: most steps in a trajectory")
+    history_screens: int = Field(default=0, ge=0, le=8, description=(
+        "gui_actions: also hold the screenshots before the last N earlier steps (members h1.png = the step "
+        "before, h2.png ...; 1x1 white where the trajectory is shorter)"))
 
 
 class HtmlCorpusGenerator(_Screens):
