@@ -92,3 +92,35 @@ def test_real_pages_of_the_shared_corpus(run_recipe, corpus, tmp_path):
     assert summary.kept == len(samples) >= 12
     for s in samples.values():
         assert s["provenance"]["generator"] == "html_corpus" and s["grounding"][0]["role"]
+
+
+def test_a_browser_actor_killed_mid_run_is_replaced_and_no_key_is_lost(run_recipe, tmp_path):
+    import threading
+    import time
+
+    import psutil
+
+    out = tmp_path / "killed"
+    killed = []
+
+    def kill_one_actor():
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not list(out.glob("staging/*/part-*.tar")):
+            time.sleep(0.1)
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                if "MapBatches(ActorChain)" in " ".join(proc.cmdline()):
+                    proc.kill()  # the actor's process, with its browser's driver pipe
+                    killed.append(proc.pid)
+                    return
+            except psutil.Error:
+                continue
+
+    threading.Thread(target=kill_one_actor, daemon=True).start()
+    out, summary = run_recipe("gui_grounding", out, num_samples=24, output__samples_per_shard=8,
+                              runtime__rows_per_task=2, generator__viewports=[[1280, 720]], generator__scales=[1.0])
+    assert killed, "no browser actor was found to kill"
+    assert summary.kept + summary.rejected == 24 and summary.rejected_by_reason.get("filter/filter_error", 0) == 0
+    keys = sorted(k for p in sorted((out / "shards").glob("*.tar")) for k, _ in iter_tar_samples(p))
+    assert keys == [f"gui_grounding-s0-{i:09d}" for i in range(24)]  # every key once, none lost or doubled
+    assert verify(out).errors == []
