@@ -62,6 +62,8 @@ def test_recipe_end_to_end_reads_back_with_webdataset(run_recipe, name, override
     assert report.errors == [] and report.samples == manifest["kept"]
     assert manifest["filters"]["ground_truth"]["seen"] == manifest["filters"]["schema"]["kept"]
     assert manifest["run"]["steady_samples_per_s"] > 0 and manifest["run"]["processed"] == 24
+    stats = (out / manifest["run"]["ray_data_stats"]).read_text()  # Ray Data's per-operator timing
+    assert "MapBatches(ExpandUnit)" in stats and "Remote wall time" in stats
     assert set(manifest["stage_seconds"]) == {"render", "annotate", "filter"}
     assert manifest["stage_seconds"]["render"] > manifest["stage_seconds"]["annotate"] > 0
     assert all(len(s["nodes"]) == 1 and len(s["nodes"][0]) == 56 for s in manifest["shards"])  # one local node

@@ -18,6 +18,8 @@ from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_
 from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status
 from omnisynth.schemas.recipe import Recipe
 
+RAY_STATS = "ray_data_stats.txt"
+
 
 @dataclass
 class RunSummary:
@@ -89,12 +91,15 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
         extra["corpus"] = html_catalog_fingerprint(recipe.generator, catalog)
     lock = claim_output(out, recipe, extra)
     try:
-        records, progress, resumed = _generate(recipe, out, catalog, stream)
+        records, progress, resumed, ray_stats = _generate(recipe, out, catalog, stream)
         processed = progress.new
         energon = _energon(out, recipe, records)
         seconds = time.monotonic() - t0
         run_info = {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed,
                     "steady_samples_per_s": round(progress.steady_rate(), 3), "energon": energon}
+        if ray_stats:  # Ray Data's own per-operator timing of this invocation: which stage bounds throughput
+            (out / RAY_STATS).write_text(ray_stats + "\n")
+            run_info["ray_data_stats"] = RAY_STATS
         manifest = build_manifest(recipe, list(records.values()), run_info)
         write_manifest(out, manifest)
     finally:
@@ -127,6 +132,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     already = sum(len(shard_indices(s, recipe)) for s in done) + sum(len(v) for v in progress_by_shard.values())
     progress = Progress(recipe.num_samples, already, stream, recipe.runtime.progress_interval_s)
     records = dict(done)
+    ray_stats = ""
 
     started = ensure_ray(recipe)
     node = ray.get_runtime_context().get_node_id()
@@ -144,6 +150,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
                     if len(seen) == len(shard_indices(shard, recipe)):
                         records[shard] = assemble_shard(out, shard, seen, node)
                     progress.update(str(status), len(records), total_shards)
+            ray_stats = ds.stats()
         lost = [s for s in range(total_shards) if s not in records]
         if lost:
             raise RuntimeError(f"shards {lost[:5]} did not finish; rerun the same command to resume")
@@ -157,7 +164,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     progress.update("", len(records), total_shards, force=True)
     if progress.tty:
         stream.write("\n")
-    return records, progress, resumed
+    return records, progress, resumed, ray_stats
 
 
 def _energon(out: Path, recipe: Recipe, records: dict) -> str:
