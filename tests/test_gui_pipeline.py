@@ -46,6 +46,12 @@ def test_gui_actions_and_qa_run_through_ray(run_recipe, tmp_path):
                                   runtime__rows_per_task=4, generator__scales=[1.0])
         assert summary.kept >= 7, summary.rejected_by_reason
         assert verify(out).errors == []
+    from omnisynth.datasets.report import write_report
+
+    report = tmp_path / "report.html"
+    assert write_report(tmp_path / "gui_actions", report, n=4) == 4
+    text = report.read_text()
+    assert text.count("action ") >= 4 and "% of the screen" in text  # what each step did, how big the target is
 
 
 def test_exact_duplicate_screens_are_dropped_run_wide(run_recipe, tmp_path):

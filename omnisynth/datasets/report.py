@@ -56,8 +56,13 @@ def _card(key: str, sample: dict, members: dict[str, bytes]) -> str:
         f'<p class="{m["role"]}"><b>{m["role"]}</b> '
         + " ".join(html.escape(p["text"]) if p["type"] == "text" else f"<i>[{p['type']}: {html.escape(p[p['type']])}]</i>"
                    for p in m["content"]) + "</p>" for m in sample["messages"])
-    boxes = "".join(f"<li>{html.escape(g['image'])} {g['bbox_1000']} {html.escape(g['label'][:60])}</li>"
-                    for g in sample["grounding"])
+    boxes = "".join(f"<li>{html.escape(g['image'])} {g['bbox_1000']} {html.escape(g['label'][:60])}"
+                    + (f" <i>{html.escape(g['role'])}, {100 * g['area_fraction']:.3f}% of the screen</i>"
+                       if g.get("role", "text") != "text" else "") + "</li>" for g in sample["grounding"])
+    act = sample.get("action") or {}
+    if act.get("type", "none") != "none":  # a trajectory step: what it did to the page
+        boxes += (f"<li>action {html.escape(act['type'])} (step {act['step'] + 1} of {act['steps']}) → "
+                  f"{html.escape(act['result'])}</li>")
     prov = sample["provenance"]
     return (f'<article class="card" data-key="{html.escape(key)}"><div class="pages">{pages}</div>'
             f'<div class="text"><h3>{html.escape(key)} <small>{html.escape(sample["task"])}</small></h3>{turns}'
