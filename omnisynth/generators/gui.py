@@ -221,7 +221,8 @@ class GuiGenerator(_BrowserUser):
     # -- trajectories ------------------------------------------------------------------------
     def _trajectory(self, spec: SampleSpec, tab: Tab, plan: ScreenPlan, where: dict):
         """Plan a goal, run it to the end (recording each step's result), then rebuild the page at
-        the sampled step: returns (trajectory info, the steps to replay to reach that state)."""
+        the sampled step. Returns (trajectory info, the steps to replay to reach that state, the
+        screenshots before the last `history_screens` of those steps)."""
         rng = spec.rng("goal")
         dom = tab.extract()
         goals = plan_goals(dom, rng, self.config.max_steps)
