@@ -75,3 +75,40 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
         pytest.skip("the run finished before the interrupt arrived")
     assert proc.returncode == 130, output
     assert "rerun the same command to resume" in output
+
+
+def test_killed_gui_run_resumes_with_the_same_duplicates_dropped(run_recipe, tmp_path):
+    """Browser actors and the run-wide duplicate pass survive a crash: the rerun equals a clean run."""
+    import json
+
+    site = tmp_path / "site"
+    site.mkdir()
+    page = "<h1>{}</h1><button>Approve</button> <button>Reject</button> <a href='#h'>Help</a>"
+    (site / "a.html").write_text(page.format("Orders"))
+    (site / "b.html").write_text(page.format("Orders"))  # a duplicate screen of a.html
+    (site / "c.html").write_text(page.format("Invoices"))
+    sets = {"generator.path": str(site), "num_samples": 20, "output.samples_per_shard": 2, "generator.settle_ms": 0,
+            "generator.viewports": [[800, 600]], "runtime.rows_per_task": 1, "runtime.num_cpus": 2}
+    cmd = [sys.executable, "-m", "omnisynth", "run", "html_corpus_grounding", "--out", str(tmp_path / "crashed")]
+    for key, value in sets.items():
+        cmd += ["--set", f"{key}={json.dumps(value)}"]
+    out = tmp_path / "crashed"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        assert wait_for(lambda: len(list((out / "state").glob("shard-*.json"))) >= 1), "no shard finished in time"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert len(list((out / "state").glob("shard-*.json"))) < 10, "finished before the kill; proves nothing"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+    clean, _ = run_recipe("html_corpus_grounding", tmp_path / "clean",
+                          **{k.replace(".", "__"): v for k, v in sets.items() if k != "runtime.num_cpus"})
+    names = sorted(p.name for p in (out / "shards").glob("*.tar"))
+    assert names == sorted(p.name for p in (clean / "shards").glob("*.tar"))
+    for name in names:
+        assert (out / "shards" / name).read_bytes() == (clean / "shards" / name).read_bytes(), name
+    got, want = (json.loads((d / "manifest.json").read_text()) for d in (out, clean))
+    assert got["rejected_by_reason"] == want["rejected_by_reason"] == {"dedup/duplicate_screen": 18}
+    assert got["kept"] == want["kept"] == 2 and verify(out).errors == []  # index 0 (a = b) and 2 (c)
