@@ -11,7 +11,8 @@ from PIL import Image
 
 from omnisynth.filters.gui import GuiFilter, parse_action
 from omnisynth.generators.browser import Browser
-from omnisynth.generators.gui import GuiGenerator, read_result
+from omnisynth.generators.gui import GuiGenerator
+from omnisynth.generators.gui_actions import Step, read_result
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_chain
 from omnisynth.schemas.recipe import load_recipe
@@ -235,8 +236,6 @@ def test_trajectories_replay_from_the_sample_alone(browser):
             last = parse_action(it.sample["answer"])
             target = next(f for f in it.truth.facts if f.kind == "element" and f.text == it.sample["derivation"]["target"]) \
                 if last["type"] != "scroll" else None
-            from omnisynth.generators.gui import Step
-
             step = Step(last["type"], target.attrs["oid"] if target else "", it.sample["derivation"]["target"],
                         it.sample["derivation"]["role"], (0, 0), text=last.get("text", ""))
             assert read_result(step, tab.extract()) == act["result"], it.sample["question"]

@@ -12,7 +12,7 @@ import json
 import re
 
 from omnisynth.filters.verify import KEEP, Filter, Verdict, _iou
-from omnisynth.model.gui_tasks import COUNTERS, _answer, resolve, visible
+from omnisynth.model.gui_tasks import COUNTERS, action_answer, resolve, visible
 from omnisynth.model.tasks import box_text
 from omnisynth.schemas.truth import Fact, WorkItem
 
@@ -137,7 +137,7 @@ class GuiFilter(Filter):
         if not m:
             return False, "answer_unparsable", f"{s['answer']!r} is not a {act['type']} action"
         w, h = truth.pages[-1].width, truth.pages[-1].height
-        if s["answer"].strip() != _answer({**step, "point": act["point_px"], "text": act["text"],
+        if s["answer"].strip() != action_answer({**step, "point": act["point_px"], "text": act["text"],
                                            "dy": act["scroll_px"][1], "type": act["type"]}, w, h):
             return False, "answer_action_mismatch", f"answer {s['answer']!r} disagrees with the action object"
         if act["type"] != step["type"]:

@@ -219,8 +219,8 @@ class GuiTasks:
         page = self.truth.pages[-1]
         w, h = page.width, page.height
         step = steps[k]
-        history = [_answer(s, w, h) for s in steps[:k]]
-        answer = _answer(step, w, h)
+        history = [action_answer(s, w, h) for s in steps[:k]]
+        answer = action_answer(step, w, h)
         q = self.phrase("action", goal=traj["goal"], history="; ".join(history) if history else "none")
         point = step["point"]
         action = {"type": step["type"], "point_px": [float(round(point[0], 2)), float(round(point[1], 2))],
@@ -242,7 +242,7 @@ def _area(e: Fact) -> float:
     return (e.bbox[2] - e.bbox[0]) * (e.bbox[3] - e.bbox[1])
 
 
-def _answer(step: dict, w: int, h: int) -> str:
+def action_answer(step: dict, w: int, h: int) -> str:
     x, y = round(step["point"][0] / w * 1000), round(step["point"][1] / h * 1000)
     if step["type"] == "click":
         return f"click({x}, {y})"
