@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 # Debian's Chromium for GUI screens and the browser tests (Playwright cannot download its own
-# browser here), and the fonts the screens name (Liberation, DejaVu).
+# browser here), the fonts the screens name (Liberation, DejaVu), and Debian's ffmpeg/ffprobe
+# and espeak-ng for audio-visual clips.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
 fonts=$(fc-list 2>/dev/null || true)
 grep -q "Liberation Sans" <<<"$fonts" || need+=(fonts-liberation)
 grep -q "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core fonts-dejavu-extra)

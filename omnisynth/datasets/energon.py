@@ -37,7 +37,8 @@ def energon_available() -> bool:
 def dataset_definition(recipe_dict: dict) -> dict:
     """What `energon prepare` would write to dataset.yaml for this recipe's samples."""
     gen = recipe_dict["generator"]
-    if gen.get("pages", [1, 1])[1] > 1 or gen.get("history_screens", 0) > 0:
+    clips = gen.get("kind") in ("av", "video_corpus")  # sampled frames (+ wav/mp4 members in the JSON's media)
+    if clips or gen.get("pages", [1, 1])[1] > 1 or gen.get("history_screens", 0) > 0:
         return {"__module__": "megatron.energon", "__class__": "CrudeWebdataset", "subflavors": dict(MULTI_IMAGE)}
     return {
         "sample_type": {"__module__": "megatron.energon", "__class__": "VQASample"},

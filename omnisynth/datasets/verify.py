@@ -35,6 +35,21 @@ def decode_media(ext: str, data: bytes) -> None:
 
         with Image.open(io.BytesIO(data)) as im:
             im.load()
+    elif ext == "wav" or ext.endswith(".wav"):
+        from omnisynth.generators.av_render import read_wav
+
+        read_wav(data)
+    elif ext == "mp4" or ext.endswith(".mp4"):
+        import subprocess
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+            f.write(data)
+            f.flush()
+            proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+                                   f.name], capture_output=True, timeout=60)
+        if proc.returncode != 0 or b"video" not in proc.stdout:
+            raise ValueError(f"ffprobe finds no video stream: {proc.stderr.decode(errors='replace')[-200:]}")
     else:
         raise ValueError(f"no decoder for member type {ext!r}")
 

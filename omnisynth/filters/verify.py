@@ -163,7 +163,11 @@ def make_filters(recipe, generator=None) -> list[Filter]:
     filters: list[Filter] = [SchemaFilter()]
     if recipe.filters.verify.enabled:
         filters.append(BoxFilter(recipe.filters.verify.min_box_px))
-        if recipe.generator.kind in ("gui", "html_corpus"):
+        if recipe.generator.kind in ("av", "video_corpus"):
+            from omnisynth.filters.av import AvFilter
+
+            filters.append(AvFilter())
+        elif recipe.generator.kind in ("gui", "html_corpus"):
             from omnisynth.filters.gui import GuiFilter
 
             filters.append(GuiFilter(generator))

@@ -6,7 +6,7 @@ from omnisynth.schemas.recipe import Recipe
 
 
 def make_generator(recipe: Recipe, catalog=None):
-    """The generator a recipe names; `catalog` is the corpus listing (PDF or HTML) built on the driver."""
+    """The generator a recipe names; `catalog` is the corpus listing (PDF, HTML, video) built on the driver."""
     if recipe.generator.kind == "documents":
         from omnisynth.generators.documents import DocumentGenerator
 
@@ -19,6 +19,14 @@ def make_generator(recipe: Recipe, catalog=None):
         from omnisynth.generators.gui import HtmlCorpusGenerator
 
         return HtmlCorpusGenerator(recipe.generator, recipe.task, catalog or [])
+    if recipe.generator.kind == "av":
+        from omnisynth.generators.av import AvGenerator
+
+        return AvGenerator(recipe.generator, recipe.task)
+    if recipe.generator.kind == "video_corpus":
+        from omnisynth.generators.av import VideoCorpusGenerator
+
+        return VideoCorpusGenerator(recipe.generator, recipe.task, catalog or [])
     from omnisynth.generators.pdf_corpus import PdfCorpusGenerator
 
     return PdfCorpusGenerator(recipe.generator, recipe.task, catalog or [])

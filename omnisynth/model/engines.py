@@ -36,20 +36,25 @@ class Engine(ABC):
     def to_sample(self, item: WorkItem, cand: Candidate) -> dict:
         """The JSON-ready Sample for a candidate; filters validate it against the schema."""
         spec, truth = item.spec, item.truth
-        images = [{"type": "image", "image": p.member} for p in truth.pages]
-        media = [{"member": p.member, "modality": "image", "width": p.width, "height": p.height, "page": p.number}
-                 for p in truth.pages]
-        meta = {"family": truth.family, "language": truth.language, "font": "", "pages": len(truth.pages),
-                "source": "", "source_page": 0, "theme": "", "viewport": [0, 0], "scale": 1.0}
+        if truth.clip is not None:
+            media, events = truth.clip.media, [e.json() for e in truth.clip.events]
+        else:
+            media = [{"member": p.member, "modality": "image", "width": p.width, "height": p.height, "page": p.number,
+                      "time_s": 0.0, "duration_s": 0.0} for p in truth.pages]
+            events = []
+        parts = [{"type": m["modality"], m["modality"]: m["member"]} for m in media]
+        modalities = [m for m in ("image", "video", "audio") if any(x["modality"] == m for x in media)] + ["text"]
+        meta = {"family": truth.family, "language": truth.language, "font": "", "pages": max(1, len(truth.pages)),
+                "source": "", "source_page": 0, "theme": "", "viewport": [0, 0], "scale": 1.0, "duration_s": 0.0}
         meta.update((k, v) for k, v in truth.meta.items() if k in meta)
         return {
             "key": spec.key,
             "recipe": spec.recipe,
             "task": f"{self.recipe.task.kind}/{cand.qtype}",
-            "modalities": ["image", "text"],
+            "modalities": modalities,
             "media": media,
             "messages": [
-                {"role": "user", "content": [*images, {"type": "text", "text": cand.question}]},
+                {"role": "user", "content": [*parts, {"type": "text", "text": cand.question}]},
                 {"role": "assistant", "content": [{"type": "text", "text": cand.answer}]},
             ],
             "question": cand.question,
@@ -59,6 +64,7 @@ class Engine(ABC):
             "evidence": cand.evidence,
             "derivation": {"labels": [], "target": "", "role": "", "relation": "", "anchor": "", **cand.derivation},
             "action": cand.action or NO_ACTION,
+            "events": events,
             "meta": meta,
             "provenance": {
                 "recipe": spec.recipe, "seed": spec.seed, "index": spec.index, "engine": self.name,
@@ -74,12 +80,19 @@ class OracleEngine(Engine):
 
     def __init__(self, recipe: Recipe):
         super().__init__(recipe)
-        self.gui = recipe.generator.kind in ("gui", "html_corpus")
-        self.prompt_hash = GUI_PROMPT_HASH if self.gui else PROMPT_HASH
+        kind = recipe.generator.kind
+        if kind in ("av", "video_corpus"):
+            from omnisynth.model.av_tasks import AV_PROMPT_HASH, av_candidate
+
+            self.prompt_hash, self.write = AV_PROMPT_HASH, av_candidate
+        elif kind in ("gui", "html_corpus"):
+            self.prompt_hash, self.write = GUI_PROMPT_HASH, gui_candidate
+        else:
+            self.prompt_hash, self.write = PROMPT_HASH, oracle_candidate
 
     def annotate(self, items: list[WorkItem]) -> None:
         weights = self.recipe.task.weights()
-        write = gui_candidate if self.gui else oracle_candidate
+        write = self.write
         for item in items:
             if item.rejection:
                 continue

@@ -89,6 +89,11 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
 
         catalog = build_html_catalog(recipe.generator)
         extra["corpus"] = html_catalog_fingerprint(recipe.generator, catalog)
+    elif recipe.generator.kind == "video_corpus":
+        from omnisynth.generators.av import build_video_catalog, video_catalog_fingerprint
+
+        catalog = build_video_catalog(recipe.generator)
+        extra["corpus"] = video_catalog_fingerprint(recipe.generator, catalog)
     lock = claim_output(out, recipe, extra)
     try:
         records, progress, resumed, ray_stats = _generate(recipe, out, catalog, stream)

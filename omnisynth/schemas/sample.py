@@ -53,9 +53,11 @@ class Message(_Strict):
 class Media(_Strict):
     member: str = Field(pattern=MEMBER_PATTERN, description="extension of the tar member: '<key>.<member>'")
     modality: Modality
-    width: int = Field(ge=1)
-    height: int = Field(ge=1)
+    width: int = Field(ge=0, description="pixels; 0 for audio")
+    height: int = Field(ge=0, description="pixels; 0 for audio")
     page: int = Field(ge=0, description="0-based page of the source document")
+    time_s: float = Field(ge=0, description="a video frame: its timestamp in the clip, seconds; 0 otherwise")
+    duration_s: float = Field(ge=0, description="audio/video: length in seconds (0: no audio track); 0 for images")
 
 
 class Grounding(_Strict):
@@ -93,15 +95,17 @@ class Derivation(_Strict):
     Face's loader infers one schema from the first samples and rejects any other shape.
     """
 
-    op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action"]
-    labels: list[str] = Field(description="argmax: the label of each evidence item, in order")
+    op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline"]
+    labels: list[str] = Field(description=(
+        "argmax: the label of each evidence item, in order; timeline: the ids of the events the answer rests on"))
     target: str = Field(description=(
         "locate: the text the grounding box must hold; element/state/action: the target element's accessible "
         "name (or, for relation 'function', what the element does)"))
     role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
     relation: str = Field(description=(
         "element: how the target is referred to: label | function | right_of | left_of | above | below; "
-        "state: value | checked | selected_option | active_tab | text | count; '' otherwise"))
+        "state: value | checked | selected_option | active_tab | text | count; timeline: the question type "
+        "(seen_when_heard, order, touch, said_after, ...); '' otherwise"))
     anchor: str = Field(description="element: the accessible name of the element a position is relative to")
 
 
@@ -121,6 +125,26 @@ class Action(_Strict):
     steps: int = Field(ge=0, description="actions in the whole trajectory")
     history: list[str] = Field(description="the earlier actions, as the answers that wrote them")
     result: str = Field(description="the state change the action caused, read back from the live page")
+
+
+class Event(_Strict):
+    """One entry of a clip's timeline: the plan that rendered it (or, for your own videos, what was measured)."""
+
+    id: int = Field(ge=0, description="index in `events`, in start order; derivation.labels cite it")
+    modality: Literal["audio", "visual"]
+    kind: str = Field(description=(
+        "visual: enter | leave | present | touch | overtake | colour_change | scene_change | text | counter | caption; "
+        "audio: tone | beep | bell | noise | music | speech (your videos: scene_change, sound)"))
+    start: float = Field(ge=0, description="seconds from the clip start")
+    end: float = Field(ge=0, description="seconds; == start for an instant")
+    text: str = Field(description="speech: what is said; text/counter/caption: what is written; colour_change: the new "
+                      "colour; scene_change: the new background")
+    subject: str = Field(description="the object the event is about ('red circle'); '' for sounds and text")
+    other: str = Field(description="touch/overtake: the other object")
+    scene: int = Field(ge=0, description="0-based scene the event falls in")
+    track: list[Annotated[list[float], Field(min_length=5, max_length=5)]] = Field(description=(
+        "visual: the subject's box over the event, [t, x0, y0, x1, y1] in video pixels at key times; [] for audio"))
+    freq_hz: float = Field(ge=0, description="tone/beep/bell: the fundamental frequency; 0 otherwise")
 
 
 class Provenance(_Strict):
@@ -149,6 +173,7 @@ class Meta(_Strict):
     viewport: Annotated[list[int], Field(min_length=2, max_length=2, description=(
         "GUI: [width, height] in CSS pixels; [0, 0] for documents"))]
     scale: float = Field(gt=0, description="image pixels per CSS pixel (GUI devicePixelRatio) or per PDF point")
+    duration_s: float = Field(ge=0, description="audio-visual: clip length in seconds; 0 for images")
 
 
 class Sample(_Strict):
@@ -171,5 +196,6 @@ class Sample(_Strict):
     evidence: list[Evidence]
     derivation: Derivation
     action: Action
+    events: list[Event] = Field(description="audio-visual: the clip's timeline, in start order; [] for images")
     meta: Meta
     provenance: Provenance

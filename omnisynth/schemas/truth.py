@@ -69,6 +69,7 @@ class GroundTruth:
     pages: list[PageTruth]
     facts: list[Fact]
     meta: dict = field(default_factory=dict)
+    clip: object = None  # audio-visual: the generator's ClipTruth (plan, measured media)
 
     def page(self, number: int) -> PageTruth:
         return self.pages[number]

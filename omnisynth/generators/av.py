@@ -1,0 +1,312 @@
+"""Audio-visual clips: procedural clips with an exact timeline, and your own videos, measured.
+
+`AvGenerator` plans a clip (`av_plan.py`: scenes, moving objects, signs, counters, captions,
+tones, bells, beeps, noise, melodies, espeak-ng speech), renders it with one ffmpeg process
+(`av_render.py`) and keeps the plan as ground truth beside what the render measured (probe
+frames, the 16 kHz track), so the filter can confirm every event an answer rests on.
+
+`VideoCorpusGenerator` takes the user's files (mp4/webm/mkv/mov; audio files are listed too,
+so a folder's audio-only files are reported rather than silently skipped): ffprobe, then one
+ffmpeg pass that extracts the sampled frames, the shot changes and the 16 kHz track. There
+is no plan to check against: the oracle describes what was measured, and model captions go
+through the judge. A file without audio gets an empty (0-sample) wav; an empty, unreadable,
+video-less, zero-length or truncated file costs its sample, quarantined with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from omnisynth.generators.av_plan import Event, Plan, make_plan
+from omnisynth.generators.av_render import (WAV_RATE, dbfs, ffprobe, read_wav, render_clip, run_ffmpeg, tool,
+                                            wav_bytes)
+from omnisynth.generators.errors import InputError
+from omnisynth.schemas.recipe import AvGenerator as AvConfig
+from omnisynth.schemas.recipe import TaskConfig
+from omnisynth.schemas.recipe import VideoCorpusGenerator as VideoCorpusConfig
+from omnisynth.schemas.truth import GroundTruth, SampleSpec
+
+VERSION = "av/1"
+CORPUS_VERSION = "video_corpus/1"
+SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
+VIDEO_EXTS = (".mp4", ".webm", ".mkv", ".mov", ".m4v")
+AUDIO_EXTS = (".mp3", ".ogg", ".wav", ".m4a", ".flac", ".opus")
+
+
+@dataclass
+class ClipTruth:
+    events: list[Event]
+    media: list[dict]  # the sample JSON's `media` entries
+    pcm: np.ndarray  # the 16 kHz mono track the sample carries
+    rate: int
+    duration: float
+    plan: Plan | None = None  # synthetic clips: the timeline that was rendered
+    probe_frames: dict[float, np.ndarray] = field(default_factory=dict)  # time -> HxWx3 RGB
+    info: dict = field(default_factory=dict)  # your videos: what ffprobe and the extraction measured
+
+    def frame_at(self, t: float):
+        if not self.probe_frames:
+            return None
+        best = min(self.probe_frames, key=lambda k: abs(k - t))
+        fps = self.plan.fps if self.plan else 25
+        return self.probe_frames[best] if abs(best - t) < 0.5 / fps else None
+
+
+def frame_member(i: int) -> str:
+    return f"f{i:02d}.jpg"
+
+
+def clip_media(frames: list[tuple[float, bytes]], size: tuple[int, int], want: list[str]
+               ) -> tuple[dict[str, bytes], list[dict]]:
+    """Frame members and their `media` entries (with timestamps), when the recipe wants frames."""
+    members, media = {}, []
+    if "frames" in want:
+        for i, (t, jpg) in enumerate(frames):
+            members[frame_member(i)] = jpg
+            media.append({"member": frame_member(i), "modality": "image", "width": size[0], "height": size[1],
+                          "page": 0, "time_s": round(t, 3), "duration_s": 0.0})
+    return members, media
+
+
+class AvGenerator:
+    name = "av"
+    version = VERSION
+
+    def __init__(self, config: AvConfig, task: TaskConfig):
+        self.config = config
+        self.task = task
+
+    def source(self, spec: SampleSpec) -> dict:
+        return {"generator": self.name, "seed": spec.seed, "index": spec.index}
+
+    def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
+        """A plan able to carry the question type drawn for this sample (replanned until it is)."""
+        from omnisynth.model.av_tasks import supports
+        from omnisynth.generators.documents import weighted
+
+        cfg = self.config
+        qtype = weighted(spec.rng("qtype"), self.task.weights())
+        for attempt in range(12):
+            rng = spec.rng(f"plan{attempt}")
+            duration = round(rng.uniform(*cfg.duration_s) * cfg.fps) / cfg.fps
+            plan = make_plan(cfg.size[0], cfg.size[1], cfg.fps, duration, rng.randint(*cfg.scenes), cfg.objects,
+                             cfg.captions, cfg.voice, rng)
+            if supports(plan, self.task.kind, qtype):
+                return plan, qtype
+        raise InputError("no_plan_for_question", f"12 plans in a row had nothing to ask a {qtype!r} question about "
+                         f"(duration_s={list(cfg.duration_s)}, objects={list(cfg.objects)}); widen the ranges")
+
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        cfg = self.config
+        plan, qtype = self.plan(spec)
+        out = render_clip(plan, spec.seed * 1_000_003 + spec.index, cfg.frames, "mp4" in cfg.media, cfg.timeout_s,
+                          cfg.preset, cfg.crf)
+        pcm, rate = read_wav(out["wav"])
+        members, media = clip_media(out["frames"], cfg.size, cfg.media)
+        _audio_video(members, media, cfg.media, out["wav"], plan.duration, out["mp4"], cfg.size)
+        clip = ClipTruth(plan.events, media, pcm, rate, plan.duration, plan, out["probe_frames"])
+        meta = {"generator_version": VERSION, "duration_s": plan.duration, "question_type": qtype,
+                "language": cfg.voice.split("-")[0]}
+        return members, GroundTruth(self.name, "av", meta["language"], [], [], meta, clip)
+
+
+def _audio_video(members, media, want, wav: bytes, audio_s: float, mp4: bytes | None, size) -> None:
+    """The wav and mp4 members and their `media` entries, as the recipe wants."""
+    if "wav" in want:
+        members["wav"] = wav
+        media.append({"member": "wav", "modality": "audio", "width": 0, "height": 0, "page": 0, "time_s": 0.0,
+                      "duration_s": round(audio_s, 3)})
+    if "mp4" in want and mp4 is not None:
+        members["mp4"] = mp4
+        media.append({"member": "mp4", "modality": "video", "width": size[0], "height": size[1], "page": 0,
+                      "time_s": 0.0, "duration_s": round(audio_s, 3)})
+
+
+# -- your own videos -----------------------------------------------------------------------------
+def build_video_catalog(config: VideoCorpusConfig) -> list[str]:
+    root = Path(config.path)
+    if root.is_file():
+        return [root.name]
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and p.suffix.lower() in VIDEO_EXTS + AUDIO_EXTS)
+
+
+def video_catalog_fingerprint(config: VideoCorpusConfig, catalog: list[str]) -> str:
+    root = Path(config.path)
+    h = hashlib.sha256()
+    for rel in catalog:
+        st = (root / rel if root.is_dir() else root).stat()
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+_SHOWINFO = re.compile(r"\[Parsed_showinfo_(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.]+)")
+_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # log prefixes carry pointers: not in quarantine details
+_DECODE_ERROR = re.compile(r"(error while decoding|Invalid NAL|partial file|corrupt|Invalid data|"
+                           r"missing picture|concealing)", re.I)
+
+
+def _duration(path: Path, probe: dict, video: dict) -> float:
+    for value in (probe.get("format", {}).get("duration"), video.get("duration")):
+        try:
+            if value not in (None, "N/A") and float(value) > 0:
+                return float(value)
+        except ValueError:
+            pass
+    # no container duration (a live-recorded WebM): the last video packet's end
+    out = subprocess.run([tool("ffprobe"), "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)], capture_output=True,
+                         timeout=60).stdout.decode()
+    ends = []
+    for line in out.split():
+        parts = [p for p in line.split(",") if p not in ("", "N/A")]
+        try:
+            ends.append(sum(float(p) for p in parts[:2]))
+        except ValueError:
+            continue
+    return max(ends, default=0.0)
+
+
+def sound_events(pcm: np.ndarray, rate: int, first_id: int) -> list[Event]:
+    """Stretches of the track louder than -40 dBFS (50 ms windows, gaps under 0.3 s bridged)."""
+    hop = int(0.05 * rate)
+    loud = [dbfs(pcm[i:i + hop]) > SOUND_DBFS for i in range(0, len(pcm) - hop + 1, hop)]
+    spans, start = [], None
+    for i, on in enumerate(loud + [False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            spans.append([start * 0.05, i * 0.05])
+            start = None
+    merged: list[list[float]] = []
+    for s, e in spans:
+        if merged and s - merged[-1][1] < 0.3:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    return [Event(first_id + k, "audio", "sound", round(s, 3), round(e, 3)) for k, (s, e) in enumerate(merged)
+            if e - s >= 0.05]
+
+
+class VideoCorpusGenerator:
+    name = "video_corpus"
+    version = CORPUS_VERSION
+
+    def __init__(self, config: VideoCorpusConfig, task: TaskConfig, catalog: list[str]):
+        if not catalog:
+            raise InputError("video_corpus_empty", f"no video files ({', '.join(VIDEO_EXTS)}) under {config.path}")
+        self.config = config
+        self.task = task
+        self.catalog = catalog
+
+    def path(self, spec: SampleSpec) -> tuple[str, Path]:
+        rel = self.catalog[spec.index % len(self.catalog)]
+        root = Path(self.config.path)
+        return rel, (root if root.is_file() else root / rel)
+
+    def source(self, spec: SampleSpec) -> dict:
+        return {"generator": self.name, "path": self.path(spec)[0]}
+
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        cfg = self.config
+        rel, path = self.path(spec)
+        if path.stat().st_size == 0:
+            raise InputError("media_empty_file", f"{rel}: the file is empty (0 bytes)")
+        probe = ffprobe(path, cfg.timeout_s)
+        streams = probe.get("streams", [])
+        videos = [s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")]
+        audios = [s for s in streams if s.get("codec_type") == "audio"]
+        if not videos:
+            cover = any(s.get("disposition", {}).get("attached_pic") for s in streams)
+            what = ("audio only" + (" (its cover picture is not video)" if cover else "")) if audios else \
+                "no video or audio stream"
+            raise InputError("media_no_video", f"{rel}: {what}: nothing to see")
+        video = videos[0]
+        duration = _duration(path, probe, video)
+        if duration <= 0:
+            raise InputError("media_zero_duration", f"{rel}: no decodable duration")
+        width, height = int(video["width"]), int(video["height"])
+        targets = [(i + 0.5) * duration / cfg.frames for i in range(cfg.frames)]
+        frames, cuts, wav, stderr = self._extract(path, targets, bool(audios))
+        if len(frames) < cfg.frames and (not frames or frames[-1][0] < targets[-1] - 1.0):
+            errors = [ln for ln in stderr.splitlines() if _DECODE_ERROR.search(ln) and not ln.startswith("Input #")]
+            why = _ADDRESS.sub("", errors[0].strip())[:200] if errors else "no frames decoded past that point"
+            raise InputError("media_truncated", f"{rel}: decoded {len(frames)} of {cfg.frames} frames, the last at "
+                             f"{frames[-1][0] if frames else 0:.2f} s of {duration:.2f} s: {why}")
+        while len(frames) < cfg.frames:  # a clip with fewer frames than asked for: repeat the last, same time
+            frames.append(frames[-1])
+        pcm, rate = read_wav(wav) if audios else (np.zeros(0, np.float32), WAV_RATE)
+        audio_s = len(pcm) / rate
+        events = [Event(0, "visual", "scene_change", round(t, 3), round(t, 3)) for t in cuts]
+        events += sound_events(pcm, rate, 0)
+        events.sort(key=lambda e: (e.start, e.modality))
+        for i, ev in enumerate(events):
+            ev.id = i
+        members, media = clip_media(frames, (width, height), cfg.media)
+        mp4 = path.read_bytes() if "mp4" in cfg.media else None
+        if mp4 is not None and path.suffix.lower() not in (".mp4", ".m4v"):
+            mp4 = self._remux(path)
+        _audio_video(members, media, cfg.media, wav, audio_s, mp4, (width, height))
+        fps = video.get("avg_frame_rate", "0/1")
+        info = {"width": width, "height": height, "duration": round(duration, 3), "has_audio": bool(audios),
+                "video_codec": video.get("codec_name", ""), "audio_codec": audios[0].get("codec_name", "") if audios
+                else "", "fps": _ratio(fps), "shot_changes": [round(t, 3) for t in cuts]}
+        clip = ClipTruth(events, media, pcm, rate, duration, info=info)
+        meta = {"generator_version": CORPUS_VERSION, "duration_s": round(duration, 3), "source": rel,
+                "question_type": "describe"}
+        return members, GroundTruth(self.name, "video", "und", [], [], meta, clip)
+
+    def _extract(self, path: Path, targets: list[float], audio: bool):
+        """One ffmpeg pass: the first frame at or after each target time, shot changes, the 16 kHz track."""
+        pick = "+".join(f"gte(t,{t:.4f})*(isnan(prev_selected_t)+lt(prev_selected_t,{t:.4f}))" for t in targets)
+        with tempfile.TemporaryDirectory(prefix="omnisynth-video-") as tmp:
+            work = Path(tmp)
+            graph = (f"[0:v:0]split=2[a][b];[a]select='{pick}',showinfo[f];"
+                     "[b]scale=160:-2,select='gt(scene,0.35)',showinfo,nullsink")
+            args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-y", "-i", str(path),
+                    "-filter_complex", graph, "-map", "[f]", "-fps_mode", "passthrough", "-q:v", "3",
+                    str(work / "f%03d.jpg")]
+            if audio:
+                args += ["-map", "0:a:0", "-ac", "1", "-ar", str(WAV_RATE), "-c:a", "pcm_s16le", str(work / "a.wav")]
+            try:
+                proc = subprocess.run(args, capture_output=True, timeout=self.config.timeout_s)
+            except subprocess.TimeoutExpired:
+                raise InputError("render_timeout", f"{path.name}: ffmpeg ran over {self.config.timeout_s:g} s") from None
+            stderr = proc.stderr.decode(errors="replace")
+            times: dict[int, list[float]] = {}
+            for m in _SHOWINFO.finditer(stderr):
+                times.setdefault(int(m.group(1)), []).append(float(m.group(2)))
+            order = sorted(times)
+            frame_times = times.get(order[0], []) if order else []
+            cuts = times.get(order[1], []) if len(order) > 1 else []
+            jpgs = sorted(work.glob("f*.jpg"))
+            frames = [(t, p.read_bytes()) for t, p in zip(frame_times, jpgs)]
+            if proc.returncode != 0 and not frames:
+                raise InputError("media_unreadable", f"{path.name}: ffmpeg cannot decode it: {stderr.strip()[-300:]}")
+            wav = (work / "a.wav").read_bytes() if audio and (work / "a.wav").exists() else wav_bytes(
+                np.zeros(0, np.float32), WAV_RATE)
+            return frames, cuts, wav, stderr
+
+    def _remux(self, path: Path) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="omnisynth-video-") as tmp:
+            out = Path(tmp) / "clip.mp4"
+            run_ffmpeg([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", "0:v:0", "-map",
+                        "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                        "-movflags", "+faststart", str(out)], self.config.timeout_s)
+            return out.read_bytes()
+
+
+def _ratio(text: str) -> float:
+    num, _, den = text.partition("/")
+    try:
+        return round(float(num) / float(den or 1), 3) if float(den or 1) else 0.0
+    except ValueError:
+        return 0.0

@@ -1,0 +1,510 @@
+"""Audio-visual clip plans: the timeline that is both the render script and the ground truth.
+
+A plan is a pure function of the sample's random stream (and the lengths of the spoken
+sentences, which espeak-ng decides). It holds
+
+- `sprites`: everything drawn over the scene backgrounds, each with a visible window and a
+  piecewise-linear track of its top-left corner (an object that changes colour is two
+  sprites with adjacent windows on one track);
+- `events`: what happens, in the shape of the sample JSON's `events` (modality, kind,
+  start/end seconds, text, subject/other, box track), each with the `probes` that check it
+  in the rendered media: the colour expected in a region of a frame at a time, or the
+  energy/pitch expected in a window of the audio track.
+
+Times are seconds rounded to milliseconds; boxes are pixels of the video frame.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+SR = 22050  # sample rate of the mixed track: espeak-ng's own, so speech is never resampled before the mix
+
+BACKGROUNDS = {"dark blue": (24, 38, 84), "dark green": (22, 66, 40), "grey": (96, 96, 100),
+               "black": (12, 12, 14), "brown": (82, 52, 30), "teal": (16, 84, 90), "maroon": (86, 20, 34)}
+COLOURS = {"red": (230, 40, 40), "green": (40, 200, 70), "blue": (50, 110, 245), "yellow": (245, 220, 40),
+           "orange": (250, 140, 20), "purple": (160, 70, 220), "white": (245, 245, 245), "pink": (250, 120, 190)}
+SHAPES = {"square": (56, 56), "circle": (60, 60), "triangle": (64, 56), "bar": (112, 36)}  # at 360 px height
+LABEL_BOX = (16, 16, 16)
+LABEL_TEXT = (250, 250, 250)
+SIGNS = ("PLATFORM 3", "EXIT", "GATE B", "NORTH HALL", "LAB 2", "STUDIO", "DOCK 7", "ZONE A", "MARKET",
+         "STATION 9", "ROOM 12", "PARK")
+SENTENCES = ("The red line leaves in five minutes.", "Please wait behind the yellow mark.",
+             "The meeting starts at nine.", "Turn left at the second gate.", "Keep the doors closed.",
+             "The package arrived this morning.", "We will be landing shortly.", "The lights go out at ten.",
+             "Bring the blue folder to room four.", "The market opens on Sunday.", "Check the second screen.",
+             "The train to Lisbon is delayed.", "Lunch is served in the main hall.", "Count the boxes twice.",
+             "The river is high today.", "Switch off the engine now.")
+AUDIO_KINDS = ("tone", "beep", "bell", "noise", "music", "speech")
+SOUND_WORDS = {"tone": "a steady tone", "beep": "a short beep", "bell": "a bell", "noise": "a burst of noise",
+               "music": "a short melody"}
+
+
+@dataclass
+class Sprite:
+    name: str  # what it is: 'red circle', or the label text
+    kind: str  # object | label
+    shape: str  # circle | square | triangle | bar | label
+    colour: str
+    rgb: tuple[int, int, int]
+    size: tuple[int, int]
+    start: float
+    end: float  # visible in [start, end]
+    keys: list[tuple[float, float, float]]  # (t, x, y) of the top-left corner
+    obj: int = -1  # object identity across colour changes
+    scene: int = 0
+    fontsize: int = 0  # labels
+
+    def pos(self, t: float) -> tuple[float, float]:
+        keys = self.keys
+        if t <= keys[0][0]:
+            return keys[0][1], keys[0][2]
+        for (t0, x0, y0), (t1, x1, y1) in zip(keys, keys[1:]):
+            if t <= t1:
+                a = (t - t0) / (t1 - t0) if t1 > t0 else 1.0
+                return x0 + a * (x1 - x0), y0 + a * (y1 - y0)
+        return keys[-1][1], keys[-1][2]
+
+    def box(self, t: float) -> tuple[float, float, float, float]:
+        x, y = self.pos(t)
+        return x, y, x + self.size[0], y + self.size[1]
+
+    def visible(self, t: float) -> bool:
+        return self.start <= t <= self.end
+
+
+@dataclass
+class Probe:
+    """A measurement the rendered clip must pass for its event to count as placed right."""
+
+    modality: str  # visual | audio
+    t0: float  # visual: the frame time; audio: window start
+    t1: float = 0.0  # audio: window end
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # visual: region to measure
+    expect: str = "colour"  # visual: colour | text; audio: sound | silence
+    rgb: tuple[int, int, int] = (0, 0, 0)
+    freq: float = 0.0  # audio: the dominant frequency expected (0: any)
+    sustained: float = 1.0  # audio sound: share of 50 ms stretches of the window that must be loud
+    obj: int = -1  # visual colour probe of an object: its colour is whatever look it has at t0
+
+
+@dataclass
+class Event:
+    id: int
+    modality: str
+    kind: str
+    start: float
+    end: float
+    text: str = ""
+    subject: str = ""
+    other: str = ""
+    scene: int = 0
+    track: list[list[float]] = field(default_factory=list)  # [t, x0, y0, x1, y1]
+    freq: float = 0.0
+    probes: list[Probe] = field(default_factory=list)
+    objs: tuple[int, ...] = ()  # the subject's (and other's) object ids: named by their look at `start`
+
+    def json(self) -> dict:
+        return {"id": self.id, "modality": self.modality, "kind": self.kind, "start": self.start, "end": self.end,
+                "text": self.text, "subject": self.subject, "other": self.other, "scene": self.scene,
+                "track": self.track, "freq_hz": self.freq}
+
+
+@dataclass
+class Scene:
+    index: int
+    start: float
+    end: float
+    background: str
+    rgb: tuple[int, int, int]
+
+
+@dataclass
+class AudioCue:
+    """One sound in the mix: its kind, samples start, and what drives its synthesis."""
+
+    event: int
+    kind: str
+    start: float
+    end: float
+    freq: float = 0.0
+    notes: list[float] = field(default_factory=list)
+    speech: object = None  # float32 samples at SR for speech
+    text: str = ""  # what is said
+
+
+@dataclass
+class Plan:
+    width: int
+    height: int
+    fps: int
+    duration: float
+    scenes: list[Scene]
+    sprites: list[Sprite]
+    events: list[Event]
+    cues: list[AudioCue]
+    captions: bool
+
+    def event(self, eid: int) -> Event:
+        return self.events[eid]
+
+    def objects_at(self, t: float) -> list[Sprite]:
+        """Object sprites wholly inside the frame at t, left to right."""
+        out = [s for s in self.sprites if s.kind == "object" and s.visible(t) and self.inside(s.box(t))]
+        return sorted(out, key=lambda s: s.box(t)[0])
+
+    def inside(self, box) -> bool:
+        return _inside(box, self.width, self.height)
+
+    def scene_at(self, t: float) -> Scene:
+        return next((s for s in self.scenes if s.start <= t < s.end), self.scenes[-1])
+
+    def frame_time(self, t: float) -> float:
+        return round(t * self.fps) / self.fps
+
+
+def _inside(box, width: int, height: int) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+
+
+def _r(t: float) -> float:
+    return round(t, 3)
+
+
+class Planner:
+    """Draws a plan from a random stream; `speak(text)` returns the trimmed speech samples."""
+
+    def __init__(self, width: int, height: int, fps: int, duration: float, scenes: int, objects: tuple[int, int],
+                 captions: float, speak, rng: random.Random):
+        self.w, self.h, self.fps, self.duration = width, height, fps, duration
+        self.n_scenes, self.objects, self.captions_p = scenes, objects, captions
+        self.speak, self.rng = speak, rng
+        self.k = height / 360
+        self.sprites: list[Sprite] = []
+        self.events: list[Event] = []
+        self.scenes: list[Scene] = []
+        self.cues: list[AudioCue] = []
+        self.obj_count = 0
+        self.combos: set[tuple[str, str]] = set()  # (colour, shape) used in the clip: names stay unique
+
+    def plan(self) -> Plan:
+        rng = self.rng
+        edges = [0.0] + [_r(self._frame(self.duration * (i + 1) / self.n_scenes)) for i in range(self.n_scenes - 1)]
+        edges.append(_r(self.duration))
+        backgrounds = rng.sample(sorted(BACKGROUNDS), self.n_scenes)
+        for i, (s, e) in enumerate(zip(edges, edges[1:])):
+            scene = Scene(i, s, e, backgrounds[i], BACKGROUNDS[backgrounds[i]])
+            self.scenes.append(scene)
+            if i > 0:
+                self._scene_cut(scene)
+            self._scene_objects(scene)
+            if rng.random() < 0.7:
+                self._sign(scene)
+        if rng.random() < 0.5:
+            self._counter(rng.choice(self.scenes))
+        captions = rng.random() < self.captions_p
+        self._audio(captions)
+        self._resolve_looks()
+        self.events.sort(key=lambda e: (e.start, e.modality, e.kind, e.subject))
+        remap = {}
+        for new, ev in enumerate(self.events):
+            remap[ev.id] = new
+            ev.id = new
+        for cue in self.cues:
+            cue.event = remap[cue.event]
+        return Plan(self.w, self.h, self.fps, self.duration, self.scenes, self.sprites, self.events, self.cues,
+                    captions)
+
+    def _look(self, obj: int, t: float) -> Sprite | None:
+        return next((s for s in self.sprites if s.obj == obj and s.visible(t)), None)
+
+    def _resolve_looks(self) -> None:
+        """Colour changes are planned last: probes expect, and events name, each object as it looks then."""
+        for ev in self.events:
+            for probe in ev.probes:
+                look = self._look(probe.obj, probe.t0) if probe.obj >= 0 else None
+                if look is not None:
+                    probe.rgb = look.rgb
+            ev.probes = [p for p in ev.probes if p.obj < 0 or self._look(p.obj, p.t0) is not None]
+            if ev.objs and ev.kind != "colour_change":
+                at = ev.start if ev.kind != "leave" else ev.start - 1 / self.fps
+                names = [(self._look(o, at) or self._look(o, ev.end)).name for o in ev.objs]
+                ev.subject = names[0]
+                ev.other = names[1] if len(names) > 1 else ""
+
+    # -- helpers -----------------------------------------------------------------------
+    def _frame(self, t: float) -> float:
+        return round(t * self.fps) / self.fps
+
+    def _event(self, **kw) -> Event:
+        ev = Event(id=len(self.events), **kw)
+        self.events.append(ev)
+        return ev
+
+    def _size(self, shape: str) -> tuple[int, int]:
+        w, h = SHAPES[shape]
+        return max(4, round(w * self.k)), max(4, round(h * self.k))
+
+    def _lane_y(self, lane: int, height: int) -> float:
+        centre = (0.34 + 0.2 * lane) * self.h
+        return round(centre - height / 2)
+
+    def _track(self, sprite: Sprite, t0: float, t1: float) -> list[list[float]]:
+        times = sorted({t0, t1, *(k[0] for k in sprite.keys if t0 < k[0] < t1)})
+        return [[_r(t), *(round(v, 1) for v in sprite.box(t))] for t in times]
+
+    def _inner(self, box, frac: float = 0.3) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = box
+        cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * frac / 2, (y1 - y0) * frac / 2
+        return round(cx - hw), round(cy - hh), round(cx + hw), round(cy + hh)
+
+    def inside(self, box) -> bool:
+        return _inside(box, self.w, self.h)
+
+    def _colour_probe(self, sprite: Sprite, t: float) -> Probe:
+        t = self._frame(t)
+        return Probe("visual", t, box=self._inner(sprite.box(t)), expect="colour", rgb=sprite.rgb, obj=sprite.obj)
+
+    def _absent_probe(self, box, t: float, scene: Scene) -> Probe:
+        return Probe("visual", self._frame(t), box=self._inner(box), expect="colour", rgb=scene.rgb)
+
+    # -- visual ------------------------------------------------------------------------
+    def _scene_cut(self, scene: Scene) -> None:
+        corner = (0, round(self.h * 0.86), round(self.w * 0.06), self.h)  # bottom-left: nothing is drawn there
+        before = self.scenes[scene.index - 1]
+        ev = self._event(modality="visual", kind="scene_change", start=scene.start, end=scene.start,
+                         text=scene.background, subject=f"scene {scene.index + 1}", scene=scene.index)
+        ev.probes = [self._absent_probe(corner, scene.start - 2 / self.fps, before),
+                     self._absent_probe(corner, scene.start + 2 / self.fps, scene)]
+
+    def _object(self, shape: str, colour: str, scene: Scene, start: float, end: float, keys) -> Sprite:
+        self.obj_count += 1
+        sprite = Sprite(f"{colour} {shape}", "object", shape, colour, COLOURS[colour], self._size(shape), _r(start),
+                        _r(end), [(_r(t), round(x, 1), round(y, 1)) for t, x, y in keys], self.obj_count, scene.index)
+        self.sprites.append(sprite)
+        return sprite
+
+    def _scene_objects(self, scene: Scene) -> None:
+        rng = self.rng
+        S, E = scene.start, scene.end
+        L = E - S
+        n = rng.randint(self.objects[0], self.objects[1])
+        shapes = rng.sample(sorted(SHAPES), n)
+        colours = []
+        for shape in shapes:
+            free = sorted(set(COLOURS) - set(colours) - {c for c, s in self.combos if s == shape})
+            colours.append(rng.choice(free))
+            self.combos.add((colours[-1], shape))
+        lanes = rng.sample(range(3), n)
+        placed: list[Sprite] = []
+        interaction = rng.choice(["touch", "overtake", "none"]) if n >= 2 and L >= 2.5 else "none"
+        first = 0
+        if interaction == "touch":
+            first = 2
+            placed += self._touch(scene, shapes[:2], colours[:2], lanes[0])
+        elif interaction == "overtake":
+            first = 2
+            placed += self._overtake(scene, shapes[:2], colours[:2], lanes[:2])
+        wanderers = [self._wander(scene, shapes[i], colours[i], lanes[i]) for i in range(first, n)]
+        if wanderers and rng.random() < 0.5 and L >= 2.0:  # touching/overtaking objects keep their colour
+            self._colour_change(rng.choice(wanderers), scene)
+
+    def _wander(self, scene: Scene, shape: str, colour: str, lane: int) -> Sprite:
+        rng = self.rng
+        S, E = scene.start, scene.end
+        w, h = self._size(shape)
+        y = self._lane_y(lane, h)
+        rest = rng.uniform(0.1 * self.w, 0.85 * self.w - w)
+        speed = rng.uniform(0.35, 0.6) * self.w
+        mode = rng.choice(["enter", "present", "leave", "enter_leave"])
+        keys, start, end = [(S, rest, y)], S, E
+        events = []
+        if mode in ("enter", "enter_leave"):
+            t0 = S + rng.uniform(0.1, 0.3) * (E - S)
+            t1 = t0 + (rest + w) / speed
+            if t1 < E - 0.6:
+                keys, start = [(t0, -w, y), (t1, rest, y)], self._frame(t0)
+                events.append(("enter", t0, t1 - w / speed, t1))
+        if mode in ("leave", "enter_leave"):
+            t2 = max(keys[-1][0] + 0.5, S + rng.uniform(0.5, 0.7) * (E - S))
+            t3 = t2 + (self.w - rest) / speed
+            if t3 < E - 0.3:
+                keys = keys + [(t2, rest, y), (t3, self.w, y)]
+                end = self._frame(t3)
+                events.append(("leave", t2, t2 + (self.w - rest - w) / speed, t3))
+        sprite = self._object(shape, colour, scene, start, end, keys)
+        if not events:
+            ev = self._event(modality="visual", kind="present", start=_r(S), end=_r(E), subject=sprite.name,
+                             scene=scene.index, track=self._track(sprite, S, E), objs=(sprite.obj,))
+            ev.probes = [self._colour_probe(sprite, (S + E) / 2)]
+        for kind, ta, tb, tc in events:
+            # enter: [first visible, wholly inside]; leave: [starts moving, last visible]
+            s, e = (ta, tb) if kind == "enter" else (ta, tc)
+            ev = self._event(modality="visual", kind=kind, start=_r(s), end=_r(e), subject=sprite.name,
+                             scene=scene.index, track=self._track(sprite, ta, tc), objs=(sprite.obj,))
+            if kind == "enter":
+                ev.probes = [self._absent_probe(sprite.box(tc), ta - 0.12, scene), self._colour_probe(sprite, tc + 0.12)]
+            else:
+                ev.probes = [self._colour_probe(sprite, ta - 0.12), self._absent_probe(sprite.box(ta), tc + 0.12, scene)]
+        return sprite
+
+    def _touch(self, scene: Scene, shapes, colours, lane: int) -> list[Sprite]:
+        rng = self.rng
+        S, E = scene.start, scene.end
+        (wa, ha), (wb, hb) = self._size(shapes[0]), self._size(shapes[1])
+        xb = rng.uniform(0.5 * self.w, 0.85 * self.w - wb)
+        xa0 = rng.uniform(0.03 * self.w, 0.2 * self.w)
+        ts = S + rng.uniform(0.1, 0.25) * (E - S)
+        t_touch = self._frame(ts + rng.uniform(0.45, 0.65) * (E - ts))
+        ya, yb = self._lane_y(lane, ha), self._lane_y(lane, hb)
+        mover = self._object(shapes[0], colours[0], scene, S, E, [(ts, xa0, ya), (t_touch, xb - wa, ya)])
+        still = self._object(shapes[1], colours[1], scene, S, E, [(S, xb, yb)])
+        ev = self._event(modality="visual", kind="touch", start=_r(t_touch), end=_r(t_touch), subject=mover.name,
+                         other=still.name, scene=scene.index, track=self._track(mover, ts, t_touch))
+        ev.probes = [self._colour_probe(mover, t_touch - 0.4), self._colour_probe(mover, t_touch + 0.12),
+                     self._colour_probe(still, t_touch + 0.12)]
+        return [mover, still]
+
+    def _overtake(self, scene: Scene, shapes, colours, lanes) -> list[Sprite]:
+        rng = self.rng
+        S, E = scene.start, scene.end
+        (wa, ha), (wb, hb) = self._size(shapes[0]), self._size(shapes[1])
+        ts, te = S + 0.2, E - 0.3
+        xa0, xb0 = rng.uniform(0.0, 0.05) * self.w, rng.uniform(0.25, 0.35) * self.w
+        xa1 = rng.uniform(0.78, 0.95) * self.w - wa
+        xb1 = rng.uniform(0.45, 0.55) * self.w - wb / 2
+        ya, yb = self._lane_y(lanes[0], ha), self._lane_y(lanes[1], hb)
+        fast = self._object(shapes[0], colours[0], scene, S, E, [(ts, xa0, ya), (te, xa1, ya)])
+        slow = self._object(shapes[1], colours[1], scene, S, E, [(ts, xb0, yb), (te, xb1, yb)])
+        va, vb = (xa1 - xa0) / (te - ts), (xb1 - xb0) / (te - ts)
+        tau = ts + (xb0 + wb / 2 - xa0 - wa / 2) / (va - vb)
+        ev = self._event(modality="visual", kind="overtake", start=_r(tau), end=_r(tau), subject=fast.name,
+                         other=slow.name, scene=scene.index, track=self._track(fast, ts, te))
+        before, after = max(ts, tau - 0.5), min(te, tau + 0.5)
+        ev.probes = [self._colour_probe(fast, before), self._colour_probe(slow, before),
+                     self._colour_probe(fast, after), self._colour_probe(slow, after)]
+        if self._frame(after) - self._frame(before) < 0.3:
+            ev.probes = ev.probes[:2]
+        return [fast, slow]
+
+    def _colour_change(self, sprite: Sprite, scene: Scene) -> None:
+        lo, hi = sprite.start + 0.5, sprite.end - 0.5
+        if hi - lo < 0.2:
+            return
+        t = self._frame(self.rng.uniform(lo, hi))
+        free = set(COLOURS) - {s.colour for s in self.sprites if s.scene == scene.index}
+        free -= {c for c, s in self.combos if s == sprite.shape}
+        if not free:
+            return
+        new = self.rng.choice(sorted(free))
+        self.combos.add((new, sprite.shape))
+        after = Sprite(f"{new} {sprite.shape}", "object", sprite.shape, new, COLOURS[new], sprite.size, _r(t), sprite.end,
+                       sprite.keys, sprite.obj, scene.index)
+        sprite.end = _r(t - 1 / self.fps)
+        self.sprites.append(after)
+        ev = self._event(modality="visual", kind="colour_change", start=_r(t), end=_r(t), text=new,
+                         subject=sprite.name, scene=scene.index, track=self._track(after, t, t))
+        if self.inside(sprite.box(t - 0.12)) and self.inside(after.box(t + 0.12)) and sprite.visible(t - 0.12) \
+                and after.visible(t + 0.12):
+            ev.probes = [self._colour_probe(sprite, t - 0.12), self._colour_probe(after, t + 0.12)]
+
+    def _label(self, text: str, scene: Scene, start: float, end: float, where: str, fontsize: int) -> Sprite:
+        from omnisynth.generators.av_render import label_size
+
+        w, h = label_size(text, fontsize)
+        x = {"top_left": 0.04 * self.w, "top_right": 0.96 * self.w - w, "bottom": (self.w - w) / 2}[where]
+        y = 0.04 * self.h if where.startswith("top") else 0.955 * self.h - h
+        sprite = Sprite(text, "label", "label", "white", LABEL_BOX, (w, h), _r(self._frame(start)),
+                        _r(self._frame(end)), [(0.0, round(x), round(y))], -1, scene.index, fontsize)
+        self.sprites.append(sprite)
+        return sprite
+
+    def _text_probe(self, sprite: Sprite, t: float) -> Probe:
+        t = self._frame(t)
+        x0, y0, x1, y1 = sprite.box(t)
+        return Probe("visual", t, box=(round(x0), round(y0), round(x1), round(y1)), expect="text", rgb=LABEL_BOX)
+
+    def _sign(self, scene: Scene) -> None:
+        S, E = scene.start, scene.end
+        a = S + self.rng.uniform(0.0, 0.3) * (E - S)
+        b = E - self.rng.uniform(0.0, 0.2) * (E - S)
+        sprite = self._label(self.rng.choice(SIGNS), scene, a, b, "top_left", round(20 * self.k))
+        ev = self._event(modality="visual", kind="text", start=sprite.start, end=sprite.end, text=sprite.name,
+                         scene=scene.index, track=self._track(sprite, sprite.start, sprite.start))
+        ev.probes = [self._text_probe(sprite, (sprite.start + sprite.end) / 2)]
+
+    def _counter(self, scene: Scene) -> None:
+        S, E = scene.start, scene.end
+        n = self.rng.randint(2, 4)
+        times = [self._frame(S + (E - S) * (i + 1) / (n + 1)) for i in range(n)]
+        for i, (t0, t1) in enumerate(zip(times, times[1:] + [E])):
+            sprite = self._label(f"COUNT {i + 1}", scene, t0, t1 - 1 / self.fps, "top_right", round(20 * self.k))
+            ev = self._event(modality="visual", kind="counter", start=sprite.start, end=sprite.end,
+                             text=sprite.name, scene=scene.index, track=self._track(sprite, t0, t0))
+            ev.probes = [self._text_probe(sprite, (sprite.start + sprite.end) / 2)]
+
+    # -- audio -------------------------------------------------------------------------
+    def _audio(self, captions: bool) -> None:
+        rng = self.rng
+        t = rng.uniform(0.3, 0.8)
+        sentences = rng.sample(SENTENCES, len(SENTENCES))
+        while t < self.duration - 0.6:
+            kind = rng.choices(AUDIO_KINDS, weights=(1, 1, 1, 0.7, 0.7, 1.6))[0]
+            cues = []
+            if kind == "speech":
+                said = sentences.pop()
+                samples = self.speak(said)
+                cues.append(AudioCue(-1, kind, t, t + len(samples) / SR, speech=samples, text=said))
+            elif kind == "beep":
+                freq = rng.choice((880.0, 1000.0, 1200.0))
+                gap = rng.uniform(0.25, 0.4)
+                for i in range(rng.randint(1, 3)):
+                    s = t + i * (0.2 + gap)
+                    cues.append(AudioCue(-1, kind, s, s + 0.2, freq=freq))
+            elif kind == "tone":
+                cues.append(AudioCue(-1, kind, t, t + rng.uniform(0.6, 1.4), freq=float(rng.randrange(300, 700, 20))))
+            elif kind == "bell":
+                cues.append(AudioCue(-1, kind, t, t + 1.0, freq=float(rng.choice((520, 660, 784)))))
+            elif kind == "noise":
+                cues.append(AudioCue(-1, kind, t, t + rng.uniform(0.3, 0.7)))
+            else:
+                notes = [rng.choice((262.0, 294.0, 330.0, 392.0, 440.0)) for _ in range(rng.randint(4, 6))]
+                cues.append(AudioCue(-1, kind, t, t + 0.22 * len(notes), notes=notes))
+            if cues[-1].end > self.duration - 0.2:
+                break
+            for cue in cues:
+                cue.start, cue.end = _r(cue.start), _r(cue.end)
+                ev = self._event(modality="audio", kind=kind, start=cue.start, end=cue.end, text=cue.text,
+                                 freq=cue.freq)
+                cue.event = ev.id
+                self.cues.append(cue)
+                self._audio_probes(ev, cue)
+                if kind == "speech" and captions:
+                    scene = next(s for s in self.scenes if s.start <= cue.start < s.end)
+                    sprite = self._label(ev.text, scene, cue.start, min(cue.end, scene.end - 1 / self.fps), "bottom",
+                                         round(16 * self.k))
+                    cap = self._event(modality="visual", kind="caption", start=sprite.start, end=sprite.end,
+                                      text=ev.text, scene=scene.index, track=self._track(sprite, sprite.start,
+                                                                                         sprite.start))
+                    cap.probes = [self._text_probe(sprite, (sprite.start + sprite.end) / 2)]
+            t = cues[-1].end + rng.uniform(0.35, 1.0)
+
+    def _audio_probes(self, ev: Event, cue: AudioCue) -> None:
+        span = cue.end - cue.start
+        inner = (cue.start + 0.03, cue.end - 0.03) if cue.kind != "bell" else (cue.start + 0.02, cue.start + 0.35)
+        ev.probes = [Probe("audio", _r(inner[0]), _r(inner[1]), expect="sound",
+                           freq=cue.freq if cue.kind in ("tone", "beep", "bell") else 0.0,
+                           sustained=0.5 if cue.kind == "speech" else 1.0)]  # speech pauses between words
+        if span > 0 and cue.start >= 0.2:
+            ev.probes.append(Probe("audio", _r(cue.start - 0.15), _r(cue.start - 0.03), expect="silence"))
+        if cue.kind != "bell" and cue.end + 0.2 <= self.duration:  # a bell rings on past its event
+            ev.probes.append(Probe("audio", _r(cue.end + 0.03), _r(cue.end + 0.15), expect="silence"))
+
+
+def make_plan(width, height, fps, duration, scenes, objects, captions, voice, rng: random.Random) -> Plan:
+    """Plan one clip; speech is synthesised here because its length is part of the timeline."""
+    from omnisynth.generators.av_render import speak
+
+    return Planner(width, height, fps, duration, scenes, objects, captions, lambda text: speak(text, voice),
+                   rng).plan()
