@@ -15,7 +15,6 @@ video-less, zero-length or truncated file costs its sample, quarantined with the
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import tempfile
@@ -139,12 +138,9 @@ def build_video_catalog(config: VideoCorpusConfig) -> list[str]:
 
 
 def video_catalog_fingerprint(config: VideoCorpusConfig, catalog: list[str]) -> str:
-    root = Path(config.path)
-    h = hashlib.sha256()
-    for rel in catalog:
-        st = (root / rel if root.is_dir() else root).stat()
-        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
+    from omnisynth.generators.gui import html_catalog_fingerprint  # the same file-list fingerprint
+
+    return html_catalog_fingerprint(config, catalog)
 
 
 _SHOWINFO = re.compile(r"\[Parsed_showinfo_(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.]+)")
