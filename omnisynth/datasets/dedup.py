@@ -1,10 +1,17 @@
-"""Run-wide exact-duplicate removal of screens, after every shard is assembled.
+"""Run-wide duplicate removal, after every shard is assembled.
 
-Each finished shard lists its kept samples' screenshot digests (`state/screens/`). Of
-samples whose screenshots are byte-identical, the one with the lowest index stays; the
-others leave their shard (rewritten atomically) for the quarantine, reason
-`duplicate_screen`. The decision depends only on (index, digest), so it is the same on
-any number of workers, and the pass is idempotent: a rerun after a crash finishes it.
+Exact: each finished shard lists its kept samples' screenshot digests (`state/screens/`); of
+samples whose screenshots are byte-identical, the one with the lowest index stays.
+Near: the write stage (on the workers) signs each kept sample with a MinHash of its
+question+answer's 5-character shingles and a 64-bit perceptual hash of its first image
+(`state/signatures/`). The comparison runs in Ray Data, never in one process over the whole
+run: LSH bands of the MinHash and the four 16-bit quarters of the pHash become bucket keys
+(two pHashes within 3 bits share a quarter), Ray Data groups rows by bucket, and each group
+compares only its own members. A sample with a near-duplicate of lower index is dropped.
+Dropped samples leave their shard (rewritten atomically) for the quarantine, reason
+`duplicate_screen`, `near_duplicate_text` or `near_duplicate_image`. Decisions depend only
+on (index, signature), so they are the same on any number of workers, and the pass is
+idempotent: a rerun after a crash finishes it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,145 @@ from omnisynth.datasets.shards import shard_name, write_json, write_tar
 from omnisynth.schemas.manifest import ShardRecord
 
 STAGE = "dedup"
+NUM_PERM = 64
+BANDS = 16  # 16 bands x 4 rows: pairs at Jaccard 0.85 share a band with p > 0.999
+
+
+def shingles(text: str, k: int = 5) -> set[bytes]:
+    t = " ".join(text.lower().split())
+    return {t[i:i + k].encode() for i in range(max(1, len(t) - k + 1))}
+
+
+def signatures(item, cfg) -> dict:
+    """A kept sample's near-duplicate signatures (on the worker that wrote it)."""
+    out = {}
+    if cfg.text:
+        from datasketch import MinHash
+
+        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m.update_batch(list(shingles(item.sample["question"] + " \n " + item.sample["answer"])))
+        out["text_sig"] = [int(v) for v in m.hashvalues]
+    if cfg.images:
+        image = next((m["member"] for m in item.sample["media"] if m["modality"] == "image"), None)
+        if image is not None:
+            out["image_sig"] = phash(item.media[image])
+    return out
+
+
+def phash(data: bytes) -> str:
+    import io
+
+    import imagehash
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return str(imagehash.phash(im, hash_size=8))
+
+
+class BucketRows:
+    """One shard's signature file -> one row per (bucket, sample): bucket keys of its LSH bands / pHash quarters."""
+
+    def __init__(self, out: str, cfg: dict):
+        self.out, self.cfg = Path(out), cfg
+
+    def __call__(self, row: dict) -> list[dict]:
+        path = self.out / "state" / "signatures" / f"{shard_name(int(row['shard']))}.json"
+        if not path.exists():
+            return []
+        rows = []
+        r = NUM_PERM // BANDS
+        for key, sig in json.loads(path.read_text()).items():
+            if self.cfg["text"] and "text_sig" in sig:
+                hv = sig["text_sig"]
+                payload = json.dumps(hv)
+                for b in range(BANDS):
+                    rows.append({"bucket": f"t{b}:" + ",".join(map(str, hv[b * r:(b + 1) * r])), "key": key,
+                                 "index": sig["index"], "kind": "text", "sig": payload})
+            if self.cfg["images"] and "image_sig" in sig:
+                h = sig["image_sig"]
+                for q in range(4):
+                    rows.append({"bucket": f"p{q}:{h[q * 4:(q + 1) * 4]}", "key": key, "index": sig["index"],
+                                 "kind": "image", "sig": h})
+        return rows
+
+
+class GroupPairs:
+    """Within one bucket: each member that is near a lower-index member -> a drop row naming the earliest one."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+
+    def __call__(self, group: dict) -> dict:
+        import numpy as np
+
+        order = np.argsort(group["index"], kind="stable")
+        keys, idx, kinds, sigs = (group[c][order] for c in ("key", "index", "kind", "sig"))
+        out = {"key": [], "index": [], "reason": [], "original": [], "original_index": [], "score": []}
+        for j in range(1, len(keys)):
+            for i in range(j):
+                if keys[i] == keys[j]:
+                    continue
+                score = _similar(kinds[j], sigs[i], sigs[j], self.cfg)
+                if score is not None:
+                    out["key"].append(keys[j])
+                    out["index"].append(int(idx[j]))
+                    out["reason"].append(f"near_duplicate_{kinds[j]}")
+                    out["original"].append(keys[i])
+                    out["original_index"].append(int(idx[i]))
+                    out["score"].append(float(score))
+                    break
+        return {k: np.array(v, dtype=object if k in ("key", "reason", "original") else None) for k, v in out.items()}
+
+
+def _similar(kind: str, a: str, b: str, cfg: dict) -> float | None:
+    if kind == "text":
+        x, y = json.loads(a), json.loads(b)
+        jaccard = sum(p == q for p, q in zip(x, y)) / len(x)
+        return jaccard if jaccard >= cfg["text_threshold"] else None
+    distance = bin(int(a, 16) ^ int(b, 16)).count("1")
+    return float(distance) if distance <= cfg["image_max_distance"] else None
+
+
+def near_duplicates(out: Path, shards: list[int], cfg) -> dict[str, tuple[str, str, str]]:
+    """key -> (reason, original key, detail) for every sample with a lower-index near-duplicate (Ray Data)."""
+    import ray.data
+
+    conf = cfg.model_dump()
+    ds = ray.data.from_items([{"shard": s} for s in shards], override_num_blocks=max(1, min(len(shards), 64)))
+    ds = ds.flat_map(BucketRows(str(out), conf)).groupby("bucket").map_groups(GroupPairs(conf), batch_format="numpy")
+    found: dict[str, tuple] = {}
+    for batch in ds.iter_batches(batch_size=1024, batch_format="numpy"):
+        for key, reason, orig, oidx, score in zip(batch["key"], batch["reason"], batch["original"],
+                                                  batch["original_index"], batch["score"]):
+            best = found.get(key)
+            if best is None or int(oidx) < best[2]:
+                what = f"Jaccard {score:.2f}" if reason.endswith("text") else f"pHash distance {int(score)} bits"
+                found[str(key)] = (str(reason), str(orig), int(oidx), f"{what} with {orig}")
+    return {k: (r, o, d) for k, (r, o, _, d) in found.items()}
+
+
+def drop_near_duplicates(out: Path, records: dict[int, ShardRecord], cfg) -> dict[int, ShardRecord]:
+    shards = sorted(s for s in records if (out / "state" / "signatures" / f"{shard_name(s)}.json").exists())
+    if not shards:
+        return records
+    found = near_duplicates(out, shards, cfg)
+    for shard in shards:
+        path = out / "state" / "signatures" / f"{shard_name(shard)}.json"
+        listed = json.loads(path.read_text())
+        drop = {k: found[k] for k in listed if k in found}
+        stats = dict(records[shard].filters.get("near_dedup") or {"seen": len(listed), "kept": len(listed)})
+        if drop:
+            rows = {k: {"key": k, "index": listed[k]["index"], "stage": STAGE, "reason": r, "detail": d,
+                        "source": {"duplicate_of": o}} for k, (r, o, d) in drop.items()}
+            records[shard] = _remove(out, records[shard], rows)
+            write_json(path, {k: v for k, v in listed.items() if k not in drop})
+            stats["kept"] -= len(drop)
+            for _, (r, _, _) in drop.items():
+                stats[f"dropped:{r}"] = stats.get(f"dropped:{r}", 0) + 1
+        if stats != records[shard].filters.get("near_dedup"):
+            records[shard] = records[shard].model_copy(update={"filters": {**records[shard].filters, "near_dedup": stats}})
+            write_json(out / "state" / f"{shard_name(shard)}.json", records[shard].model_dump(mode="json"))
+    return records
 
 
 def load_screens(out: Path, shard: int) -> dict[str, list]:
@@ -48,18 +194,25 @@ def drop_duplicate_screens(out: Path, records: dict[int, ShardRecord]) -> dict[i
 
 
 def _rewrite(out: Path, record: ShardRecord, drop: dict[str, str], listed: dict[str, list]) -> ShardRecord:
-    """The shard without the dropped keys, their quarantine rows, the shorter screen list; the caller
-    writes the completion record last. A crash in between leaves a tar whose size disagrees with its
+    rows = {key: {"key": key, "index": listed[key][0], "stage": STAGE, "reason": "duplicate_screen",
+                  "detail": f"same screenshot (sha256 {listed[key][1][:16]}) as {original}",
+                  "source": {"screen_sha256": listed[key][1]}} for key, original in drop.items()}
+    record = _remove(out, record, rows)
+    write_json(out / "state" / "screens" / f"{shard_name(record.shard)}.json",
+               {k: v for k, v in listed.items() if k not in drop})
+    return record
+
+
+def _remove(out: Path, record: ShardRecord, rows: dict[str, dict]) -> ShardRecord:
+    """The shard without the dropped keys, plus their quarantine rows; the caller writes the
+    completion record last. A crash in between leaves a tar whose size disagrees with its
     record, so the next run redoes that shard: never a half-applied state."""
     tar_path = out / "shards" / record.name
     with tarfile.open(tar_path) as tar:
-        members = [(info.name, tar.extractfile(info).read()) for info in tar if info.name.split(".", 1)[0] not in drop]
+        members = [(info.name, tar.extractfile(info).read()) for info in tar if info.name.split(".", 1)[0] not in rows]
     qpath = out / "quarantine" / f"{shard_name(record.shard)}.jsonl"
-    rows = [r for r in (qpath.read_text().splitlines() if qpath.exists() else []) if r.strip()]
-    for key, original in sorted(drop.items()):
-        rows.append(json.dumps({"key": key, "index": listed[key][0], "stage": STAGE, "reason": "duplicate_screen",
-                                "detail": f"same screenshot (sha256 {listed[key][1][:16]}) as {original}",
-                                "source": {"screen_sha256": listed[key][1]}}, sort_keys=True))
+    lines = [r for r in (qpath.read_text().splitlines() if qpath.exists() else []) if r.strip()]
+    lines += [json.dumps(rows[key], sort_keys=True) for key in sorted(rows)]
     if members:
         size, digest = write_tar(tar_path, members)
         name = record.name
@@ -67,9 +220,7 @@ def _rewrite(out: Path, record: ShardRecord, drop: dict[str, str], listed: dict[
         tar_path.unlink()
         name, size, digest = "", 0, ""
     tmp = qpath.with_name(f".{qpath.name}.tmp")
-    tmp.write_text("".join(r + "\n" for r in rows))
+    tmp.write_text("".join(r + "\n" for r in lines))
     os.replace(tmp, qpath)
-    write_json(out / "state" / "screens" / f"{shard_name(record.shard)}.json",
-               {k: v for k, v in listed.items() if k not in drop})
     return record.model_copy(update={"name": name, "bytes": size, "sha256": digest,
-                                     "samples": record.samples - len(drop), "rejected": record.rejected + len(drop)})
+                                     "samples": record.samples - len(rows), "rejected": record.rejected + len(rows)})

@@ -81,6 +81,23 @@ def num_shards(recipe: Recipe) -> int:
     return (recipe.num_samples + per - 1) // per
 
 
+def model_info(recipe: Recipe) -> dict:
+    """Engine, model name, sampling parameters and prompt-template hash, as provenance records them."""
+    from omnisynth.model.engines import make_engine
+
+    info = recipe.model.public()
+    if recipe.model.engine == "oracle":
+        info.pop("sampling")
+    info["prompt_hash"] = make_engine(recipe).prompt_hash if recipe.model.engine == "oracle" else _model_prompt_hash(recipe)
+    return info
+
+
+def _model_prompt_hash(recipe: Recipe) -> str:
+    from omnisynth.model.model_tasks import prompt_hash
+
+    return prompt_hash(recipe)
+
+
 def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Manifest:
     filters: dict[str, FilterStats] = {}
     reasons: dict[str, int] = {}
@@ -105,6 +122,7 @@ def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Man
         num_samples=recipe.num_samples, kept=sum(r.samples for r in records),
         rejected=sum(r.rejected for r in records), shards=sorted(records, key=lambda r: r.shard),
         filters=dict(sorted(filters.items())), rejected_by_reason=dict(sorted(reasons.items())), run=run,
+        model=model_info(recipe), pairs=sum(r.pairs for r in records),
     )
 
 

@@ -142,6 +142,15 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
             size, digest = write_tar(out / "shards" / name, members())
         else:
             name, size, digest = "", 0, ""
+        paired = [r for r in ordered if r.get("pair_members")]
+        if paired:  # preference pairs (DPO): rejected model candidates with their verified counterparts
+            (out / "pairs").mkdir(parents=True, exist_ok=True)
+            pair_members = []
+            for r in paired:
+                for m in r["pair_members"]:
+                    tar, info = where[f"{r['key']}.{m}"]
+                    pair_members.append((info.name, tar.extractfile(info).read()))
+            write_tar(out / "pairs" / f"{shard_name(shard)}.tar", pair_members)
     rejected = [r for r in ordered if r["status"] != "kept"]
     qpath = out / "quarantine" / f"{shard_name(shard)}.jsonl"
     tmp = qpath.with_name(f".{qpath.name}.tmp")
@@ -155,7 +164,12 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
                          first_index=min(expected), last_index=max(expected), node_id=node_id,
                          nodes=sorted({rec.get("node", "local") for rec in ordered}),
                          stage_seconds={k: round(v, 4) for k, v in sorted(seconds.items())},
-                         filters=count_filters(ordered))
+                         filters=count_filters(ordered), pairs=len(paired))
+    sigs = {r["key"]: {"index": r["index"], **{k: r[k] for k in ("text_sig", "image_sig") if k in r}}
+            for r in kept if "text_sig" in r or "image_sig" in r}
+    if sigs:  # near-duplicate signatures for the run-wide pass (datasets/dedup.py)
+        (out / "state" / "signatures").mkdir(parents=True, exist_ok=True)
+        write_json(out / "state" / "signatures" / f"{shard_name(shard)}.json", sigs)
     screens = {r["key"]: [r["index"], r["screen"]] for r in kept if "screen" in r}
     if screens:  # before the completion record: a finished shard always has its screens listed
         (out / "state" / "screens").mkdir(parents=True, exist_ok=True)

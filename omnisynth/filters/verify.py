@@ -173,6 +173,10 @@ def make_filters(recipe, generator=None) -> list[Filter]:
             filters.append(GuiFilter(generator))
         else:
             filters.append(GroundTruthFilter())
+    if recipe.filters.quality.enabled:
+        from omnisynth.filters.quality import QualityFilter
+
+        filters.append(QualityFilter(recipe.filters.quality))
     return filters
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 
 from omnisynth.model.tasks import Candidate, Unsupported, box_text, grounding
 from omnisynth.schemas.truth import Fact, GroundTruth
@@ -74,6 +75,13 @@ def resolve(elements: list[Fact], relation: str, target: str, role: str, anchor:
     """Every visible element the expression (relation, target, role, anchor) can mean."""
     if relation == "label":
         return [e for e in elements if norm(e.text) == norm(target) and (not role or e.attrs["role"] == role)]
+    if relation == "expression":  # free text (a model's): the elements it names, most specific names first
+        said = norm(target)
+        named = [e for e in elements if re.search(rf"(?<!\w){re.escape(norm(e.text))}(?!\w)", said)]
+        names = {norm(e.text) for e in named}
+        named = [e for e in named if not any(n != norm(e.text) and norm(e.text) in n for n in names)]
+        by_role = [e for e in named if re.search(rf"(?<!\w){ROLE_WORDS.get(e.attrs['role'], e.attrs['role'])}(?!\w)", said)]
+        return by_role if len(named) > 1 and by_role else named
     if relation == "function":
         return [e for e in elements if norm(e.attrs.get("func", "")) == norm(target)]
     if relation in RELATIONS:

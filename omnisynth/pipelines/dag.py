@@ -14,7 +14,8 @@ import pickle
 
 import numpy as np
 
-from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, Stage, StageChain, WriteStage
+from omnisynth.pipelines.stages import (AnnotateStage, CallStage, FilterStage, PairStage, ParseStage, PromptStage,
+                                       RenderStage, Stage, StageChain, WriteStage)
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
@@ -26,13 +27,23 @@ def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
 
     generator = make_generator(recipe, catalog)
     render = RenderStage(generator)
-    stages: list[Stage] = [render, AnnotateStage(make_engine(recipe))]
-    stages.append(FilterStage(make_filters(recipe, generator)))  # GUI filters hit-test the live page
-    stages.append(WriteStage(staging))
-    for stage in stages:  # the recipe's resources; stages that need other kinds will declare them here
+    engine = make_engine(recipe)
+    filters = make_filters(recipe, generator)  # GUI filters hit-test the live page
+    if engine.name == "oracle":
+        stages: list[Stage] = [render, AnnotateStage(engine), FilterStage(filters)]
+    else:
+        stages = [render, PromptStage(engine), CallStage(engine), ParseStage(engine), FilterStage(filters)]
+        if recipe.model.preference_pairs:
+            stages.append(PairStage(engine, filters))
+        if engine.judge is not None:
+            stages += [PromptStage(engine, "judge"), CallStage(engine, "judge"), ParseStage(engine, "judge")]
+    dedup = recipe.filters.dedup
+    stages.append(WriteStage(staging, dedup if dedup.text or dedup.images else None))
+    for stage in stages:  # the recipe's resources; the vLLM stage declares its own (model/vllm_stage.py)
         stage.num_cpus = recipe.runtime.cpus_per_task
         stage.memory = recipe.runtime.memory_per_task_mb * 2**20 if recipe.runtime.memory_per_task_mb else None
         stage.actor = render.actor  # a warm browser: the whole chain lives in the render actor
+        stage.external = isinstance(stage, CallStage) and engine.name == "vllm"
     return stages
 
 
@@ -68,7 +79,8 @@ def chains(stages: list[Stage]) -> list[StageChain]:
     groups: list[list[Stage]] = []
     for stage in stages:
         last = groups[-1][-1] if groups else None
-        if last is not None and (last.num_cpus, last.memory, last.actor) == (stage.num_cpus, stage.memory, stage.actor):
+        if last is not None and not (last.external or stage.external) and \
+                (last.num_cpus, last.memory, last.actor) == (stage.num_cpus, stage.memory, stage.actor):
             groups[-1].append(stage)
         else:
             groups.append([stage])
@@ -124,6 +136,11 @@ def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
                             memory=first.memory)
     for chain in todo:
         head = chain.stages[0]
+        if head.external:  # the model call: vLLM engine replicas inside the pipeline (ray.data.llm)
+            from omnisynth.model.vllm_stage import apply_vllm
+
+            ds = apply_vllm(ds, recipe, head.engine, head.purpose)
+            continue
         ds = ds.map_batches(chain, batch_size=None, num_cpus=head.num_cpus, memory=head.memory, batch_format="numpy",
                             zero_copy_batch=False)
     return ds

@@ -94,6 +94,10 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
 
         catalog = build_video_catalog(recipe.generator)
         extra["corpus"] = video_catalog_fingerprint(recipe.generator, catalog)
+    if recipe.model.engine == "openai":  # an endpoint that is down stops the run before any work
+        from omnisynth.model.engines import make_engine
+
+        make_engine(recipe).check()
     lock = claim_output(out, recipe, extra)
     try:
         records, progress, resumed, ray_stats = _generate(recipe, out, catalog, stream)
@@ -138,6 +142,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     progress = Progress(recipe.num_samples, already, stream, recipe.runtime.progress_interval_s)
     records = dict(done)
     ray_stats = ""
+    retry = 0
 
     started = ensure_ray(recipe)
     node = ray.get_runtime_context().get_node_id()
@@ -147,8 +152,11 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
         if remaining:
             stages = build_stages(recipe, str(out / "staging"), catalog)
             ds = build_dataset(recipe, work_units(remaining, recipe.runtime.rows_per_task), stages)
-            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            for batch in _batches(ds):
                 for shard, index, status in zip(batch["shard"], batch["index"], batch["status"]):
+                    if status == "retry":
+                        retry += 1
+                        continue
                     shard = int(shard)
                     seen = progress_by_shard[shard]
                     seen.add(int(index))
@@ -158,11 +166,16 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
             ray_stats = ds.stats()
         lost = [s for s in range(total_shards) if s not in records]
         if lost:
-            raise RuntimeError(f"shards {lost[:5]} did not finish; rerun the same command to resume")
+            why = f" ({retry} samples could not reach the model endpoint)" if retry else ""
+            raise RuntimeError(f"shards {lost[:5]} did not finish{why}; rerun the same command to resume")
         if recipe.filters.dedup.screens:
             from omnisynth.datasets.dedup import drop_duplicate_screens
 
             records = drop_duplicate_screens(out, records)
+        if recipe.filters.dedup.text or recipe.filters.dedup.images:
+            from omnisynth.datasets.dedup import drop_near_duplicates
+
+            records = drop_near_duplicates(out, records, recipe.filters.dedup)
     finally:
         if started:
             ray.shutdown()
@@ -170,6 +183,24 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     if progress.tty:
         stream.write("\n")
     return records, progress, resumed, ray_stats
+
+
+def _batches(ds):
+    """The write stage's status batches; a model endpoint that went down surfaces as EndpointDown."""
+    from omnisynth.model.openai_client import EndpointDown
+
+    try:
+        yield from ds.iter_batches(batch_size=None, batch_format="numpy")
+    except Exception as exc:
+        cause = exc
+        while cause is not None:
+            if isinstance(cause, EndpointDown):
+                raise EndpointDown(str(cause).splitlines()[-1] if str(cause) else "model endpoint down") from None
+            cause = cause.__cause__ or getattr(cause, "cause", None)
+        for line in str(exc).splitlines():  # Ray may carry only the remote error's text
+            if "EndpointDown:" in line:
+                raise EndpointDown(line.split("EndpointDown:", 1)[1].strip()) from None
+        raise
 
 
 def _energon(out: Path, recipe: Recipe, records: dict) -> str:

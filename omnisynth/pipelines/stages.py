@@ -19,6 +19,9 @@ from omnisynth.datasets.shards import write_part
 from omnisynth.schemas.truth import WorkItem
 
 ROW_COLUMNS = ("shard", "index", "item")
+# failures that say nothing about the sample (the model endpoint could not be reached): never
+# written as finished, so a rerun retries them instead of keeping them quarantined
+RETRY_LATER = {"model_unavailable"}
 
 
 class Stage:
@@ -30,6 +33,7 @@ class Stage:
     actor: bool = False  # run in a pool of long-lived Ray actors (warm browser) instead of tasks
     per_item: bool = False  # items go through the chain one at a time (a live page per item)
     batch_only: bool = False  # runs once on the whole batch, after the per-item stages
+    external: bool = False  # done outside our stage maps (the vLLM engine stage that dag.py inserts)
 
     def end_batch(self) -> None:
         """Release what the batch held (an open page); called after each batch."""
@@ -125,6 +129,77 @@ class AnnotateStage(Stage):
         return items
 
 
+class PromptStage(Stage):
+    """Model engines: ground truth (annotate) or a kept sample (judge) -> the request to send."""
+
+    def __init__(self, engine, purpose: str = "annotate"):
+        super().__init__()
+        self.engine, self.purpose = engine, purpose
+        self.name = "prompt" if purpose == "annotate" else "judge_prompt"
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        live = [it for it in items if it.rejection is None]
+        self.engine.prompt(live, self.purpose)
+        if self.purpose == "annotate":
+            for item in live:
+                item.filter_log.append(("annotate", item.rejection is None, item.rejection.reason if item.rejection else ""))
+        return items
+
+
+class CallStage(Stage):
+    """The model call. `openai` sends here, over HTTP; for `vllm`, dag.py puts a ray.data.llm stage in its place."""
+
+    llm = True
+
+    def __init__(self, engine, purpose: str = "annotate"):
+        super().__init__()
+        self.engine, self.purpose = engine, purpose
+        self.name = "model" if purpose == "annotate" else "judge_model"
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        self.engine.send([it for it in items if it.rejection is None and it.request is not None])
+        return items
+
+
+class ParseStage(Stage):
+    """Model replies -> candidate samples (or judge verdicts); unusable replies reject with their reason."""
+
+    def __init__(self, engine, purpose: str = "annotate"):
+        super().__init__()
+        self.engine, self.purpose = engine, purpose
+        self.name = "parse" if purpose == "annotate" else "judge"
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        live = [it for it in items if it.rejection is None and it.request is not None]
+        self.engine.parse(live)
+        for item in live:
+            reason = item.rejection.reason if item.rejection else ""
+            if self.purpose == "annotate":
+                item.filter_log.append((self.name, item.rejection is None, reason))
+            elif item.rejection and not any(name == "judge" for name, _, _ in item.filter_log):
+                item.filter_log.append(("judge", False, reason))  # the judge call itself failed
+        return items
+
+
+class PairStage(Stage):
+    """Rejected model candidates whose prompt has a verified oracle answer become preference pairs."""
+
+    name = "pairs"
+
+    def __init__(self, engine, filters):
+        super().__init__()
+        self.engine, self.filters = engine, filters
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        for item in items:
+            if item.rejection is not None and item.model_reply is not None:
+                try:
+                    self.engine.pair(item, self.filters)
+                except Exception:  # a counterpart that cannot be checked makes no pair; the sample stays rejected
+                    item.pair = None
+        return items
+
+
 class FilterStage(Stage):
     name = "filter"
 
@@ -151,13 +226,16 @@ class WriteStage(Stage):
     writes = ("shard", "index", "status")
     batch_only = True
 
-    def __init__(self, staging: str):
+    def __init__(self, staging: str, dedup=None):
         super().__init__()
         self.staging = Path(staging)
+        self.dedup = dedup  # the recipe's DedupFilter: which signatures the run-wide pass needs
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
         by_shard: dict[int, list[WorkItem]] = {}
         for item in items:
+            if item.rejection is not None and item.rejection.reason in RETRY_LATER:
+                continue  # not finished: the next run of the same command tries it again
             by_shard.setdefault(item.spec.shard, []).append(item)
         node = node_id()
         for shard, group in sorted(by_shard.items()):
@@ -169,12 +247,22 @@ class WriteStage(Stage):
                                **item.media}
                     rec["members"] = sorted(payload)
                     members += [(f"{item.spec.key}.{ext}", payload[ext]) for ext in rec["members"]]
+                    if self.dedup is not None:
+                        from omnisynth.datasets.dedup import signatures
+
+                        rec.update(signatures(item, self.dedup))
+                elif item.pair is not None:  # a preference pair: its prompt's media travel with it
+                    payload = {"pair.json": json.dumps(item.pair, sort_keys=True, ensure_ascii=False).encode(),
+                               **{m["member"]: item.media[m["member"]] for m in item.pair["media"]}}
+                    rec["pair_members"] = sorted(payload)
+                    members += [(f"{item.spec.key}.{ext}", payload[ext]) for ext in rec["pair_members"]]
                 records.append(rec)
             write_part(self.staging, shard, records, members)
         return items
 
     def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
-        status = [it.rejection.reason if it.rejection else "kept" for it in items]
+        status = [("retry" if it.rejection.reason in RETRY_LATER else it.rejection.reason) if it.rejection else "kept"
+                  for it in items]
         return {**_ids(items), "status": np.array(status, dtype=object)}
 
 

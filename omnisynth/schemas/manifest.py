@@ -28,6 +28,7 @@ class ShardRecord(_Strict):
     filters: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="per stage/filter: seen, kept, and dropped counts per reason"
     )
+    pairs: int = Field(default=0, ge=0, description="preference pairs written to pairs/ for this shard")
 
 
 class FilterStats(_Strict):
@@ -51,4 +52,7 @@ class Manifest(_Strict):
     rejected_by_reason: dict[str, int]
     stage_seconds: dict[str, float] = Field(default_factory=dict, description="per stage, summed over all shards")
     quarantine: str = "quarantine"
+    model: dict = Field(default_factory=dict, description=(
+        "who wrote the annotations: engine, model name, sampling parameters, prompt-template hash (never a key)"))
+    pairs: int = Field(default=0, ge=0, description="preference pairs (DPO) under pairs/")
     run: dict = Field(default_factory=dict, description="timings of the last invocation (not part of the data)")

