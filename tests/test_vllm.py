@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,42 @@ def test_vllm_engine_in_process_through_ray_data_llm(vllm_python, tiny_model, tm
     assert manifest["kept"] + manifest["rejected"] == 4
     assert set(manifest["rejected_by_reason"]) <= EXPECTED["av_speech_qa"], manifest["rejected_by_reason"]
     assert manifest["pairs"] == len(_pairs(out)) >= 1
+
+
+def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vllm_python, tiny_model, tmp_path):
+    """`omnisynth serve --ray`: the server lives in a named, detached actor on a cluster node."""
+    import requests
+
+    from tests.test_job_submit import free_port
+
+    ray = str(vllm_python.with_name("ray"))
+    temp = tempfile.mkdtemp(prefix="rs", dir="/tmp")  # Ray's socket paths must stay short
+    port = free_port()
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": f"127.0.0.1:{port}"}
+    head = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+                             "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
+                             f"--temp-dir={temp}", f"--dashboard-agent-listen-port={free_port()}",
+                             f"--dashboard-agent-grpc-port={free_port()}", f"--metrics-export-port={free_port()}",
+                             f"--runtime-env-agent-port={free_port()}", f"--ray-client-server-port={free_port()}"],
+                            env={k: v for k, v in env.items() if k != "RAY_ADDRESS"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        serve = [str(vllm_python), "-m", "omnisynth.cli", "serve"]
+        started = subprocess.run(serve + [str(tiny_model), "--ray", "--name", "omni-test", "--cpu", "--dummy-weights",
+                                          "--max-model-len", "4096"], env=env, capture_output=True, text=True,
+                                 timeout=600, cwd=ROOT)
+        assert started.returncode == 0, started.stderr[-3000:]
+        url = started.stdout.strip().splitlines()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        # the command has exited; the server answers from the actor
+        assert [m["id"] for m in requests.get(f"{url}/models", timeout=10).json()["data"]] == ["omni-test"]
+        stopped = subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, text=True, timeout=180)
+        assert stopped.returncode == 0, stopped.stderr[-2000:]
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{url}/models", timeout=10)
+        again = subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, text=True, timeout=180)
+        assert again.returncode == 1 and "no server named 'omni-test'" in again.stderr
+    finally:
+        head.terminate()
+        head.wait(120)
+        shutil.rmtree(temp, ignore_errors=True)

@@ -126,8 +126,8 @@ def serve_ray(argv, name: str, host: str, port: int, cpu: bool, timeout_s: float
 
     ray.init(address=os.environ.get("RAY_ADDRESS", "auto"), namespace="omnisynth", log_to_driver=False)
     actor_cls = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus)(ServerActor)
-    actor = actor_cls.options(name=ACTOR_PREFIX + name, lifetime="detached", max_restarts=-1).remote(
-        argv, host, port, cpu, timeout_s)
+    actor = actor_cls.options(name=ACTOR_PREFIX + name, lifetime="detached", max_restarts=2).remote(
+        argv, host, port, cpu, timeout_s)  # a server that cannot start fails the command after 2 restarts
     print(ray.get(actor.address.remote()), flush=True)
     print(f"serving in Ray actor {ACTOR_PREFIX + name}; stop with: omnisynth serve --stop {name}", file=sys.stderr)
     return 0
