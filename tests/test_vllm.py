@@ -143,21 +143,41 @@ def test_judge_scores_your_own_videos(server, ray_session, tmp_path, corpus):
     assert strict.kept + strict.rejected_by_reason.get("judge/judge_below_threshold", 0) == summary.kept
 
 
-def test_vllm_engine_in_process_through_ray_data_llm(vllm_python, tiny_model, tmp_path):
-    """`--engine vllm`: the engine runs inside the Ray Data pipeline (ray.data.llm), images and audio in."""
-    out = tmp_path / "inproc"
-    cmd = [str(vllm_python), "-m", "omnisynth.cli", "run", "av_speech_qa", "--out", str(out), "--num-samples", "4",
+def _in_process(vllm_python, tiny_model, out: Path, recipe: str, n: int, *sets: str) -> dict:
+    cmd = [str(vllm_python), "-m", "omnisynth.cli", "run", recipe, "--out", str(out), "--num-samples", str(n),
            "--engine", "vllm", "--set", f"model.path={tiny_model}", "--set", "model.vllm.device=cpu",
            "--set", "model.vllm.engine_kwargs={load_format: dummy}", "--set", "model.sampling.max_tokens=768",
-           "--set", "generator.duration_s=[6, 8]", "--set", "runtime.num_cpus=4", "--set", "runtime.cpus_per_task=0.5",
-           "--set", "runtime.rows_per_task=2"]
+           "--set", "runtime.num_cpus=4", "--set", "runtime.cpus_per_task=0.5", "--set", "runtime.rows_per_task=2"]
+    for extra in sets:
+        cmd += ["--set", extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-4000:]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model"]["engine"] == "vllm" and manifest["model"]["name"] == str(tiny_model)
-    assert manifest["kept"] + manifest["rejected"] == 4
+    assert manifest["kept"] + manifest["rejected"] == n
+    return manifest
+
+
+def test_vllm_engine_in_process_through_ray_data_llm(vllm_python, tiny_model, tmp_path):
+    """`--engine vllm`: the engine runs inside the Ray Data pipeline (ray.data.llm), images and audio in."""
+    manifest = _in_process(vllm_python, tiny_model, tmp_path / "inproc", "av_speech_qa", 4, "generator.duration_s=[6, 8]")
     assert set(manifest["rejected_by_reason"]) <= EXPECTED["av_speech_qa"], manifest["rejected_by_reason"]
-    assert manifest["pairs"] == len(_pairs(out)) >= 1
+    assert manifest["pairs"] == len(_pairs(tmp_path / "inproc")) >= 1
+
+
+def test_vllm_engine_judges_through_a_second_engine_stage(vllm_python, tiny_model, tmp_path, corpus):
+    """Your own videos with the in-pipeline engine: captions, then the judge through another ray.data.llm stage."""
+    from omnisynth.datasets.shards import iter_tar_samples
+
+    out = tmp_path / "judged"
+    manifest = _in_process(vllm_python, tiny_model, out, "video_corpus_caption", 16,
+                           f"generator.path={corpus / 'media'}", "filters.judge.threshold=1")
+    judged = manifest["filters"]["judge"]
+    assert judged["seen"] == judged["kept"] == manifest["kept"] >= 4
+    for shard in sorted((out / "shards").glob("*.tar")):
+        for _, members in iter_tar_samples(shard):
+            sample = json.loads(members["json"])
+            assert 1 <= sample["provenance"]["filter_scores"]["judge"] <= 5 and sample["provenance"]["engine"] == "vllm"
 
 
 def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vllm_python, tiny_model, tmp_path):
