@@ -98,3 +98,14 @@ def test_near_duplicate_videos_are_dropped_run_wide_keeping_the_lowest_index(run
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["kept"] == 2 and manifest["rejected"] == 1
         assert manifest["filters"]["near_dedup"]["dropped"] == {f"near_duplicate_{kind}": 1}
+
+
+def test_synthetic_screens_skip_the_pixel_check_unless_asked(doc_items):
+    item = copy.copy(doc_items[0])
+    item.truth = copy.copy(item.truth)
+    item.truth.pages = []
+    item.media = {"png": _png(False)}
+    assert QualityFilter(QualityConfig(), "gui").check(item) == (True, "", "")
+    assert QualityFilter(QualityConfig(images="all"), "gui").check(item)[1] == "image_blank"
+    assert QualityFilter(QualityConfig(), "html_corpus").check(item)[1] == "image_blank"  # your pages: checked
+    assert QualityFilter(QualityConfig(images="off"), "documents").check(item)[0]

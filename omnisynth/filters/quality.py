@@ -35,8 +35,9 @@ def contrast(data: bytes) -> float:
 class QualityFilter(Filter):
     name = "quality"
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator_kind: str = ""):
         self.cfg = cfg
+        self.images = cfg.images == "all" or (cfg.images == "auto" and generator_kind != "gui")
 
     def check(self, item: WorkItem) -> Verdict:
         s, cfg = item.sample, self.cfg
@@ -53,6 +54,8 @@ class QualityFilter(Filter):
         choice = (d["op"], "") in CHOICE or (d["op"], d["relation"]) in CHOICE
         if cfg.answer_leak and not choice and len(squash(answer)) >= 5 and squash(answer) in squash(question):
             return False, "answer_in_question", f"the question spells out its answer {answer[:80]!r}"
+        if not self.images:
+            return KEEP
         images = [m["member"] for m in s["media"] if m["modality"] == "image" and m["member"] in item.media]
         measured = {p.member: p.contrast for p in (item.truth.pages if item.truth else []) if p.contrast >= 0}
         spreads = []

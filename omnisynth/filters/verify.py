@@ -176,7 +176,7 @@ def make_filters(recipe, generator=None) -> list[Filter]:
     if recipe.filters.quality.enabled:
         from omnisynth.filters.quality import QualityFilter
 
-        filters.append(QualityFilter(recipe.filters.quality))
+        filters.append(QualityFilter(recipe.filters.quality, recipe.generator.kind))
     return filters
 
 

@@ -343,6 +343,9 @@ class DedupFilter(_Cfg):
 
 class QualityFilter(_Cfg):
     enabled: bool = True
+    images: Literal["auto", "all", "off"] = Field(default="auto", description=(
+        "blank-image check: auto skips synthetic GUI screens (the live page proved every target painted and "
+        "visible; decoding a 4K PNG again would cost a third of the render), all checks every sample"))
     min_image_contrast: float = Field(
         default=8.0, ge=0, description="grey-level spread (0.1th-99.9th percentile) below which an image is blank")
     answer_leak: bool = Field(default=True, description="drop answers (5+ characters) written out in the question")
