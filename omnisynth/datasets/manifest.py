@@ -88,14 +88,8 @@ def model_info(recipe: Recipe) -> dict:
     info = recipe.model.public()
     if recipe.model.engine == "oracle":
         info.pop("sampling")
-    info["prompt_hash"] = make_engine(recipe).prompt_hash if recipe.model.engine == "oracle" else _model_prompt_hash(recipe)
+    info["prompt_hash"] = make_engine(recipe).prompt_hash
     return info
-
-
-def _model_prompt_hash(recipe: Recipe) -> str:
-    from omnisynth.model.model_tasks import prompt_hash
-
-    return prompt_hash(recipe)
 
 
 def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Manifest:

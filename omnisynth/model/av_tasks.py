@@ -14,7 +14,7 @@ import json
 import random
 
 from omnisynth.generators.av_plan import SOUND_WORDS, Event, Plan
-from omnisynth.model.tasks import Candidate, Unsupported
+from omnisynth.model.tasks import Candidate, Unsupported, first_qtype
 
 TEMPLATES = {
     "scene_by_scene": ["Describe the clip scene by scene: what is seen and what is heard, with times.",
@@ -282,9 +282,8 @@ def av_candidate(task_kind: str, weights: dict[str, float], truth, rng: random.R
         answer = describe_measured(clip.info, clip.events)
         return Candidate("describe", q, answer, [], [], {"op": "timeline", "relation": "describe",
                                                        "labels": [str(e.id) for e in clip.events]}, [answer])
-    planned = truth.meta.get("question_type")
     names = sorted(weights)
-    first = planned if planned in weights else rng.choices(names, weights=[weights[n] for n in names])[0]
+    first = first_qtype(truth, weights, rng)
     tasks = AvTasks(clip.plan, rng)
     reasons = []
     for qtype in [first] + [n for n in names if n != first]:

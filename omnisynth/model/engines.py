@@ -1,16 +1,14 @@
 """Engines write the annotations: a batch of work items in, candidate samples out.
 
-All engines share `annotate(items)`. `oracle` answers from the ground truth with varied
-phrasings (no model): the embedded default and the reference the filters check against.
+`oracle` answers from the ground truth with varied phrasings (no model), in one
+`annotate(items)` call: the embedded default and the reference the filters check against.
 Model engines split annotation in three so the pipeline can put the model call where it
-belongs: `prompt` (ground truth -> `Request`, on the render worker), `send` (the call:
-HTTP for `openai`, a `ray.data.llm` vLLM stage for `vllm`, wired by `dag.py`), and `parse`
-(reply -> the same `Candidate` the oracle writes, or a rejection with its reason).
+belongs: `prompt` (ground truth -> `Request`, on the render worker), the call (`send` over
+HTTP for `openai`; for `vllm`, a `ray.data.llm` stage that `dag.py` puts in the pipeline),
+and `parse` (reply -> the same `Candidate` the oracle writes, or a rejection with its reason).
 """
 
 from __future__ import annotations
-
-from abc import ABC, abstractmethod
 
 from omnisynth import __version__
 from omnisynth.model.gui_tasks import GUI_PROMPT_HASH, gui_candidate
@@ -22,7 +20,7 @@ from omnisynth.schemas.truth import WorkItem
 NO_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 0, "seed": -1}
 
 
-class Engine(ABC):
+class Engine:
     name = "engine"
     model: str = ""
     prompt_hash: str = ""
@@ -36,10 +34,6 @@ class Engine(ABC):
 
     def setup(self) -> None:  # noqa: B027 - optional hook: engines without heavy state need nothing
         """Load heavy state on the worker (never on the driver)."""
-
-    @abstractmethod
-    def annotate(self, items: list[WorkItem]) -> None:
-        """Fill `item.sample` for each item not yet rejected, or reject it with a reason."""
 
     def to_sample(self, item: WorkItem, cand: Candidate) -> dict:
         """The JSON-ready Sample for a candidate; filters validate it against the schema."""
@@ -146,9 +140,6 @@ class ModelEngine(Engine):
             except Unsupported as exc:
                 item.reject("annotate", "no_question_possible", str(exc))
 
-    def send(self, items: list[WorkItem]) -> None:
-        raise NotImplementedError(f"engine {self.name!r} is called by the pipeline (dag.py), not per batch")
-
     def parse(self, items: list[WorkItem]) -> None:
         """Replies -> candidate samples (annotate) or judge scores; failures reject with their reason."""
         from omnisynth.model.model_tasks import ReplyError
@@ -186,11 +177,6 @@ class ModelEngine(Engine):
         if not keep:
             item.reject("judge", "judge_below_threshold",
                         f"score {obj['score']} < {self.judge.threshold}: {obj['reason'][:300]}")
-
-    def annotate(self, items: list[WorkItem]) -> None:
-        self.prompt(items)
-        self.send(items)
-        self.parse(items)
 
     def pair(self, item: WorkItem, filters) -> None:
         """A rejected model candidate and the oracle's verified answer to the same prompt -> `item.pair`."""

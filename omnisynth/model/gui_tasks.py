@@ -13,7 +13,7 @@ import json
 import random
 import re
 
-from omnisynth.model.tasks import Candidate, Unsupported, box_text, grounding
+from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding
 from omnisynth.schemas.truth import Fact, GroundTruth
 
 ROLE_WORDS = {"button": "button", "link": "link", "textbox": "text field", "searchbox": "search box",
@@ -291,9 +291,8 @@ WRITERS = {"label": "label", "function": "function", "position": "position", "fi
 
 def gui_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random) -> Candidate:
     """The planned question type first, then the others by weight (like the document writers)."""
-    planned = truth.meta.get("question_type")
     names = sorted(weights)
-    first = planned if planned in weights else rng.choices(names, weights=[weights[n] for n in names])[0]
+    first = first_qtype(truth, weights, rng)
     order = [first] + [n for n in names if n != first]
     tasks = GuiTasks(truth, rng, task_kind)
     reasons = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from omnisynth.model.tasks import Candidate, Unsupported, box_text, grounding
+from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
@@ -146,9 +146,7 @@ class DocModelTask:
 
     def request(self, item, rng: random.Random) -> Request:
         truth, cfg = item.truth, self.recipe.model
-        weights = self.recipe.task.weights()
-        names = sorted(weights)
-        qtype = truth.meta.get("question_type") or rng.choices(names, weights=[weights[n] for n in names])[0]
+        qtype = first_qtype(truth, self.recipe.task.weights(), rng)
         ids, listing = word_ids(truth, cfg.max_words)
         if not ids:
             raise Unsupported("the document has no words to cite")
@@ -305,8 +303,7 @@ class AvModelTask:
         names = [n for n in sorted(weights) if supports(clip.plan, self.recipe.task.kind, n)]
         if not names:
             raise Unsupported("the clip supports none of the recipe's question types")
-        planned = item.truth.meta.get("question_type")
-        qtype = planned if planned in names else rng.choices(names, weights=[weights[n] for n in names])[0]
+        qtype = first_qtype(item.truth, weights, rng, names)
         members, times = clip_members(item, self.recipe.model)
         text = template(self.name)[0].format(frames=len(times), duration=clip.duration,
                                              times=", ".join(f"{t:.1f}" for t in times), events=event_listing(clip.events),

@@ -299,11 +299,17 @@ WRITERS = {
 GROUNDING_WRITERS = {"table_cell": "ground_cell"}  # same name, other meaning under doc_grounding
 
 
+def first_qtype(truth: GroundTruth, weights: dict[str, float], rng: random.Random, names: list[str] | None = None) -> str:
+    """The question type the generator planned for (when it is among `names`), else one drawn by weight."""
+    names = sorted(weights) if names is None else names
+    planned = truth.meta.get("question_type")
+    return planned if planned in names else rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
 def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random) -> Candidate:
     """The planned question type first (documents plan for one), then the others by weight."""
-    planned = truth.meta.get("question_type")
     names = sorted(weights)
-    first = planned if planned in weights else rng.choices(names, weights=[weights[n] for n in names])[0]
+    first = first_qtype(truth, weights, rng)
     order = [first] + [n for n in names if n != first]
     tasks = DocTasks(truth, rng)
     reasons = []
