@@ -1,7 +1,8 @@
 """Document pipeline benchmarks, as ratios against bare library cost measured in the same run.
 
   python bench/doc_bench.py cost     [--samples 120]        our per-sample cost / bare PyMuPDF
-  python bench/doc_bench.py scaling  [--scaling-samples 400]  samples/s on 1 vs 2 CPUs (local Ray)
+  python bench/doc_bench.py scaling  [--scaling-samples 400] [--recipes doc_qa gui_grounding av_temporal_qa]
+                                      samples/s on 1 vs 2 CPUs (local Ray), per recipe (modality)
   python bench/doc_bench.py growth   [--sizes 1000 5000 10000] time, peak RSS, per-stage time split
   python bench/doc_bench.py all
 
@@ -12,7 +13,8 @@ PyMuPDF work for the same page: replay the same display list on a new page, rend
 PNG-encode. Ratio a/b; the target is <= 1.3.
 `scaling`: steady throughput as the driver measures it (samples/s over the last 80% of a
 run's samples: Ray start, warm-up and the closing Energon indexing excluded), on a local
-Ray with 1 and with 2 CPUs, best of two runs each; target >= 1.8x.
+Ray with 1 and with 2 CPUs, best of two runs each, for each recipe named (default: one
+per modality); target >= 1.8x (90% parallel efficiency).
 `growth`: at each sample count, the run's time, peak RSS of the driver, of the largest
 worker and of all Ray processes summed (sampled every 0.25 s), and each stage's share of
 worker time (from the manifest); targets: memory at the largest count within 10% of the
@@ -84,27 +86,31 @@ def bench_cost(samples: int, rounds: int = 3) -> dict:
             "rounds_bare_s": [round(x, 3) for x in bare_s], "rounds_ours_s": [round(x, 3) for x in ours_s]}
 
 
-def timed_run(num_cpus: int, samples: int, out: Path) -> float:
+def timed_run(num_cpus: int, samples: int, out: Path, recipe: str = "doc_qa") -> float:
     """One `omnisynth run` in a fresh process (its own local Ray); seconds of the run itself."""
-    cmd = [sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(out), "--num-samples", str(samples),
+    cmd = [sys.executable, "-m", "omnisynth", "run", recipe, "--out", str(out), "--num-samples", str(samples),
            "--set", f"runtime.num_cpus={num_cpus}", "--set", "output.samples_per_shard=64"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads((out / "manifest.json").read_text())["run"]["seconds"], proc.stdout
 
 
-def bench_scaling(samples: int, repeats: int = 2) -> dict:
-    """Steady samples/s (the run's last 80%, measured by the driver) on 1 and 2 CPUs, best of `repeats`."""
-    result = {}
+def bench_scaling(samples: int, repeats: int = 2, recipes: tuple[str, ...] = ("doc_qa",)) -> dict:
+    """Per recipe: steady samples/s (the run's last 80%, measured by the driver) on 1 and 2 CPUs, best of `repeats`."""
+    if len(recipes) > 1:
+        return {name: bench_scaling(samples, repeats, (name,)) for name in recipes}
+    result = {"recipe": recipes[0], "samples": samples}
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    ends: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
-        for cpus in (1, 2):
-            rates, ends = [], []
-            for r in range(repeats):
+        for r in range(repeats):  # 1 and 2 CPUs alternate, so a machine that slows down hurts both alike
+            for cpus in (1, 2):
                 out = Path(tmp) / f"c{cpus}-{r}"
-                seconds, _ = timed_run(cpus, samples, out)
-                rates.append(json.loads((out / "manifest.json").read_text())["run"]["steady_samples_per_s"])
-                ends.append(samples / seconds)
-            result[f"{cpus}cpu"] = {"steady_samples_per_s": max(rates), "runs": rates,
-                                    "end_to_end_samples_per_s": round(max(ends), 2)}
+                seconds, _ = timed_run(cpus, samples, out, recipes[0])
+                rates[cpus].append(json.loads((out / "manifest.json").read_text())["run"]["steady_samples_per_s"])
+                ends[cpus].append(round(samples / seconds, 2))
+    for cpus in (1, 2):
+        result[f"{cpus}cpu"] = {"steady_samples_per_s": max(rates[cpus]), "runs": rates[cpus],
+                                "end_to_end_samples_per_s": max(ends[cpus])}
     r1, r2 = result["1cpu"]["steady_samples_per_s"], result["2cpu"]["steady_samples_per_s"]
     result["speedup_2_vs_1"] = round(r2 / r1, 3)
     result["parallel_efficiency"] = round(r2 / r1 / 2, 3)
@@ -172,9 +178,11 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=120)
     p.add_argument("--scaling-samples", type=int, default=400)
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
+    p.add_argument("--recipes", nargs="+", default=["doc_qa", "gui_grounding", "av_temporal_qa"],
+                   help="scaling: one recipe per modality by default")
     args = p.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.scaling_samples),
+    jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.scaling_samples, recipes=tuple(args.recipes)),
             "growth": lambda: bench_growth(args.sizes)}
     for name in (jobs if args.what == "all" else [args.what]):
         result = jobs[name]()

@@ -40,7 +40,7 @@ def cmd_run(args) -> int:
     from omnisynth.model.openai_client import EndpointDown
 
     try:
-        summary = run(recipe, Path(args.out))
+        summary = run(recipe, args.out)
     except OutputMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -58,7 +58,7 @@ def cmd_inspect(args) -> int:
     from omnisynth.datasets.inspect import contact_sheet, describe, load_samples
 
     try:
-        samples = load_samples(Path(args.path), args.n)
+        samples = load_samples(args.path, args.n)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -70,7 +70,7 @@ def cmd_inspect(args) -> int:
     if args.html:
         from omnisynth.datasets.report import write_report
 
-        cards = write_report(Path(args.path), Path(args.html), args.n)
+        cards = write_report(args.path, Path(args.html), args.n)
         print(f"report: {args.html} ({cards} samples)")
     return 0
 
@@ -78,7 +78,7 @@ def cmd_inspect(args) -> int:
 def cmd_verify(args) -> int:
     from omnisynth.datasets.verify import verify
 
-    report = verify(Path(args.dir))
+    report = verify(args.dir)
     for line in report.errors:
         print(f"error: {line}", file=sys.stderr)
     print(report.summary())
@@ -91,7 +91,7 @@ def cmd_stats(args) -> int:
     from omnisynth.datasets.stats import compute_stats, format_stats
 
     try:
-        st = compute_stats(Path(args.dir))
+        st = compute_stats(args.dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -160,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_list)
     s = sub.add_parser("run", help="run a recipe into an output folder (rerun to resume)")
     s.add_argument("recipe", help="a bundled recipe name (see `omnisynth list`) or a YAML file")
-    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--out", required=True, help="output folder, or a pyarrow filesystem URI (s3://bucket/prefix)")
     s.add_argument("--num-samples", type=int, help="samples to attempt (each is kept or quarantined)")
     s.add_argument("--seed", type=int)
     s.add_argument("--engine", help="annotation engine: oracle | vllm | openai (same as --set model.engine=...)")
@@ -183,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
     s.epilog = "Arguments after a lone -- go to vLLM's server as they are (e.g. -- --tensor-parallel-size 2)."
     s.set_defaults(fn=cmd_serve)
     s = sub.add_parser("inspect", help="print samples; --png draws a contact sheet with every box")
-    s.add_argument("path", help="an output folder or one .tar shard")
+    s.add_argument("path", help="an output folder or URI, or one .tar shard")
     s.add_argument("--n", type=int, default=5)
     s.add_argument("--png", help="write a contact sheet to this PNG")
     s.add_argument("--html", help="write a self-contained HTML report (counts, histograms, boxed samples)")

@@ -33,9 +33,11 @@ def main() -> None:
     def victim_has_written(victim_id: str) -> bool:
         from omnisynth.datasets.shards import read_part_status
 
+        from omnisynth.datasets.store import Store
+
         for part in (out / "staging").rglob("part-*.tar") if (out / "staging").exists() else []:
             try:
-                if any(rec.get("node") == victim_id for rec in read_part_status(part)):
+                if any(rec.get("node") == victim_id for rec in read_part_status(Store(out), str(part.relative_to(out)))):
                     return True
             except Exception:  # a part being renamed or assembled away: look again
                 continue

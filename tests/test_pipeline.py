@@ -165,11 +165,12 @@ def test_rerun_of_finished_output_is_a_no_op_and_other_config_is_refused(small_o
 
 def test_a_second_run_into_a_busy_folder_is_refused(tmp_path):
     from omnisynth.datasets.manifest import OutputMismatch, claim_output
+    from omnisynth.datasets.store import Store
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
     recipe = load_recipe("doc_qa", [("num_samples", 4)])
-    lock = claim_output(tmp_path / "busy", recipe, {})
+    lock = claim_output(Store(tmp_path / "busy"), recipe, {})
     try:
         with pytest.raises(OutputMismatch, match="being written by another omnisynth run"):
             run(recipe, tmp_path / "busy")

@@ -8,12 +8,13 @@ import tarfile
 import pytest
 
 from omnisynth.datasets.shards import iter_tar_samples, write_tar
+from omnisynth.datasets.store import Store
 
 
 def test_write_tar_is_reproducible(tmp_path):
     members = [("a/k1.json", b"{}"), ("a/k1.png", b"x"), ("k2.json", b"[]")]
-    size1, sha1 = write_tar(tmp_path / "one.tar", members)
-    size2, sha2 = write_tar(tmp_path / "two.tar", members)
+    size1, sha1 = write_tar(Store(tmp_path), "one.tar", members)
+    size2, sha2 = write_tar(Store(tmp_path), "two.tar", members)
     assert (size1, sha1) == (size2, sha2)
     assert [(k, sorted(m)) for k, m in iter_tar_samples(tmp_path / "one.tar")] == [("a/k1", ["json", "png"]),
                                                                                   ("k2", ["json"])]
@@ -22,7 +23,8 @@ def test_write_tar_is_reproducible(tmp_path):
 @pytest.mark.parametrize("name", ["../evil.json", "/etc/evil.json", "a/../../evil.json"])
 def test_writer_refuses_unsafe_names(tmp_path, name):
     with pytest.raises(ValueError, match="refusing tar member name"):
-        write_tar(tmp_path / "x.tar", [(name, b"{}")])
+        write_tar(Store(tmp_path), "x.tar", [(name, b"{}")])
+    assert list(tmp_path.iterdir()) == []  # the refused write left no temporary behind
 
 
 @pytest.mark.parametrize("name, kind", [("../evil.json", tarfile.REGTYPE), ("/abs.json", tarfile.REGTYPE),
@@ -41,3 +43,18 @@ def test_reader_refuses_traversal_and_links_and_writes_nothing(tmp_path, name, k
     with pytest.raises(ValueError, match="unsafe tar member"):
         list(iter_tar_samples(path))
     assert sorted(p.name for p in tmp_path.parent.iterdir()) == before
+
+
+def test_store_writes_whole_files_or_nothing_and_sweeps_what_a_crash_left(tmp_path):
+    store = Store(tmp_path)
+    store.write_json("state/a.json", {"x": 1})
+    assert store.read_text("state/a.json").strip() == '{\n "x": 1\n}'
+    with pytest.raises(RuntimeError, match="crash"), store.open_write("state/b.json") as f:
+        f.write(b"half")
+        raise RuntimeError("crash mid-write")
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["a.json"]  # no b.json, no temporary
+    (tmp_path / "state" / ".c.json.1234abcd.tmp").write_bytes(b"torn")  # what a SIGKILL mid-write leaves
+    assert store.list("state") == ["a.json"]
+    assert store.sweep_temporaries(("state", "absent")) == 1
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["a.json"]
+    assert store.size("state/a.json") == (tmp_path / "state" / "a.json").stat().st_size and store.size("nope") is None

@@ -18,11 +18,10 @@ idempotent: a rerun after a crash finishes it.
 from __future__ import annotations
 
 import json
-import os
 import tarfile
-from pathlib import Path
 
-from omnisynth.datasets.shards import shard_name, write_json, write_tar
+from omnisynth.datasets.shards import shard_name, write_tar
+from omnisynth.datasets.store import Store
 from omnisynth.schemas.manifest import ShardRecord
 
 STAGE = "dedup"
@@ -61,14 +60,18 @@ def phash(data: bytes) -> str:
         return str(imagehash.phash(im, hash_size=8))
 
 
-def bucket_rows(row: dict, out: str, cfg: dict) -> list[dict]:
+def _read_json(out: Store, rel: str) -> dict:
+    try:
+        return json.loads(out.read_text(rel))
+    except FileNotFoundError:
+        return {}
+
+
+def bucket_rows(row: dict, out: Store, cfg: dict) -> list[dict]:
     """One shard's signature file -> one row per (bucket, sample): its LSH bands and pHash quarters."""
-    path = Path(out) / "state" / "signatures" / f"{shard_name(int(row['shard']))}.json"
-    if not path.exists():
-        return []
     rows = []
     r = NUM_PERM // BANDS
-    for key, sig in json.loads(path.read_text()).items():
+    for key, sig in _read_json(out, f"state/signatures/{shard_name(int(row['shard']))}.json").items():
         if cfg["text"] and "text_sig" in sig:
             hv = sig["text_sig"]
             payload = json.dumps(hv)
@@ -115,13 +118,13 @@ def _similar(kind: str, a: str, b: str, cfg: dict) -> float | None:
     return float(distance) if distance <= cfg["image_max_distance"] else None
 
 
-def near_duplicates(out: Path, shards: list[int], cfg) -> dict[str, tuple[str, str, str]]:
+def near_duplicates(out: Store, shards: list[int], cfg) -> dict[str, tuple[str, str, str]]:
     """key -> (reason, original key, detail) for every sample with a lower-index near-duplicate (Ray Data)."""
     import ray.data
 
     conf = cfg.model_dump()
     ds = ray.data.from_items([{"shard": s} for s in shards], override_num_blocks=max(1, min(len(shards), 64)))
-    ds = ds.flat_map(bucket_rows, fn_kwargs={"out": str(out), "cfg": conf})
+    ds = ds.flat_map(bucket_rows, fn_kwargs={"out": out, "cfg": conf})
     partitions = max(1, min(200, len(shards)))  # Ray's default of 200 hash partitions is for large runs
     ds = ds.groupby("bucket", num_partitions=partitions).map_groups(group_pairs, fn_kwargs={"cfg": conf},
                                                                     batch_format="numpy")
@@ -136,36 +139,35 @@ def near_duplicates(out: Path, shards: list[int], cfg) -> dict[str, tuple[str, s
     return {k: (r, o, d) for k, (r, o, _, d) in found.items()}
 
 
-def drop_near_duplicates(out: Path, records: dict[int, ShardRecord], cfg) -> dict[int, ShardRecord]:
-    shards = sorted(s for s in records if (out / "state" / "signatures" / f"{shard_name(s)}.json").exists())
+def drop_near_duplicates(out: Store, records: dict[int, ShardRecord], cfg) -> dict[int, ShardRecord]:
+    shards = sorted(s for s in records if out.exists(f"state/signatures/{shard_name(s)}.json"))
     if not shards:
         return records
     found = near_duplicates(out, shards, cfg)
     for shard in shards:
-        path = out / "state" / "signatures" / f"{shard_name(shard)}.json"
-        listed = json.loads(path.read_text())
+        path = f"state/signatures/{shard_name(shard)}.json"
+        listed = json.loads(out.read_text(path))
         drop = {k: found[k] for k in listed if k in found}
         stats = dict(records[shard].filters.get("near_dedup") or {"seen": len(listed), "kept": len(listed)})
         if drop:
             rows = {k: {"key": k, "index": listed[k]["index"], "stage": STAGE, "reason": r, "detail": d,
                         "source": {"duplicate_of": o}} for k, (r, o, d) in drop.items()}
             records[shard] = _remove(out, records[shard], rows)
-            write_json(path, {k: v for k, v in listed.items() if k not in drop})
+            out.write_json(path, {k: v for k, v in listed.items() if k not in drop})
             stats["kept"] -= len(drop)
             for _, (r, _, _) in drop.items():
                 stats[f"dropped:{r}"] = stats.get(f"dropped:{r}", 0) + 1
         if stats != records[shard].filters.get("near_dedup"):
             records[shard] = records[shard].model_copy(update={"filters": {**records[shard].filters, "near_dedup": stats}})
-            write_json(out / "state" / f"{shard_name(shard)}.json", records[shard].model_dump(mode="json"))
+            out.write_json(f"state/{shard_name(shard)}.json", records[shard].model_dump(mode="json"))
     return records
 
 
-def load_screens(out: Path, shard: int) -> dict[str, list]:
-    path = out / "state" / "screens" / f"{shard_name(shard)}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+def load_screens(out: Store, shard: int) -> dict[str, list]:
+    return _read_json(out, f"state/screens/{shard_name(shard)}.json")
 
 
-def drop_duplicate_screens(out: Path, records: dict[int, ShardRecord]) -> dict[int, ShardRecord]:
+def drop_duplicate_screens(out: Store, records: dict[int, ShardRecord]) -> dict[int, ShardRecord]:
     screens = {shard: load_screens(out, shard) for shard in records}
     if not any(screens.values()):
         return records
@@ -183,38 +185,39 @@ def drop_duplicate_screens(out: Path, records: dict[int, ShardRecord]) -> dict[i
             stats["dropped:duplicate_screen"] = stats.get("dropped:duplicate_screen", 0) + len(drop)
         if stats != records[shard].filters.get(STAGE):
             records[shard] = records[shard].model_copy(update={"filters": {**records[shard].filters, STAGE: stats}})
-            write_json(out / "state" / f"{shard_name(shard)}.json", records[shard].model_dump(mode="json"))
+            out.write_json(f"state/{shard_name(shard)}.json", records[shard].model_dump(mode="json"))
     return records
 
 
-def _rewrite(out: Path, record: ShardRecord, drop: dict[str, str], listed: dict[str, list]) -> ShardRecord:
+def _rewrite(out: Store, record: ShardRecord, drop: dict[str, str], listed: dict[str, list]) -> ShardRecord:
     rows = {key: {"key": key, "index": listed[key][0], "stage": STAGE, "reason": "duplicate_screen",
                   "detail": f"same screenshot (sha256 {listed[key][1][:16]}) as {original}",
                   "source": {"screen_sha256": listed[key][1]}} for key, original in drop.items()}
     record = _remove(out, record, rows)
-    write_json(out / "state" / "screens" / f"{shard_name(record.shard)}.json",
+    out.write_json(f"state/screens/{shard_name(record.shard)}.json",
                {k: v for k, v in listed.items() if k not in drop})
     return record
 
 
-def _remove(out: Path, record: ShardRecord, rows: dict[str, dict]) -> ShardRecord:
+def _remove(out: Store, record: ShardRecord, rows: dict[str, dict]) -> ShardRecord:
     """The shard without the dropped keys, plus their quarantine rows; the caller writes the
     completion record last. A crash in between leaves a tar whose size disagrees with its
     record, so the next run redoes that shard: never a half-applied state."""
-    tar_path = out / "shards" / record.name
-    with tarfile.open(tar_path) as tar:
+    tar_path = f"shards/{record.name}"
+    with out.open_read(tar_path) as f, tarfile.open(fileobj=f) as tar:
         members = [(info.name, tar.extractfile(info).read()) for info in tar if info.name.split(".", 1)[0] not in rows]
-    qpath = out / "quarantine" / f"{shard_name(record.shard)}.jsonl"
-    lines = [r for r in (qpath.read_text().splitlines() if qpath.exists() else []) if r.strip()]
+    qpath = f"quarantine/{shard_name(record.shard)}.jsonl"
+    try:
+        lines = [r for r in out.read_text(qpath).splitlines() if r.strip()]
+    except FileNotFoundError:
+        lines = []
     lines += [json.dumps(rows[key], sort_keys=True) for key in sorted(rows)]
     if members:
-        size, digest = write_tar(tar_path, members)
+        size, digest = write_tar(out, tar_path, members)
         name = record.name
     else:
-        tar_path.unlink()
+        out.delete(tar_path)
         name, size, digest = "", 0, ""
-    tmp = qpath.with_name(f".{qpath.name}.tmp")
-    tmp.write_text("".join(r + "\n" for r in lines))
-    os.replace(tmp, qpath)
+    out.write_text(qpath, "".join(r + "\n" for r in lines))
     return record.model_copy(update={"name": name, "bytes": size, "sha256": digest,
                                      "samples": record.samples - len(rows), "rejected": record.rejected + len(rows)})

@@ -9,28 +9,38 @@ from functools import lru_cache
 from pathlib import Path
 
 from omnisynth.datasets.shards import iter_tar_samples
+from omnisynth.datasets.store import Store, is_uri
 
 TILE = 520  # contact-sheet tile width in pixels
 
 
-def load_samples(path: Path, n: int) -> list[tuple[str, dict, dict[str, bytes]]]:
-    """The first `n` samples of one tar, or of an output folder's shards in order."""
-    if path.is_dir():
-        tars = sorted((path / "shards").glob("*.tar")) or sorted(path.glob("*.tar"))
+def load_samples(path: Path | str, n: int) -> list[tuple[str, dict, dict[str, bytes]]]:
+    """The first `n` samples of one tar, or of an output folder's (or object-store URI's) shards in order."""
+    if is_uri(path):
+        store = Store(path)
+        tars = [(store.display(f"shards/{name}"), store, f"shards/{name}") for name in store.list("shards", suffix=".tar")]
         if not tars:
-            raise FileNotFoundError(f"{path}: no .tar shards (expected an output folder or a .tar)")
-    elif path.is_file():
-        tars = [path]
+            raise FileNotFoundError(f"{store.uri}: no .tar shards under shards/")
     else:
-        raise FileNotFoundError(f"{path}: no such file or folder")
+        path = Path(path)
+        if path.is_dir():
+            found = sorted((path / "shards").glob("*.tar")) or sorted(path.glob("*.tar"))
+            if not found:
+                raise FileNotFoundError(f"{path}: no .tar shards (expected an output folder or a .tar)")
+        elif path.is_file():
+            found = [path]
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        tars = [(str(tar), Store(tar.parent), tar.name) for tar in found]
     out = []
-    for tar in tars:
-        for key, members in iter_tar_samples(tar):
-            if "json" not in members:
-                raise ValueError(f"{tar}:{key}: sample has no .json member")
-            out.append((key, json.loads(members["json"]), members))
-            if len(out) >= n:
-                return out
+    for shown, store, rel in tars:
+        with store.open_read(rel) as f:
+            for key, members in iter_tar_samples(shown, fileobj=f):
+                if "json" not in members:
+                    raise ValueError(f"{shown}:{key}: sample has no .json member")
+                out.append((key, json.loads(members["json"]), members))
+                if len(out) >= n:
+                    return out
     return out
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 from importlib import metadata
 from pathlib import Path
 
 from omnisynth import __version__
-from omnisynth.datasets.shards import write_json
+from omnisynth.datasets.store import OutputBusy, Store, as_store
 from omnisynth.schemas.manifest import FilterStats, Manifest, ShardRecord
 from omnisynth.schemas.recipe import Recipe
 
@@ -16,7 +15,7 @@ PACKAGES = ("ray", "pymupdf", "webdataset", "pillow", "pydantic", "jsonschema", 
 
 
 class OutputMismatch(RuntimeError):
-    """The output folder holds a run of another configuration."""
+    """The output folder holds a run of another configuration, or another run is writing it."""
 
 
 def package_versions() -> dict[str, str]:
@@ -29,43 +28,42 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def claim_output(out: Path, recipe: Recipe, extra: dict):
-    """Lock the folder, create its layout and record what run it holds; refuse another run's folder.
+def claim_output(out: Store, recipe: Recipe, extra: dict):
+    """Lock the output, sweep a crashed run's temporaries and record what run it holds; refuse another run's output.
 
-    Returns the open lock file: the caller holds it for the run (closing releases it), so a
-    second run into the same folder is refused instead of racing the first.
+    Returns the held lock: the caller holds it for the run (closing releases it), so a
+    second run into the same output is refused instead of racing the first.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    lock = open(out / ".lock", "w")
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise OutputMismatch(f"{out} is being written by another omnisynth run") from None
+        lock = out.lock()
+    except OutputBusy as exc:
+        raise OutputMismatch(str(exc)) from None
     identity = {"recipe": recipe.name, "config_hash": recipe.config_hash(), **extra}
-    path = out / "run.json"
-    if path.exists():
-        found = json.loads(path.read_text())
-        if found != identity:
-            diff = ", ".join(f"{k}: {found.get(k)!r} -> {v!r}" for k, v in identity.items() if found.get(k) != v)
-            lock.close()
-            raise OutputMismatch(f"{out} holds output of another configuration ({diff}); "
-                                 f"rerun with its original settings to resume, or use a new --out")
-    for sub in ("shards", "quarantine", "state", "staging"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        write_json(path, identity)
+    try:
+        found = json.loads(out.read_text("run.json"))
+    except FileNotFoundError:
+        found = None
+    if found is not None and found != identity:
+        diff = ", ".join(f"{k}: {found.get(k)!r} -> {v!r}" for k, v in identity.items() if found.get(k) != v)
+        lock.close()
+        raise OutputMismatch(f"{out} holds output of another configuration ({diff}); "
+                             f"rerun with its original settings to resume, or use a new --out")
+    out.sweep_temporaries(("shards", "pairs", "quarantine", "state", "state/signatures", "state/screens"))
+    if out.local:  # the layout exists from the start, also for a run that keeps nothing
+        for sub in ("shards", "quarantine", "state", "staging"):
+            (out.path / sub).mkdir(parents=True, exist_ok=True)
+    if found is None:
+        out.write_json("run.json", identity)
     return lock
 
 
-def finished_shards(out: Path) -> dict[int, ShardRecord]:
+def finished_shards(out: Store) -> dict[int, ShardRecord]:
     """Shards whose completion record exists and whose tar is still the one recorded."""
     done = {}
-    for path in sorted((out / "state").glob("shard-*.json")):
-        record = ShardRecord.model_validate_json(path.read_text())
-        tar = out / "shards" / record.name
-        if record.name and (not tar.exists() or tar.stat().st_size != record.bytes):
-            path.unlink()  # the tar is gone or changed: redo that shard
+    for name in out.list("state", prefix="shard-", suffix=".json"):
+        record = ShardRecord.model_validate_json(out.read_text(f"state/{name}"))
+        if record.name and out.size(f"shards/{record.name}") != record.bytes:
+            out.delete(f"state/{name}")  # the tar is gone or changed: redo that shard
             continue
         done[record.shard] = record
     return done
@@ -120,9 +118,9 @@ def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Man
     )
 
 
-def write_manifest(out: Path, manifest: Manifest) -> None:
-    write_json(out / "manifest.json", manifest.model_dump(mode="json"))
+def write_manifest(out: Store | Path, manifest: Manifest) -> None:
+    as_store(out).write_json("manifest.json", manifest.model_dump(mode="json"))
 
 
-def read_manifest(out: Path) -> Manifest:
-    return Manifest.model_validate_json((out / "manifest.json").read_text())
+def read_manifest(out: Store | Path | str) -> Manifest:
+    return Manifest.model_validate_json(as_store(out).read_text("manifest.json"))

@@ -22,6 +22,7 @@ from omnisynth import __version__
 from omnisynth.datasets.energon import prepare_if_available
 from omnisynth.datasets.manifest import package_versions, read_manifest, write_manifest
 from omnisynth.datasets.shards import shard_name, write_tar
+from omnisynth.datasets.store import Store
 from omnisynth.schemas.manifest import Manifest, ShardRecord
 
 
@@ -119,7 +120,7 @@ def mix(out: Path, specs: list[str], num_samples: int, seed: int = 0, samples_pe
         for shard, start in enumerate(range(0, len(chosen), samples_per_shard)):
             batch = chosen[start:start + samples_per_shard]
             name = f"{shard_name(shard)}.tar"
-            size, digest = write_tar(out / "shards" / name, members(batch))
+            size, digest = write_tar(Store(out), f"shards/{name}", members(batch))
             records.append(ShardRecord(name=name, shard=shard, samples=len(batch), rejected=0, bytes=size,
                                        sha256=digest, first_index=start, last_index=start + len(batch) - 1,
                                        node_id="mix", filters={}))

@@ -84,15 +84,16 @@ caption{font-weight:600;text-align:left;padding:4px 0} figure.hist{margin:0;back
 """
 
 
-def write_report(out: Path, path: Path, n: int = 24) -> int:
-    """Write the report for the first `n` samples of an output folder (or one tar); returns cards."""
+def write_report(out: Path | str, path: Path, n: int = 24) -> int:
+    """Write the report for the first `n` samples of an output folder, URI or one tar; returns cards."""
     from omnisynth.datasets.stats import compute_stats
+    from omnisynth.datasets.store import Store, is_uri
 
     samples = load_samples(out, n)
     if not samples:
         raise ValueError(f"{out}: no samples to report")
     parts = []
-    if out.is_dir() and (out / "manifest.json").exists():
+    if (is_uri(out) or Path(out).is_dir()) and Store(out).exists("manifest.json"):
         st = compute_stats(out)
         questions = [len(s["question"]) for _, s, _ in samples]
         answers = [len(s["answer"]) for _, s, _ in samples]

@@ -1,7 +1,7 @@
 """WebDataset shards: reproducible tar writing, staging parts, shard assembly, safe reading.
 
-Workers write what they finish as *parts* under `staging/shard-NNNNNN/` (atomic rename, so
-a part is either whole or absent). When every index of a shard is accounted for, the
+Workers write what they finish as *parts* under `staging/shard-NNNNNN/` (atomic: a part is
+either whole or absent, on a local folder or an object store; see `store.py`). When every index of a shard is accounted for, the
 driver *assembles* the shard: members ordered by sample index, fixed mtime/owner/mode, so
 the bytes depend only on the samples, never on which worker finished first. A completion
 record in `state/` is the commit point; a rerun skips shards that have one and reuses the
@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
 import tarfile
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+from omnisynth.datasets.store import Store
 from omnisynth.schemas.manifest import ShardRecord
 
 STATUS_MEMBER = "_status.json"
@@ -59,66 +58,54 @@ class _HashingWriter(io.RawIOBase):
         return self.raw.write(data)
 
 
-def write_tar(path: Path, members: Iterable[tuple[str, bytes]]) -> tuple[int, str]:
-    """Write members in the given order to `path` atomically; returns (bytes, sha256).
+def write_tar(store: Store, rel: str, members: Iterable[tuple[str, bytes]]) -> tuple[int, str]:
+    """Write members in the given order to `rel` in `store` atomically; returns (bytes, sha256).
 
     The digest is taken as the bytes are written, so a shard is never read back to hash it.
     """
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as raw:
+    with store.open_write(rel) as raw:
         sink = _HashingWriter(raw)
         with tarfile.open(fileobj=sink, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             for name, data in members:
                 tar.addfile(_info(name, len(data)), io.BytesIO(data))
-        raw.flush()
-        os.fsync(raw.fileno())
-    os.replace(tmp, path)
     return sink.size, sink.sha.hexdigest()
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(f) -> str:
+    """The sha256 of an open binary file, read in 1 MiB chunks."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
     return h.hexdigest()
 
 
-def write_json(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
-
-def write_part(staging: Path, shard: int, records: list[dict], members: list[tuple[str, bytes]]) -> Path:
+def write_part(store: Store, shard: int, records: list[dict], members: list[tuple[str, bytes]]) -> str:
     """One worker's finished samples of one shard: kept members plus every item's status."""
-    folder = staging / shard_name(shard)
-    folder.mkdir(parents=True, exist_ok=True)
     first = min(r["index"] for r in records)
-    path = folder / f"part-{first:09d}-{len(records):05d}-{uuid.uuid4().hex[:8]}.tar"
+    rel = f"staging/{shard_name(shard)}/part-{first:09d}-{len(records):05d}-{uuid.uuid4().hex[:8]}.tar"
     status = json.dumps(records, sort_keys=True, ensure_ascii=False).encode()
-    write_tar(path, [*members, (STATUS_MEMBER, status)])
-    return path
+    write_tar(store, rel, [*members, (STATUS_MEMBER, status)])
+    return rel
 
 
-def part_paths(staging: Path, shard: int) -> list[Path]:
-    folder = staging / shard_name(shard)
-    return sorted(folder.glob("part-*.tar")) if folder.is_dir() else []
+def part_paths(store: Store, shard: int) -> list[str]:
+    folder = f"staging/{shard_name(shard)}"
+    return [f"{folder}/{name}" for name in store.list(folder, prefix="part-", suffix=".tar")]
 
 
-def read_part_status(path: Path) -> list[dict]:
-    with tarfile.open(path) as tar:
+def read_part_status(store: Store, rel: str) -> list[dict]:
+    with store.open_read(rel) as f, tarfile.open(fileobj=f) as tar:
         return json.loads(tar.extractfile(STATUS_MEMBER).read())
 
 
-def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> ShardRecord:
+def assemble_shard(out: Store, shard: int, expected: set[int], node_id: str) -> ShardRecord:
     """Merge a shard's parts into `shards/shard-NNNNNN.tar`, its quarantine and its record."""
-    parts = part_paths(out / "staging", shard)
+    parts = part_paths(out, shard)
     records: dict[int, dict] = {}
-    where: dict[str, tuple[Path, tarfile.TarInfo]] = {}
+    where: dict[str, tuple[tarfile.TarFile, tarfile.TarInfo]] = {}
     with ExitStack() as stack:
-        for path in parts:
-            tar = stack.enter_context(tarfile.open(path))
+        for rel in parts:
+            tar = stack.enter_context(tarfile.open(fileobj=stack.enter_context(out.open_read(rel))))
             for info in tar.getmembers():
                 if info.name == STATUS_MEMBER:
                     for rec in json.loads(tar.extractfile(info).read()):
@@ -139,23 +126,20 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
                     yield info.name, tar.extractfile(info).read()
 
         if kept:
-            size, digest = write_tar(out / "shards" / name, members())
+            size, digest = write_tar(out, f"shards/{name}", members())
         else:
             name, size, digest = "", 0, ""
         paired = [r for r in ordered if r.get("pair_members")]
         if paired:  # preference pairs (DPO): rejected model candidates with their verified counterparts
-            (out / "pairs").mkdir(parents=True, exist_ok=True)
             pair_members = []
             for r in paired:
                 for m in r["pair_members"]:
                     tar, info = where[f"{r['key']}.{m}"]
                     pair_members.append((info.name, tar.extractfile(info).read()))
-            write_tar(out / "pairs" / f"{shard_name(shard)}.tar", pair_members)
+            write_tar(out, f"pairs/{shard_name(shard)}.tar", pair_members)
     rejected = [r for r in ordered if r["status"] != "kept"]
-    qpath = out / "quarantine" / f"{shard_name(shard)}.jsonl"
-    tmp = qpath.with_name(f".{qpath.name}.tmp")
-    tmp.write_text("".join(json.dumps(_quarantine_row(r), sort_keys=True, ensure_ascii=False) + "\n" for r in rejected))
-    os.replace(tmp, qpath)
+    out.write_text(f"quarantine/{shard_name(shard)}.jsonl",
+                   "".join(json.dumps(_quarantine_row(r), sort_keys=True, ensure_ascii=False) + "\n" for r in rejected))
     seconds: dict[str, float] = {}
     for rec in ordered:
         for stage, s in rec.get("seconds", {}).items():
@@ -168,14 +152,12 @@ def assemble_shard(out: Path, shard: int, expected: set[int], node_id: str) -> S
     sigs = {r["key"]: {"index": r["index"], **{k: r[k] for k in ("text_sig", "image_sig") if k in r}}
             for r in kept if "text_sig" in r or "image_sig" in r}
     if sigs:  # near-duplicate signatures for the run-wide pass (datasets/dedup.py)
-        (out / "state" / "signatures").mkdir(parents=True, exist_ok=True)
-        write_json(out / "state" / "signatures" / f"{shard_name(shard)}.json", sigs)
+        out.write_json(f"state/signatures/{shard_name(shard)}.json", sigs)
     screens = {r["key"]: [r["index"], r["screen"]] for r in kept if "screen" in r}
     if screens:  # before the completion record: a finished shard always has its screens listed
-        (out / "state" / "screens").mkdir(parents=True, exist_ok=True)
-        write_json(out / "state" / "screens" / f"{shard_name(shard)}.json", screens)
-    write_json(out / "state" / f"{shard_name(shard)}.json", record.model_dump(mode="json"))
-    shutil.rmtree(out / "staging" / shard_name(shard), ignore_errors=True)
+        out.write_json(f"state/screens/{shard_name(shard)}.json", screens)
+    out.write_json(f"state/{shard_name(shard)}.json", record.model_dump(mode="json"))
+    out.delete_dir(f"staging/{shard_name(shard)}")
     return record
 
 
@@ -197,13 +179,14 @@ def count_filters(records: list[dict]) -> dict[str, dict[str, int]]:
     return stats
 
 
-def iter_tar_samples(path: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
+def iter_tar_samples(path: Path | str, fileobj=None) -> Iterator[tuple[str, dict[str, bytes]]]:
     """(key, {member extension: bytes}) per sample, without extracting anything to disk.
 
     Members are grouped by key as WebDataset does (key = name up to the first dot);
     a member name that is absolute, climbs with '..', or is not a regular file is refused.
+    `fileobj` reads an open file (a shard in an object store); `path` then only names it.
     """
-    with tarfile.open(path) as tar:
+    with tarfile.open(path if fileobj is None else None, fileobj=fileobj) as tar:
         key, group = None, {}
         for info in tar:
             if not info.isreg() or info.name.startswith("/") or ".." in info.name.split("/"):

@@ -11,29 +11,36 @@ import json
 from pathlib import Path
 
 from omnisynth.datasets.shards import iter_tar_samples
+from omnisynth.datasets.store import Store, as_store
 
 
-def sample_rows(out: Path):
+def sample_rows(out: Store):
     """One flat row per kept sample (no media), streamed shard by shard."""
-    for tar in sorted((out / "shards").glob("*.tar")):
-        for key, members in iter_tar_samples(tar):
-            s = json.loads(members["json"])
-            areas = [(g["bbox_norm"][2] - g["bbox_norm"][0]) * (g["bbox_norm"][3] - g["bbox_norm"][1])
-                     for g in s["grounding"]]
-            yield {
-                "key": key, "shard": tar.name, "task": s["task"], "question_type": s["task"].split("/")[-1],
-                "family": s["meta"]["source"] or s["meta"]["family"], "language": s["meta"]["language"],
-                "pages": s["meta"]["pages"],
-                "question_chars": len(s["question"]), "answer_chars": len(s["answer"]),
-                "boxes": len(areas), "box_area_pct": 100 * min(areas) if areas else None,
-            }
+    for name in out.list("shards", suffix=".tar"):
+        with out.open_read(f"shards/{name}") as f:
+            yield from _rows(name, iter_tar_samples(out.display(f"shards/{name}"), fileobj=f))
 
 
-def compute_stats(out: Path) -> dict:
+def _rows(name: str, samples):
+    for key, members in samples:
+        s = json.loads(members["json"])
+        areas = [(g["bbox_norm"][2] - g["bbox_norm"][0]) * (g["bbox_norm"][3] - g["bbox_norm"][1])
+                 for g in s["grounding"]]
+        yield {
+            "key": key, "shard": name, "task": s["task"], "question_type": s["task"].split("/")[-1],
+            "family": s["meta"]["source"] or s["meta"]["family"], "language": s["meta"]["language"],
+            "pages": s["meta"]["pages"],
+            "question_chars": len(s["question"]), "answer_chars": len(s["answer"]),
+            "boxes": len(areas), "box_area_pct": 100 * min(areas) if areas else None,
+        }
+
+
+def compute_stats(out: Store | Path | str) -> dict:
     import polars as pl
 
     from omnisynth.datasets.manifest import read_manifest
 
+    out = as_store(out)
     manifest = read_manifest(out)
     df = pl.DataFrame(list(sample_rows(out)), schema={
         "key": pl.String, "shard": pl.String, "task": pl.String, "question_type": pl.String, "family": pl.String,

@@ -1,4 +1,4 @@
-"""`omnisynth verify DIR`: re-read every shard against the manifest and the JSON Schema.
+"""`omnisynth verify DIR|URI`: re-read every shard against the manifest and the JSON Schema.
 
 Checks, in order, with a precise message per mismatch: the manifest parses; every listed
 shard exists with the recorded size and sha256; no unlisted tar lies in shards/; every
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from omnisynth.datasets.shards import iter_tar_samples, sha256_file
+from omnisynth.datasets.store import Store, as_store
 
 
 @dataclass
@@ -54,13 +55,14 @@ def decode_media(ext: str, data: bytes) -> None:
         raise ValueError(f"no decoder for member type {ext!r}")
 
 
-def verify(out: Path) -> VerifyReport:
+def verify(out: Store | Path | str) -> VerifyReport:
     import jsonschema
 
     from omnisynth.datasets.manifest import read_manifest
     from omnisynth.schemas import load_sample_schema
 
     report = VerifyReport()
+    out = as_store(out)
     try:
         manifest = read_manifest(out)
     except FileNotFoundError:
@@ -71,7 +73,7 @@ def verify(out: Path) -> VerifyReport:
         return report
     validator = jsonschema.Draft202012Validator(load_sample_schema())
     listed = {r.name for r in manifest.shards if r.name}
-    for extra in sorted(p.name for p in (out / "shards").glob("*.tar") if p.name not in listed):
+    for extra in [name for name in out.list("shards", suffix=".tar") if name not in listed]:
         report.errors.append(f"shards/{extra}: not listed in the manifest")
     seen_keys: dict[str, str] = {}
     for rec in manifest.shards:
@@ -79,24 +81,27 @@ def verify(out: Path) -> VerifyReport:
             if rec.samples:
                 report.errors.append(f"shard {rec.shard}: {rec.samples} samples recorded but no file")
             continue
-        path = out / "shards" / rec.name
+        path = f"shards/{rec.name}"
         report.shards += 1
-        if not path.exists():
+        size = out.size(path)
+        if size is None:
             report.errors.append(f"shards/{rec.name}: missing")
             continue
-        size, digest = path.stat().st_size, sha256_file(path)
+        with out.open_read(path) as f:
+            digest = sha256_file(f)
         if size != rec.bytes:
             report.errors.append(f"shards/{rec.name}: {size} bytes, manifest says {rec.bytes}")
         if digest != rec.sha256:
             report.errors.append(f"shards/{rec.name}: sha256 {digest[:16]}..., manifest says {rec.sha256[:16]}...")
         count, key = 0, None
         try:
-            for key, members in iter_tar_samples(path):
-                count += 1
-                _check_sample(f"shards/{rec.name}:{key}", key, members, validator, report)
-                if key in seen_keys:
-                    report.errors.append(f"shards/{rec.name}:{key}: duplicate key, also in {seen_keys[key]}")
-                seen_keys[key] = rec.name
+            with out.open_read(path) as f:
+                for key, members in iter_tar_samples(out.display(path), fileobj=f):
+                    count += 1
+                    _check_sample(f"shards/{rec.name}:{key}", key, members, validator, report)
+                    if key in seen_keys:
+                        report.errors.append(f"shards/{rec.name}:{key}: duplicate key, also in {seen_keys[key]}")
+                    seen_keys[key] = rec.name
         except Exception as exc:  # a damaged tar is a finding, not a crash of verify
             after = f"after member group {key!r} ({count} samples)" if key else "at its start"
             report.errors.append(f"shards/{rec.name}: unreadable tar {after}: {type(exc).__name__}: {exc}")
@@ -108,7 +113,8 @@ def verify(out: Path) -> VerifyReport:
     if manifest.kept + manifest.rejected != manifest.num_samples:
         report.errors.append(f"manifest: kept {manifest.kept} + rejected {manifest.rejected} != num_samples "
                              f"{manifest.num_samples}")
-    quarantined = sum(1 for p in (out / "quarantine").glob("*.jsonl") for _ in p.open())
+    quarantined = sum(len(out.read_text(f"quarantine/{name}").splitlines())
+                      for name in out.list("quarantine", suffix=".jsonl"))
     if quarantined != manifest.rejected:
         report.errors.append(f"quarantine holds {quarantined} rows, manifest says rejected={manifest.rejected}")
     return report

@@ -20,7 +20,7 @@ from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
 
-def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
+def build_stages(recipe: Recipe, out, catalog=None) -> list[Stage]:
     from omnisynth.filters.verify import make_filters
     from omnisynth.generators import make_generator
     from omnisynth.model.engines import make_engine
@@ -38,7 +38,7 @@ def build_stages(recipe: Recipe, staging: str, catalog=None) -> list[Stage]:
         if engine.judge is not None:
             stages += [PromptStage(engine, "judge"), CallStage(engine, "judge"), ParseStage(engine, "judge")]
     dedup = recipe.filters.dedup
-    stages.append(WriteStage(staging, dedup if dedup.text or dedup.images else None))
+    stages.append(WriteStage(out, dedup if dedup.text or dedup.images else None))
     for stage in stages:  # the recipe's resources; the vLLM stage declares its own (model/vllm_stage.py)
         stage.num_cpus = recipe.runtime.cpus_per_task
         stage.memory = recipe.runtime.memory_per_task_mb * 2**20 if recipe.runtime.memory_per_task_mb else None

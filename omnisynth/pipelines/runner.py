@@ -16,6 +16,7 @@ from typing import TextIO
 from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_shards, num_shards, shard_indices,
                                          write_manifest)
 from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status
+from omnisynth.datasets.store import Store, as_store
 from omnisynth.schemas.recipe import Recipe
 
 RAY_STATS = "ray_data_stats.txt"
@@ -23,7 +24,7 @@ RAY_STATS = "ray_data_stats.txt"
 
 @dataclass
 class RunSummary:
-    out: Path
+    out: Store
     kept: int
     rejected: int
     rejected_by_reason: dict[str, int]
@@ -74,10 +75,10 @@ class Progress:
         self.stream.flush()
 
 
-def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
-    """Generate `recipe` into `out`, resuming whatever a previous run of it finished."""
+def run(recipe: Recipe, out: Store | Path | str, stream: TextIO = sys.stderr) -> RunSummary:
+    """Generate `recipe` into `out` (a folder or a pyarrow filesystem URI), resuming what a previous run finished."""
     t0 = time.monotonic()
-    out = Path(out).resolve()
+    out = as_store(out)
     catalog, extra = None, {}
     if recipe.generator.kind == "pdf_corpus":
         from omnisynth.generators.pdf_corpus import build_catalog, catalog_fingerprint
@@ -107,7 +108,7 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
         run_info = {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed,
                     "steady_samples_per_s": round(progress.steady_rate(), 3), "energon": energon}
         if ray_stats:  # Ray Data's own per-operator timing of this invocation: which stage bounds throughput
-            (out / RAY_STATS).write_text(ray_stats + "\n")
+            out.write_text(RAY_STATS, ray_stats + "\n")
             run_info["ray_data_stats"] = RAY_STATS
         manifest = build_manifest(recipe, list(records.values()), run_info)
         write_manifest(out, manifest)
@@ -118,7 +119,7 @@ def run(recipe: Recipe, out: Path, stream: TextIO = sys.stderr) -> RunSummary:
                       sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
 
 
-def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
+def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
     """Resume, stream the remaining samples through Ray Data, assemble shards as they finish."""
     import ray
 
@@ -131,7 +132,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
     for shard in range(total_shards):
         if shard in done:
             continue
-        finished = {rec["index"] for p in part_paths(out / "staging", shard) for rec in _status_or_drop(p)}
+        finished = {rec["index"] for p in part_paths(out, shard) for rec in _status_or_drop(out, p)}
         expected = set(shard_indices(shard, recipe))
         progress_by_shard[shard] = finished & expected
         todo = sorted(expected - finished)
@@ -150,7 +151,7 @@ def _generate(recipe: Recipe, out: Path, catalog, stream: TextIO):
         for shard in [s for s in progress_by_shard if s not in remaining]:  # complete in parts already
             records[shard] = assemble_shard(out, shard, set(shard_indices(shard, recipe)), node)
         if remaining:
-            stages = build_stages(recipe, str(out / "staging"), catalog)
+            stages = build_stages(recipe, out, catalog)
             ds = build_dataset(recipe, work_units(remaining, recipe.runtime.rows_per_task), stages)
             for batch in _batches(ds):
                 for shard, index, status in zip(batch["shard"], batch["index"], batch["status"]):
@@ -203,21 +204,24 @@ def _batches(ds):
         raise
 
 
-def _energon(out: Path, recipe: Recipe, records: dict) -> str:
+def _energon(out: Store, recipe: Recipe, records: dict) -> str:
     """Index the finished shards for Megatron-Energon when it is installed; say what was done."""
     from omnisynth.datasets.energon import prepare_if_available
 
     if not any(r.samples for r in records.values()):
         return "skipped: no samples"
-    return prepare_if_available(out, recipe.model_dump(mode="json"), recipe.output.split)
+    if not out.local:
+        return ("skipped: object-store output (Energon indexes a folder: run `omnisynth energon DIR` "
+                "on a synced or mounted copy)")
+    return prepare_if_available(out.path, recipe.model_dump(mode="json"), recipe.output.split)
 
 
-def _status_or_drop(path: Path) -> list[dict]:
+def _status_or_drop(out: Store, rel: str) -> list[dict]:
     """A part's status records; a part that cannot be read (cut off by a crash) is removed."""
     try:
-        return read_part_status(path)
+        return read_part_status(out, rel)
     except Exception:  # a torn part is redone, never trusted
-        path.unlink(missing_ok=True)
+        out.delete(rel)
         return []
 
 

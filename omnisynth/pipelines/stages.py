@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import pickle
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -226,9 +225,9 @@ class WriteStage(Stage):
     writes = ("shard", "index", "status")
     batch_only = True
 
-    def __init__(self, staging: str, dedup=None):
+    def __init__(self, out, dedup=None):
         super().__init__()
-        self.staging = Path(staging)
+        self.out = out  # the run's Store: parts go to its staging/ folder
         self.dedup = dedup  # the recipe's DedupFilter: which signatures the run-wide pass needs
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
@@ -257,7 +256,7 @@ class WriteStage(Stage):
                     rec["pair_members"] = sorted(payload)
                     members += [(f"{item.spec.key}.{ext}", payload[ext]) for ext in rec["pair_members"]]
                 records.append(rec)
-            write_part(self.staging, shard, records, members)
+            write_part(self.out, shard, records, members)
         return items
 
     def encode(self, items: list[WorkItem]) -> dict[str, np.ndarray]:
