@@ -114,6 +114,25 @@ def cmd_mix(args) -> int:
     return 0
 
 
+def cmd_gap(args) -> int:
+    import json
+
+    from omnisynth.gap.results import ResultsError, format_table, per_category, read_results
+
+    try:
+        stats = per_category(read_results(Path(args.results), args.benchmark))
+    except (ResultsError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([{"category": s.category, "n": s.n, "errors": s.errors, "error_rate": round(s.error_rate, 4),
+                           "interval": [round(v, 4) for v in s.interval()], "gap": round(s.confident_errors, 2)}
+                          for s in stats], indent=1))
+    else:
+        print(format_table(stats))
+    return 0
+
+
 def cmd_energon(args) -> int:
     from omnisynth.datasets.energon import energon_available, prepare_energon
     from omnisynth.datasets.manifest import read_manifest
@@ -204,6 +223,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("dir")
     s.add_argument("--split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"), help="shares of shards")
     s.set_defaults(fn=cmd_energon)
+    from omnisynth.gap import results as gap_results  # standard library only: cheap to import
+
+    s = sub.add_parser("gap", help="per-category error rates (with 95%% intervals) from a benchmark's result file",
+                       description=gap_results.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("--results", required=True, help="per-sample results in the benchmark's own format")
+    s.add_argument("--benchmark", required=True, choices=sorted(gap_results.READERS))
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(fn=cmd_gap)
     s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
     s.add_argument("dir")
     s.set_defaults(fn=cmd_verify)
