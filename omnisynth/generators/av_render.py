@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -162,6 +163,19 @@ def frame_indices(plan: Plan, n: int) -> list[int]:
     return sorted({min(total - 1, int((i + 0.5) * total / n)) for i in range(n)})
 
 
+def cpu_share() -> tuple[list[str], list[str]]:
+    """ffmpeg's (global, encoder) thread options for the CPUs this Ray task reserved.
+
+    Ray sets OMP_NUM_THREADS to a task's CPUs. Without these options ffmpeg's filters and
+    x264 start threads per core of the machine, so a task that reserved one CPU takes
+    several and a node's workers fight over cores. Outside Ray ffmpeg keeps its defaults.
+    """
+    n = os.environ.get("OMP_NUM_THREADS", "")
+    if not (n.isdigit() and int(n) > 0):
+        return [], []
+    return ["-filter_threads", n, "-filter_complex_threads", n], ["-threads", n]
+
+
 def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: list[int], want_mp4: bool,
                    preset: str = "veryfast", crf: int = 23) -> list[str]:
     """Write the sprites and the mix into `work` and return the one ffmpeg argv that renders the plan.
@@ -171,7 +185,8 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     `sampled=None` gives the bare render: the same graph to clip.mp4 only.
     """
     W, H, fps, D = plan.width, plan.height, plan.fps, plan.duration
-    args = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(work / "mix.wav")]
+    global_threads, encoder_threads = cpu_share()
+    args = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *global_threads, "-i", str(work / "mix.wav")]
     graph = [f"color=c=0x{_hex(plan.scenes[0].rgb)}:s={W}x{H}:r={fps}:d={D:g}"
              + "".join(f",drawbox=x=0:y=0:w=iw:h=ih:color=0x{_hex(s.rgb)}@1:t=fill:enable='gte(t,{s.start:g})'"
                        for s in plan.scenes[1:]) + "[v0]"]
@@ -188,7 +203,7 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
                      f":enable='between(t,{sp.start:g},{sp.end:g})'[v{i + 1}]")
         last = f"v{i + 1}"
     if sampled is None:  # the bare render: the mp4 and nothing else (the bench's baseline)
-        args += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "0:a", "-c:v", "libx264", "-preset",
+        args += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "0:a", "-c:v", "libx264", *encoder_threads, "-preset",
                  preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-t", f"{D:g}",
                  "-movflags", "+faststart", str(work / "clip.mp4")]
         return args
@@ -202,7 +217,7 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     graph.append(f"[aw]aresample={WAV_RATE},aformat=sample_fmts=s16:channel_layouts=mono[awo]")
     args += ["-filter_complex", ";".join(graph)]
     if want_mp4:
-        args += ["-map", "[venc]", "-map", "[aenc]", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+        args += ["-map", "[venc]", "-map", "[aenc]", "-c:v", "libx264", *encoder_threads, "-preset", preset, "-crf", str(crf),
                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-t", f"{D:g}", "-movflags", "+faststart",
                  str(work / "clip.mp4")]
     else:
