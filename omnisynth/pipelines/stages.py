@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from omnisynth.datasets.shards import write_part
+from omnisynth.datasets.store import as_store
 from omnisynth.schemas.truth import WorkItem
 
 ROW_COLUMNS = ("shard", "index", "item")
@@ -227,7 +228,7 @@ class WriteStage(Stage):
 
     def __init__(self, out, dedup=None):
         super().__init__()
-        self.out = out  # the run's Store: parts go to its staging/ folder
+        self.out = as_store(out)  # the run's output: parts go to its staging/ folder
         self.dedup = dedup  # the recipe's DedupFilter: which signatures the run-wide pass needs
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
