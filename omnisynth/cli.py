@@ -33,13 +33,28 @@ def cmd_run(args) -> int:
             overrides.append(("seed", args.seed))
         if args.engine is not None:
             overrides.append(("model.engine", args.engine))
-        recipe = load_recipe(args.recipe, overrides)
-    except RecipeError as exc:
+        from omnisynth.gap.plan import PlanError, is_plan, load_plan, run_plan
+
+        plan = None
+        if is_plan(args.recipe):  # a gap plan: its parts, each with the same --set/--seed/--engine applied
+            if args.num_samples is not None:
+                raise PlanError(f"{args.recipe}: a gap plan sets each part's samples; --num-samples does not apply")
+            plan, recipes = load_plan(args.recipe, overrides)
+        else:
+            recipe = load_recipe(args.recipe, overrides)
+    except (RecipeError, PlanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from omnisynth.model.openai_client import EndpointDown
 
     try:
+        if plan is not None:
+            report = run_plan(plan, recipes, args.out)
+            for part in report["parts"]:
+                print(f"{part['kept']:>8} kept  {part['category']:<32} {part['folder']} ({part['recipe']})")
+            print(f"gap plan {plan.name}: {report['kept']} samples kept in {len(report['parts'])} parts; "
+                  f"{args.out}/gap.json maps parts to categories")
+            return 0
         summary = run(recipe, args.out)
     except OutputMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -117,11 +132,20 @@ def cmd_mix(args) -> int:
 def cmd_gap(args) -> int:
     import json
 
+    from omnisynth.gap.plan import PlanError, load_plan, load_taxonomy, make_plan, plan_yaml
     from omnisynth.gap.results import ResultsError, format_table, per_category, read_results
 
     try:
         stats = per_category(read_results(Path(args.results), args.benchmark))
-    except (ResultsError, FileNotFoundError) as exc:
+        plan = None
+        if args.out:
+            if not args.budget:
+                raise PlanError("--out needs --budget N (the samples the plan may spend)")
+            taxonomy = load_taxonomy(Path(args.taxonomy)) if args.taxonomy else load_taxonomy()
+            plan = make_plan(stats, args.benchmark, args.budget, taxonomy=taxonomy, general_share=args.general_share,
+                             floor_share=args.floor, min_error=args.min_error, base=args.base, seed=args.seed,
+                             results=str(args.results))
+    except (ResultsError, PlanError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -130,6 +154,18 @@ def cmd_gap(args) -> int:
                           for s in stats], indent=1))
     else:
         print(format_table(stats))
+    if plan is not None:
+        Path(args.out).write_text(plan_yaml(plan, args.floor, args.min_error))
+        try:
+            load_plan(args.out)  # every part's recipe loads and validates (a bad --base is named here)
+        except PlanError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for part in plan.parts:
+            print(f"{part.num_samples:>8}  {part.category:<32} {part.recipe}")
+        for u in plan.unmapped:
+            print(f"{'-':>8}  {u['category']:<32} unmapped: {u['why']}")
+        print(f"wrote {args.out}: run it with `omnisynth run {args.out} --out DIR`")
     return 0
 
 
@@ -230,6 +266,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--results", required=True, help="per-sample results in the benchmark's own format")
     s.add_argument("--benchmark", required=True, choices=sorted(gap_results.READERS))
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--budget", type=int, help="samples the plan may spend (with --out)")
+    s.add_argument("--out", help="write a gap plan (a YAML recipe of parts) here")
+    s.add_argument("--base", help="recipe for the share of general data (default: the taxonomy's)")
+    s.add_argument("--general-share", type=float, default=0.2, help="share of the budget for general data")
+    s.add_argument("--floor", type=float, default=0.05, help="share of the aimed budget every weak category gets")
+    s.add_argument("--min-error", type=float, default=0.05,
+                   help="weak: the lower end of the error rate's 95%% interval is at least this")
+    s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v1.yaml)")
+    s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=cmd_gap)
     s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
     s.add_argument("dir")

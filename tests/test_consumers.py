@@ -13,7 +13,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 RECIPES = {
-    "doc_qa": {},
+    # negative samples among the rest: empty grounding/evidence lists beside full ones in one shard
+    "doc_qa": {"task.question_types": {"region": 1, "key_value": 1, "table_cell": 1, "chart_value": 1,
+                                       "unanswerable": 1}},
     "doc_grounding": {},
     "doc_long_qa": {"generator.pages": [2, 4], "generator.dpi": 60},
     "pdf_corpus_qa": {"generator.dpi": 60},

@@ -9,7 +9,7 @@ import pytest
 
 from omnisynth.filters.verify import make_filters, run_filters
 from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, run_stages_locally
-from omnisynth.schemas.recipe import QUESTION_TYPES, load_recipe
+from omnisynth.schemas.recipe import load_recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
 
@@ -31,7 +31,7 @@ def test_oracle_samples_pass_all_filters_and_cover_every_question_type(recipe_na
     rejected = [(it.spec.index, it.rejection) for it in items if it.rejection]
     assert not rejected
     types = Counter(it.sample["task"].split("/")[1] for it in items)
-    assert set(types) == set(QUESTION_TYPES[recipe.task.kind]), types
+    assert set(types) == set(recipe.task.weights()), types
     for it in items:
         assert [name for name, kept, _ in it.filter_log] == ["render", "annotate", "schema", "boxes", "ground_truth",
                                                              "quality"]
@@ -143,3 +143,42 @@ def test_questions_name_what_the_answer_depends_on(pool, long_pool):
     assert len(set(pages)) == 2 and all(f"{p + 1}" in cmp["question"] for p in pages)
     images = [p["image"] for p in cmp["messages"][0]["content"] if p["type"] == "image"]
     assert images == [m["member"] for m in cmp["media"]] and len(images) >= 2
+
+
+def _present_field(s, item):
+    """A negative sample whose asked field is in fact on the page (the form's first field)."""
+    present = next(f.attrs["key"] for f in item.truth.facts if f.kind == "kv")
+    s["derivation"]["target"] = present
+
+
+def _cite_a_field(s, item):
+    """A negative sample that cites real evidence (a field that is on the page)."""
+    f = next(f for f in item.truth.facts if f.kind == "kv")
+    s["evidence"].append({"kind": "text", "page": f.page, "image": s["media"][0]["member"],
+                          "bbox_px": [float(v) for v in f.bbox], "text": f.text, "value": ""})
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_unanswerable_samples_ask_for_an_absent_field_and_wrong_ones_are_caught(language):
+    from omnisynth.generators.textlayer import document_text, squash
+
+    items, recipe = annotated("doc_qa", 12, task__question_types={"unanswerable": 1},
+                              generator__families=["form", "invoice", "chart"], generator__languages={language: 1})
+    run_stages_locally([FilterStage(make_filters(recipe))], items)
+    assert not [(it.spec.index, it.rejection) for it in items if it.rejection]
+    refusal = "Not answerable" if language == "en" else "无法回答"
+    for it in items:
+        s = it.sample
+        assert s["task"].endswith("/unanswerable") and s["answer"] == refusal and s["answers"] == [refusal]
+        assert s["evidence"] == [] and s["grounding"] == [] and s["derivation"]["op"] == "absent"
+        assert s["derivation"]["target"] in s["question"]
+        assert squash(s["derivation"]["target"]) not in document_text(it.truth)  # truly not in the document
+    form = next(it for it in items if any(f.kind == "kv" for f in it.truth.facts))
+    for corrupt, reason in ((lambda s, it: s.update(answer="42"), "refusal_mismatch"),
+                            (_present_field, "absent_target_present"),
+                            (_cite_a_field, "absent_with_evidence")):
+        item = copy.deepcopy(form)
+        item.filter_log, item.rejection = [], None
+        corrupt(item.sample, item)
+        run_filters(make_filters(recipe), item)
+        assert item.rejection is not None and item.rejection.reason == reason, item.rejection

@@ -296,3 +296,60 @@ def test_action_samples_can_carry_the_screens_of_earlier_steps():
                 assert it.media["h1.png"] != it.media["png"]  # typing changed the screen
     finally:
         stages[0].generator.close()
+
+
+def test_negative_samples_ask_for_a_control_the_screen_lacks_and_wrong_ones_are_caught():
+    from omnisynth.model.gui_tasks import GUI_REFUSAL, norm
+
+    recipe, stages, items = run_items("gui_grounding", 6, task__question_types={"absent": 1},
+                                      generator__families=["settings", "dashboard", "mail"])
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) == 6, [it.rejection for it in items if it.rejection]
+        gui = next(f for f in stages[2].filters if isinstance(f, GuiFilter))
+        for it in kept:
+            s = it.sample
+            Sample.model_validate(s, strict=True)
+            target = s["derivation"]["target"]
+            assert s["answer"] == GUI_REFUSAL and s["grounding"] == [] and s["derivation"]["op"] == "absent"
+            assert f"'{target}'" in s["question"]
+            text = norm(it.truth.meta["screen_text"])
+            assert text and norm(target) not in text  # the page's own innerText does not hold it
+            assert not [f for f in it.truth.facts if norm(target) in norm(f.text)]
+        item = kept[0]
+        shown = next(f.text for f in item.truth.facts if f.kind == "element" and f.text)  # something on the screen
+        for change, reason in (({"answer": "[1, 2, 3, 4]"}, "refusal_mismatch"),
+                               ({"derivation": {**item.sample["derivation"], "target": shown}}, "absent_target_present")):
+            verdict = gui.check(WorkItem(item.spec, item.media, item.truth, {**item.sample, **change}))
+            assert verdict[:2] == (False, reason), verdict
+    finally:
+        stages[0].generator.close()
+
+
+@pytest.mark.parametrize("targets", ["icon", "text"])
+def test_targets_can_be_held_to_icon_only_or_text_controls(targets):
+    from omnisynth.filters.gui import _element_at
+    from omnisynth.model.gui_tasks import target_kind
+
+    recipe, stages, items = run_items("gui_pro_grounding", 5, task__targets=targets,
+                                      generator__viewports=[[1920, 1080]])
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) >= 4, [it.rejection for it in items if it.rejection]
+        for it in kept:
+            el = _element_at(it, it.sample["grounding"][0]["bbox_px"])
+            assert target_kind(el) == targets, (it.sample["question"], el.attrs)
+            if targets == "icon":  # an SVG and nothing else inside: the name lives in aria-label / the SVG title
+                html = it.truth.meta["html"]
+                tag = html[html.index(f'data-oid="{el.attrs["oid"]}"'):]
+                inner = tag[tag.index(">") + 1:tag.index("</button>")]
+                assert inner.startswith("<svg") and inner.endswith("</svg>"), inner[:200]
+    finally:
+        stages[0].generator.close()
+
+
+def test_icon_targets_are_refused_for_tasks_without_elements():
+    from omnisynth.schemas.recipe import RecipeError
+
+    with pytest.raises(RecipeError, match="task.targets|targets 'icon' applies to GUI grounding tasks"):
+        load_recipe("doc_qa", [("task.targets", "icon")])

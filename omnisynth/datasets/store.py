@@ -79,6 +79,13 @@ class Store:
             raise ValueError(f"{self.uri} is not a local folder")
         return Path(self.root)
 
+    def child(self, rel: str) -> str:
+        """Where an output nested under this one lives, as `--out` would take it (URI options kept)."""
+        if self.local:
+            return f"{self.root}/{rel}"
+        base, sep, query = self.where.partition("?")
+        return f"{base.rstrip('/')}/{rel}{sep}{query}"
+
     def full(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
 

@@ -12,7 +12,7 @@ import json
 import re
 
 from omnisynth.filters.verify import KEEP, Filter, Verdict, _iou
-from omnisynth.model.gui_tasks import COUNTERS, action_answer, resolve, visible
+from omnisynth.model.gui_tasks import GUI_REFUSAL, COUNTERS, absent_from, action_answer, resolve, visible
 from omnisynth.model.tasks import box_text
 from omnisynth.schemas.truth import Fact, WorkItem
 
@@ -52,7 +52,20 @@ class GuiFilter(Filter):
             return self._state(item)
         if op == "action":
             return self._action(item)
+        if op == "absent":
+            return self._absent(item)
         return False, "wrong_op", f"derivation op {op!r} is not a GUI op"
+
+    def _absent(self, item: WorkItem) -> Verdict:
+        """A negative: nothing on the screen carries the asked name, and the answer refuses."""
+        s, target = item.sample, item.sample["derivation"]["target"]
+        if s["grounding"] or s["evidence"]:
+            return False, "absent_with_evidence", "a negative sample cites a box"
+        if not target or not absent_from(item.truth, target):
+            return False, "absent_target_present", f"{target!r} is on the screen"
+        if s["answer"].strip() != GUI_REFUSAL:
+            return False, "refusal_mismatch", f"answer {s['answer']!r}, a negative sample answers {GUI_REFUSAL!r}"
+        return KEEP
 
     def _topmost(self, item: WorkItem, point, target: Fact) -> Verdict:
         tab = self.generator.live_tab(item.spec.key, item.truth)

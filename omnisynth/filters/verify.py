@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from omnisynth.generators.textlayer import CharIndex, squash
+from omnisynth.generators.textlayer import CharIndex, document_text, squash
 from omnisynth.schemas.truth import GroundTruth, WorkItem
 
 Verdict = tuple[bool, str, str]
@@ -120,6 +120,16 @@ class GroundTruthFilter(Filter):
             best = derivation["labels"][values.index(max(values))]
             if answer != best:
                 return False, "argmax_mismatch", f"answer {answer!r}, larger value belongs to {best!r} ({values})"
+        elif op == "absent":
+            from omnisynth.model.tasks import TEMPLATES
+
+            refusal = TEMPLATES.get(truth.language, TEMPLATES["en"])["refusal"]
+            if sample["evidence"] or sample["grounding"]:
+                return False, "absent_with_evidence", "a negative sample cites evidence or boxes"
+            if not derivation["target"] or squash(derivation["target"]) in document_text(truth):
+                return False, "absent_target_present", f"{derivation['target']!r} is in the document"
+            if answer.strip() != refusal:
+                return False, "refusal_mismatch", f"answer {answer!r}, a negative sample answers {refusal!r}"
         elif op == "locate":
             g = sample["grounding"][0]
             target = squash(derivation["target"])

@@ -63,7 +63,8 @@ def dom_truth(screen, generator: str, family: str, meta: dict) -> GroundTruth:
     facts += [Fact(f["kind"], 0, tuple(f["box"]), f["text"], {**f["attrs"], "oid": f["oid"]})
               for f in screen.dom["facts"]]
     meta = {**meta, "dpr": screen.dom["dpr"], "scroll": screen.dom["scroll"], "focused": screen.dom.get("focused", ""),
-            "screen_sha": hashlib.sha256(screen.png).hexdigest()}
+            "screen_sha": hashlib.sha256(screen.png).hexdigest(),
+            "screen_text": screen.dom.get("body_text", "")}  # the page's innerText: what negatives must avoid
     return GroundTruth(generator, family, "en", [page_truth], facts, meta)
 
 

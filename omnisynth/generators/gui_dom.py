@@ -152,6 +152,7 @@ EXTRACT_JS = r"""
   return {dpr, viewport: [vw, vh], scroll: [window.scrollX, window.scrollY],
           doc_size: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
           text: (document.body ? document.body.innerText : '').trim().length, elements: out, facts,
+          body_text: document.body ? document.body.innerText : '',
           focused: (document.activeElement && document.activeElement.getAttribute('data-oid')) || ''};
 }
 """

@@ -104,6 +104,11 @@ def squash(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
+def document_text(truth) -> str:
+    """Every glyph of every page of a ground truth, in comparison form (see `squash`)."""
+    return squash("".join(c[4] for page in truth.pages for c in page.chars))
+
+
 class CharIndex:
     """Glyphs of a page sorted by the y of their centres, for box queries."""
 

@@ -88,7 +88,10 @@ class OracleEngine(Engine):
 
             self.prompt_hash, self.write = AV_PROMPT_HASH, av_candidate
         elif kind in ("gui", "html_corpus"):
-            self.prompt_hash, self.write = GUI_PROMPT_HASH, gui_candidate
+            import functools
+
+            self.prompt_hash = GUI_PROMPT_HASH
+            self.write = functools.partial(gui_candidate, targets=recipe.task.targets)
         else:
             self.prompt_hash, self.write = PROMPT_HASH, oracle_candidate
 

@@ -40,7 +40,24 @@ GUI_TEMPLATES = {
                "of the screenshot, dy in screenshot pixels."],
 }
 RELATIONS = {"right_of": "right of", "left_of": "left of", "above": "above", "below": "below"}
-GUI_PROMPT_HASH = hashlib.sha256(json.dumps([GUI_TEMPLATES, BOX_FORMAT], sort_keys=True).encode()).hexdigest()[:16]
+GUI_REFUSAL = "Not on the screen"  # the answer of a negative (ScreenSpot-Pro gt_type "negative") sample
+GUI_PROMPT_HASH = hashlib.sha256(json.dumps([GUI_TEMPLATES, BOX_FORMAT, GUI_REFUSAL],
+                                            sort_keys=True).encode()).hexdigest()[:16]
+
+
+def negative_names() -> list[str]:
+    """Control names our screens use somewhere: a negative asks for one this screen does not show."""
+    from omnisynth.generators.gui_layouts import KPIS, MENU_BAR, NAV, SETTINGS_SWITCHES
+
+    return sorted({*NAV, *KPIS, *SETTINGS_SWITCHES, *MENU_BAR})
+
+
+def absent_from(truth: GroundTruth, name: str) -> bool:
+    """`name` is nowhere on the screen: not an element's name (hidden ones too), not in the page's text."""
+    said = norm(name)
+    if any(said in norm(f.text) for f in truth.facts):
+        return False
+    return said not in norm(truth.meta.get("screen_text", ""))
 
 
 def norm(text: str) -> str:
@@ -102,10 +119,25 @@ def element_grounding(truth: GroundTruth, el: Fact, label: str) -> dict:
     return grounding(label, truth.pages[-1], el.bbox, role=el.attrs["role"], point=el.attrs["click"])
 
 
+def target_kind(e: Fact) -> str:
+    """'icon' (an icon-only control), 'text' (shows its name as text) or 'other' (fields...).
+
+    Our screens mark icon-only buttons (`data-icon`: an SVG, the name only in aria-label and
+    the SVG's title, which textContent would count as text); on your pages a clickable
+    control with no text at all counts as icon-only.
+    """
+    if e.attrs.get("icon"):
+        return "icon"
+    if e.attrs.get("text", "").strip():
+        return "text"
+    return "icon" if e.attrs["role"] in ("button", "link", "menuitem", "tab") else "other"
+
+
 class GuiTasks:
-    def __init__(self, truth: GroundTruth, rng: random.Random, task_kind: str):
+    def __init__(self, truth: GroundTruth, rng: random.Random, task_kind: str, targets: str = "any"):
         self.truth, self.rng, self.kind = truth, rng, task_kind
         self.els = visible(truth)
+        self.wanted = (lambda e: True) if targets == "any" else (lambda e: target_kind(e) == targets)
 
     def phrase(self, template: str, **kw) -> str:
         return self.rng.choice(GUI_TEMPLATES[template]).format(**kw)
@@ -128,14 +160,16 @@ class GuiTasks:
 
     # grounding --------------------------------------------------------------------------------
     def label(self) -> Candidate:
-        pool = [e for e in self.els if len(e.text) <= 60 and len(resolve(self.els, "label", e.text, e.attrs["role"], "")) == 1]
+        pool = [e for e in self.els if self.wanted(e) and len(e.text) <= 60
+                and len(resolve(self.els, "label", e.text, e.attrs["role"], "")) == 1]
         el = self._pick(pool)
         role = el.attrs["role"]
         q = self.phrase("label", name=el.text, role=ROLE_WORDS.get(role, role))
         return self._element("label", el, q, {"relation": "label", "target": el.text})
 
     def function(self) -> Candidate:
-        pool = [e for e in self.els if e.attrs.get("func") and len(resolve(self.els, "function", e.attrs["func"], "", "")) == 1]
+        pool = [e for e in self.els if self.wanted(e) and e.attrs.get("func")
+                and len(resolve(self.els, "function", e.attrs["func"], "", "")) == 1]
         el = self._pick(pool)
         q = self.phrase("function", func=el.attrs["func"])
         return self._element("function", el, q, {"relation": "function", "target": el.attrs["func"]})
@@ -151,7 +185,7 @@ class GuiTasks:
                         by_role.setdefault(e.attrs["role"], []).append((gap, i))
                 for role, gaps in sorted(by_role.items()):
                     gaps.sort()
-                    if len(gaps) == 1 or gaps[1][0] - gaps[0][0] >= 4:
+                    if (len(gaps) == 1 or gaps[1][0] - gaps[0][0] >= 4) and self.wanted(self.els[gaps[0][1]]):
                         options.append((self.els[gaps[0][1]], rel, anchor, role))
         if not options:
             raise Unsupported("no element is singled out by its position")
@@ -161,6 +195,16 @@ class GuiTasks:
         el, rel, anchor, role = self.rng.choice(options)
         q = self.phrase("position", role=ROLE_WORDS.get(role, role), rel=RELATIONS[rel], anchor=anchor.text)
         return self._element("position", el, q, {"relation": rel, "target": el.text, "anchor": anchor.text})
+
+    def absent(self) -> Candidate:
+        """A control the screen does not have, asked for like present ones: the answer refuses."""
+        pool = [n for n in negative_names() if absent_from(self.truth, n)]
+        if not pool:
+            raise Unsupported("the screen shows every control name the generator knows")
+        name, role = self.rng.choice(pool), self.rng.choice(["button", "link", "tab", "menuitem"])
+        q = self.phrase("label", name=name, role=ROLE_WORDS[role]) + BOX_FORMAT
+        return Candidate("absent", q, GUI_REFUSAL, [], [], {"op": "absent", "target": name, "role": role},
+                         [GUI_REFUSAL])
 
     # screen QA --------------------------------------------------------------------------------
     def _state(self, qtype: str, el: Fact, question: str, answer: str, relation: str, answers=None,
@@ -286,15 +330,16 @@ COUNTERS = {
 WRITERS = {"label": "label", "function": "function", "position": "position", "field_value": "field_value",
            "toggle_state": "toggle_state", "selected_option": "selected_option", "active_tab": "active_tab",
            "screen_text": "screen_text", "count": "count", "click": "next_action", "type": "next_action",
-           "select": "next_action", "scroll": "next_action"}
+           "select": "next_action", "scroll": "next_action", "absent": "absent"}
 
 
-def gui_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random) -> Candidate:
+def gui_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random,
+                  targets: str = "any") -> Candidate:
     """The planned question type first, then the others by weight (like the document writers)."""
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
     order = [first] + [n for n in names if n != first]
-    tasks = GuiTasks(truth, rng, task_kind)
+    tasks = GuiTasks(truth, rng, task_kind, targets)
     reasons = []
     for qtype in order:
         try:

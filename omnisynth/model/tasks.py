@@ -12,7 +12,8 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from omnisynth.generators.textlayer import squash
+from omnisynth.generators.content import LABELS
+from omnisynth.generators.textlayer import document_text, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth
 
 TEMPLATES = {
@@ -30,6 +31,7 @@ TEMPLATES = {
         "chart_value": ["In the chart '{chart}', what is the value of {series} for {category}?",
                         "According to '{chart}', what value does {series} reach in {category}?"],
         "page_prefix": "On page {page}: ",
+        "refusal": "Not answerable",
         "page_locate": ["On which page does the section '{heading}' appear?",
                         "Which page contains the heading '{heading}'? Answer with the page number."],
         "compare": ["Which is larger: {a} on page {pa}, or {b} on page {pb}?",
@@ -51,6 +53,7 @@ TEMPLATES = {
         "table_cell": ["表格中“{row}”的“{col}”是多少？"],
         "chart_value": ["图表“{chart}”中，{series}在{category}的数值是多少？"],
         "page_prefix": "第{page}页：",
+        "refusal": "无法回答",
         "page_locate": ["标题为“{heading}”的章节在第几页？"],
         "compare": ["第{pa}页的{a}和第{pb}页的{b}，哪个更大？"],
         "ground_heading": ["请给出标题“{text}”的边界框[x0, y0, x1, y1]（0-1000坐标）。"],
@@ -218,6 +221,24 @@ class DocTasks:
         return Candidate("cross_page_compare", q, winner, ev, gr,
                          {"op": "argmax", "labels": [la, lb]}, [winner])
 
+    # negative samples -------------------------------------------------------------------
+    def unanswerable(self) -> Candidate:
+        """A field the document does not have, asked the way present ones are; the answer says so.
+
+        MMLongBench-Doc style ("Not answerable"): the asked name is one the generator writes on
+        forms and invoices, and its absence is checked against every glyph of every page.
+        """
+        labels = LABELS.get(self.truth.language, LABELS["en"])
+        text = document_text(self.truth)
+        known = [*labels["form_fields"], labels["invoice_no"], labels["due"], labels["customer"], labels["po"]]
+        pool = [k for k in known if squash(k) not in text]
+        if not pool:
+            raise Unsupported("the document holds every field name the generator writes")
+        key = self.rng.choice(pool)
+        refusal = self.t["refusal"]
+        return Candidate("unanswerable", self.phrase("key_value", key=key), refusal, [], [],
+                         {"op": "absent", "target": key}, [refusal])
+
     # doc_grounding and pdf_qa --------------------------------------------------------------
     def _locate(self, qtype: str, question: str, fact: Fact, box=None) -> Candidate:
         page = self.truth.page(fact.page)
@@ -293,6 +314,7 @@ def _numeric_forms(text: str) -> list[str]:
 WRITERS = {
     "region": "region", "key_value": "key_value", "table_cell": "table_cell", "chart_value": "chart_value",
     "page_locate": "page_locate", "page_fact": "page_fact", "cross_page_compare": "cross_page_compare",
+    "unanswerable": "unanswerable",
     "heading": "heading", "field_value": "field_value", "phrase": "phrase_box",
     "read_line": "region", "locate_text": "phrase_box",
 }

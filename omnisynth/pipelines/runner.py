@@ -75,8 +75,9 @@ class Progress:
         self.stream.flush()
 
 
-def run(recipe: Recipe, out: Store | Path | str, stream: TextIO = sys.stderr) -> RunSummary:
+def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -> RunSummary:
     """Generate `recipe` into `out` (a folder or a pyarrow filesystem URI), resuming what a previous run finished."""
+    stream = stream or sys.stderr  # looked up per call: the stream may be replaced after import
     t0 = time.monotonic()
     out = as_store(out)
     catalog, extra = None, {}

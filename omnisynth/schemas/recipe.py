@@ -20,12 +20,12 @@ RECIPES_DIR = Path(__file__).resolve().parent.parent / "pipelines" / "recipes"
 
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart")
 QUESTION_TYPES = {
-    "doc_qa": ("region", "key_value", "table_cell", "chart_value"),
-    "doc_long_qa": ("page_locate", "page_fact", "cross_page_compare"),
+    "doc_qa": ("region", "key_value", "table_cell", "chart_value", "unanswerable"),
+    "doc_long_qa": ("page_locate", "page_fact", "cross_page_compare", "unanswerable"),
     "doc_grounding": ("heading", "field_value", "table_cell", "phrase"),
     "pdf_qa": ("read_line", "locate_text"),
-    "gui_grounding": ("label", "function", "position"),
-    "gui_pro_grounding": ("label", "function", "position"),
+    "gui_grounding": ("label", "function", "position", "absent"),
+    "gui_pro_grounding": ("label", "function", "position", "absent"),
     "gui_qa": ("field_value", "toggle_state", "selected_option", "active_tab", "screen_text", "count"),
     "gui_actions": ("click", "type", "select", "scroll"),
     "html_grounding": ("label", "position"),
@@ -44,6 +44,8 @@ TASK_GENERATORS = {"doc_qa": "documents", "doc_long_qa": "documents", "doc_groun
                    "av_temporal_qa": "av", "av_interaction_qa": "av", "av_speech_qa": "av",
                    "video_caption": "video_corpus"}
 AV_MEDIA = ("frames", "wav", "mp4")
+# negative samples (the answer is a refusal): only when a recipe names them, and only the oracle writes them
+NEGATIVE_TYPES = ("unanswerable", "absent")
 
 
 class RecipeError(ValueError):
@@ -240,9 +242,14 @@ class TaskConfig(_Cfg):
     question_types: dict[str, float] = Field(
         default_factory=dict, description="weights per question type; empty means all types, equally"
     )
+    targets: Literal["any", "icon", "text"] = Field(default="any", description=(
+        "GUI grounding: which elements are targets: any, icon-only controls (an icon, no visible text: "
+        "ScreenSpot-Pro's ui_type icon), or controls that show their name as text"))
 
     @model_validator(mode="after")
     def _types(self) -> TaskConfig:
+        if self.targets != "any" and self.kind not in ("gui_grounding", "gui_pro_grounding", "html_grounding"):
+            raise ValueError(f"targets {self.targets!r} applies to GUI grounding tasks, not {self.kind}")
         known = QUESTION_TYPES[self.kind]
         for name, weight in self.question_types.items():
             if name not in known:
@@ -254,7 +261,9 @@ class TaskConfig(_Cfg):
         return self
 
     def weights(self) -> dict[str, float]:
-        return dict(self.question_types) or {name: 1.0 for name in QUESTION_TYPES[self.kind]}
+        """The question types to write, by weight; by default every type except the opt-in negatives."""
+        return dict(self.question_types) or {name: 1.0 for name in QUESTION_TYPES[self.kind]
+                                             if name not in NEGATIVE_TYPES}
 
 
 class Sampling(_Cfg):
@@ -427,6 +436,10 @@ class Recipe(_Cfg):
         if self.model.engine != "oracle":
             from omnisynth.model.model_tasks import MODEL_TASK_KINDS
 
+            negatives = [t for t in NEGATIVE_TYPES if self.task.question_types.get(t, 0) > 0]
+            if negatives:
+                raise ValueError(f"task.question_types: {', '.join(negatives)} (negative samples) are written by the "
+                                 "oracle engine, whose checks prove the absence; drop them or use the oracle")
             if self.task.kind not in MODEL_TASK_KINDS:
                 raise ValueError(f"model.engine {self.model.engine!r}: a model cannot write task.kind "
                                  f"{self.task.kind!r} (model-written kinds: {', '.join(MODEL_TASK_KINDS)}); "

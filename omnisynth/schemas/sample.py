@@ -95,11 +95,15 @@ class Derivation(_Strict):
     Face's loader infers one schema from the first samples and rejects any other shape.
     """
 
-    op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline"]
+    op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
+                "absent"] = Field(description=(
+        "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
+        "evidence and grounding are empty"))
     labels: list[str] = Field(description=(
         "argmax: the label of each evidence item, in order; timeline: the ids of the events the answer rests on"))
     target: str = Field(description=(
-        "locate: the text the grounding box must hold; element/state/action: the target element's accessible "
+        "locate: the text the grounding box must hold; absent: the field name the document does not contain; "
+        "element/state/action: the target element's accessible "
         "name (or, for relation 'function', what the element does)"))
     role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
     relation: str = Field(description=(

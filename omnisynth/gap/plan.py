@@ -1,0 +1,220 @@
+"""From per-category gaps to a plan of recipes, and running a plan.
+
+`make_plan` maps each category through the taxonomy (`taxonomy.v1.yaml`), keeps the weak
+ones (the lower end of the error rate's 95% interval at least `min_error`), and splits the
+budget: `general_share` of it to the benchmark's general recipe (so the mix does not
+over-fit the gaps), the rest to the weak mapped categories, a floor of `floor_share` of
+it each and the remainder in proportion to each category's gap (errors beyond reasonable
+doubt, see results.py). Weak categories without a mapping are listed, not dropped.
+
+A plan is a YAML file (`kind: gap_plan`) whose comments give the reasoning; `omnisynth run
+PLAN.yaml --out DIR` runs each part as its own recipe into `DIR/parts/NAME` (each part a
+normal, resumable output; the part's name is its recipe name, hence the prefix of every
+key and `provenance.recipe` of its samples) and writes `DIR/gap.json`: which category
+each part, so each sample, targets, with what was kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sys
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from omnisynth.gap.results import CategoryStats
+
+TAXONOMY = Path(__file__).resolve().parent / "taxonomy.v1.yaml"
+
+
+class PlanError(ValueError):
+    """A plan that cannot be made or run; the message names the part or field."""
+
+
+class _Cfg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanPart(_Cfg):
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    category: str
+    recipe: str
+    num_samples: int = Field(ge=1)
+    set: dict[str, object] = Field(default_factory=dict)
+    why: str = ""
+    stats: dict[str, object] = Field(default_factory=dict)
+
+
+class Plan(_Cfg):
+    kind: str = Field(pattern=r"^gap_plan$")
+    name: str
+    seed: int = Field(default=0, ge=0)
+    benchmark: str
+    results: str = ""
+    taxonomy_version: int
+    budget: int = Field(ge=1)
+    general_share: float
+    parts: list[PlanPart] = Field(min_length=1)
+    unmapped: list[dict[str, object]] = Field(default_factory=list)
+
+
+def load_taxonomy(path: Path = TAXONOMY) -> dict:
+    tree = yaml.safe_load(Path(path).read_text())
+    if not isinstance(tree, dict) or "version" not in tree or "benchmarks" not in tree:
+        raise PlanError(f"{path}: a taxonomy needs `version` and `benchmarks`")
+    return tree
+
+
+def rule_for(category: str, rules: list[dict]) -> dict | None:
+    return next((r for r in rules if fnmatchcase(category, r["match"])), None)
+
+
+def _slug(category: str) -> str:
+    return "gap_" + (re.sub(r"[^a-z0-9]+", "_", category.lower()).strip("_") or "category")
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """`total` split in proportion to `weights` by largest remainder (sums exactly)."""
+    whole = sum(weights)
+    raw = [total * w / whole for w in weights]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: (counts[i] - raw[i], i))[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _stats(s: CategoryStats) -> dict:
+    low, high = s.interval()
+    return {"n": s.n, "errors": s.errors, "error_rate": round(s.error_rate, 4),
+            "interval": [round(low, 4), round(high, 4)], "gap": round(s.confident_errors, 2)}
+
+
+def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxonomy: dict | None = None,
+              general_share: float = 0.2, floor_share: float = 0.05, min_error: float = 0.05,
+              base: str | None = None, seed: int = 0, results: str = "") -> Plan:
+    taxonomy = taxonomy or load_taxonomy()
+    if benchmark not in taxonomy["benchmarks"]:
+        raise PlanError(f"taxonomy v{taxonomy['version']} has no rules for {benchmark!r}")
+    if not 0 <= general_share < 1 or not 0 <= floor_share <= 1:
+        raise PlanError("--general-share must be in [0, 1) and --floor in [0, 1]")
+    entry = taxonomy["benchmarks"][benchmark]
+    weak = [s for s in stats if s.interval()[0] >= min_error]
+    mapped, unmapped = [], []
+    for s in weak:
+        rule = rule_for(s.category, entry["rules"])
+        if rule is None or rule.get("recipe") is None:
+            unmapped.append({"category": s.category, **_stats(s),
+                             "why": rule["why"] if rule else "no rule in the taxonomy matches it"})
+        else:
+            mapped.append((s, rule))
+    general = round(budget * general_share) if mapped else budget
+    targeted = budget - general
+    parts: list[PlanPart] = []
+    if mapped:
+        floor = min(max(1, int(targeted * floor_share)), targeted // len(mapped))
+        extra = _split(targeted - floor * len(mapped), [max(s.confident_errors, 1e-9) for s, _ in mapped])
+        names: set[str] = set()
+        for (s, rule), more in zip(mapped, extra):
+            name = _slug(s.category)
+            while name in names:
+                name += "_"
+            names.add(name)
+            if floor + more:
+                parts.append(PlanPart(name=name, category=s.category, recipe=rule["recipe"], num_samples=floor + more,
+                                      set=dict(rule.get("set") or {}), why=rule.get("why", ""), stats=_stats(s)))
+    if general:
+        parts.append(PlanPart(name="gap_general", category="general", recipe=base or entry["general"]["recipe"],
+                              num_samples=general, why="general data: keeps the mix from over-fitting the gaps"))
+    return Plan(kind="gap_plan", name=f"gap_{benchmark}", seed=seed, benchmark=benchmark, results=results,
+                taxonomy_version=int(taxonomy["version"]), budget=budget, general_share=general_share,
+                parts=parts, unmapped=unmapped)
+
+
+def plan_yaml(plan: Plan, floor_share: float, min_error: float) -> str:
+    """The plan as YAML, headed by comments that give the reasoning."""
+    targeted = sum(p.num_samples for p in plan.parts if p.category != "general")
+    lines = [f"# omnisynth gap plan, written {datetime.date.today().isoformat()} from {plan.results or 'results'}"
+             f" ({plan.benchmark}), taxonomy v{plan.taxonomy_version}",
+             f"# budget {plan.budget}: {plan.budget - targeted} general, {targeted} aimed at the weak categories",
+             f"# (the lower end of the 95% interval of their error rate >= {min_error:g}), a floor of "
+             f"{floor_share:.0%} of the aimed budget each,",
+             "# the rest in proportion to each category's gap (n x that lower end: errors beyond reasonable doubt).",
+             "# run: omnisynth run THIS.yaml --out DIR   (each part into DIR/parts/NAME; DIR/gap.json maps parts to "
+             "categories)"]
+    for p in plan.parts:
+        if p.category == "general":
+            lines.append(f"#   general -> {p.num_samples} samples of {p.recipe}")
+            continue
+        st = p.stats
+        low, high = st["interval"]
+        lines.append(f"#   {p.category}: {st['errors']}/{st['n']} wrong ({st['error_rate']:.0%}, 95% {low:.0%}-{high:.0%}),"
+                     f" gap {st['gap']} -> {p.num_samples} samples of {p.recipe}: {p.why}")
+    for u in plan.unmapped:
+        lines.append(f"#   UNMAPPED {u['category']}: {u['errors']}/{u['n']} wrong, gap {u['gap']} -> no samples: {u['why']}")
+    body = yaml.safe_dump(plan.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=120)
+    return "\n".join(lines) + "\n" + body
+
+
+def is_plan(path: str) -> bool:
+    p = Path(path)
+    if not p.is_file() or p.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        tree = yaml.safe_load(p.read_text())
+    except yaml.YAMLError:
+        return False
+    return isinstance(tree, dict) and tree.get("kind") == "gap_plan"
+
+
+def load_plan(path: str, overrides: list[tuple[str, object]] = ()) -> tuple[Plan, list]:
+    """The plan and each part's validated recipe (every part is checked before any runs)."""
+    from pydantic import ValidationError
+
+    from omnisynth.schemas.recipe import RecipeError, load_recipe
+
+    try:
+        plan = Plan.model_validate(yaml.safe_load(Path(path).read_text()))
+    except ValidationError as exc:
+        raise PlanError(f"{path}: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                                for e in exc.errors())) from None
+    names = [p.name for p in plan.parts]
+    if len(set(names)) != len(names):
+        raise PlanError(f"{path}: part names repeat: {names}")
+    recipes = []
+    for part in plan.parts:
+        try:
+            recipes.append(load_recipe(part.recipe, [("name", part.name), ("num_samples", part.num_samples),
+                                                     ("seed", plan.seed), *part.set.items(), *overrides]))
+        except RecipeError as exc:
+            raise PlanError(f"{path}: part {part.name!r} ({part.category}): {exc}") from None
+    return plan, recipes
+
+
+def run_plan(plan: Plan, recipes: list, out, stream: TextIO | None = None) -> dict:
+    """Run every part into `out/parts/NAME` (each resumable on its own), then write `out/gap.json`."""
+    stream = stream or sys.stderr  # looked up per call: the stream may be replaced after import
+    from omnisynth.datasets.store import as_store
+    from omnisynth.pipelines.runner import run
+
+    store = as_store(out)
+    parts = []
+    for part, recipe in zip(plan.parts, recipes):
+        stream.write(f"== part {part.name}: {part.num_samples} samples of {part.recipe} for {part.category}\n")
+        summary = run(recipe, store.child(f"parts/{part.name}"), stream)
+        parts.append({"name": part.name, "category": part.category, "recipe": part.recipe, "set": part.set,
+                      "num_samples": part.num_samples, "kept": summary.kept, "rejected": summary.rejected,
+                      "folder": f"parts/{part.name}", "why": part.why, "stats": part.stats})
+    kept = sum(p["kept"] for p in parts)
+    report = {"plan": plan.name, "benchmark": plan.benchmark, "taxonomy_version": plan.taxonomy_version,
+              "results": plan.results, "budget": plan.budget, "kept": kept,
+              "kept_by_category": {p["category"]: p["kept"] for p in parts},
+              "share_by_category": {p["category"]: round(p["kept"] / kept, 4) if kept else 0.0 for p in parts},
+              "parts": parts, "unmapped": plan.unmapped,
+              "keys": "a sample key starts with its part name (NAME-s<seed>-<index>), which is also its provenance.recipe"}
+    store.write_text("gap.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    return report

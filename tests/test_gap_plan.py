@@ -1,0 +1,129 @@
+"""Gap plans: a category that clearly fails gets the largest share, and the run's samples show it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from omnisynth.gap.plan import PlanError, _split, load_plan, make_plan, plan_yaml
+from omnisynth.gap.results import Outcome, per_category, read_results
+
+
+def _ocrbench(tmp_path):
+    recs = []
+    for t in ("table parsing en", "chart parsing en", "key information extraction en", "text recognition en"):
+        for i in range(30):
+            wrong = i % 10 < 7 if t == "table parsing en" else i % 15 == 0
+            recs.append({"dataset_name": "synthetic", "type": t, "id": len(recs), "image_path": f"{i}.png",
+                         "question": "q", "answers": ["42"], "predict": "7" if wrong else "42"})
+    path = tmp_path / "ocrbench_v2.json"
+    path.write_text(json.dumps(recs))
+    return path, "table parsing en"
+
+
+def _mmlongbench(tmp_path):
+    recs = []
+    for sources, pages, failing in ((["Chart"], "[2, 4]", True), (["Table"], "[1, 3]", False),
+                                    (["Table"], "[5]", False), (["Pure-text (Plain-text)"], "[2]", False)):
+        for i in range(25):
+            wrong = i % 4 != 0 if failing else i == 0  # 75% wrong, or 4% wrong (not weak: interval's low end ~0.7%)
+            recs.append({"doc_id": f"d{i}.pdf", "doc_type": "Financial report", "question": "q", "answer": "12",
+                         "evidence_pages": pages, "evidence_sources": str(sources), "answer_format": "Int",
+                         "score": 0 if wrong else 1})
+    for _ in range(6):
+        recs.append({"doc_id": "n.pdf", "question": "q", "answer": "Not answerable", "evidence_pages": "[]",
+                     "evidence_sources": "[]", "answer_format": "None", "score": 0})
+    path = tmp_path / "samples.json"
+    path.write_text(json.dumps(recs))
+    return path, "Chart/multi"
+
+
+def _screenspot(tmp_path):
+    from test_gap_results import _screenspot_details
+
+    path = tmp_path / "sspro.json"
+    path.write_text(json.dumps(_screenspot_details(20)))
+    return path, "CAD/icon"
+
+
+def test_split_sums_exactly_and_follows_the_weights():
+    assert _split(10, [1, 1, 1]) == [4, 3, 3] and sum(_split(97, [5, 3, 0.5])) == 97
+    assert _split(100, [3, 1]) == [75, 25]
+
+
+def test_the_budget_follows_the_gap_with_floors_general_data_and_unmapped_categories_listed(tmp_path):
+    outcomes = ([Outcome(("Chart/multi",), i % 4 == 0, "x") for i in range(100)]     # 75% wrong, gap ~65
+                + [Outcome(("Table/single",), i % 3 != 0, "x") for i in range(30)]   # 33% wrong, gap ~5
+                + [Outcome(("Figure/single",), False, "x") for _ in range(10)]        # unmapped: figures
+                + [Outcome(("Pure-text (Plain-text)/single",), True, "x") for _ in range(50)])  # not weak
+    plan = make_plan(per_category(outcomes), "mmlongbench_doc", 200)
+    shares = {p.category: p.num_samples for p in plan.parts}
+    assert sum(shares.values()) == 200 and shares["general"] == 40
+    assert shares["Chart/multi"] > shares["Table/single"] >= 8  # floor: 5% of the 160 aimed samples
+    assert "Pure-text (Plain-text)/single" not in shares
+    assert [u["category"] for u in plan.unmapped] == ["Figure/single"] and "figures" in plan.unmapped[0]["why"]
+    text = plan_yaml(plan, 0.05, 0.05)
+    assert "UNMAPPED Figure/single" in text and "Chart/multi: 75/100 wrong (75%" in text
+    (tmp_path / "p.yaml").write_text(text)
+    loaded, recipes = load_plan(str(tmp_path / "p.yaml"))
+    chart = next(r for p, r in zip(loaded.parts, recipes) if p.category == "Chart/multi")
+    assert chart.name == "gap_chart_multi" and chart.task.kind == "doc_long_qa"
+    assert chart.task.question_types == {"cross_page_compare": 1} and "chart" in chart.generator.families
+
+
+def test_a_plan_with_a_bad_part_is_refused_naming_the_part(tmp_path):
+    plan = make_plan(per_category([Outcome(("table parsing en",), False, "x")] * 20), "ocrbench_v2", 20)
+    broken = plan.model_copy(update={"parts": [plan.parts[0].model_copy(update={"set": {"generator.familes": ["x"]}}),
+                                               *plan.parts[1:]]})
+    (tmp_path / "bad.yaml").write_text(plan_yaml(broken, 0.05, 0.05))
+    with pytest.raises(PlanError, match="part 'gap_table_parsing_en' .*generator.familes: unknown key"):
+        load_plan(str(tmp_path / "bad.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make", [_ocrbench, _mmlongbench, _screenspot], ids=["ocrbench_v2", "mmlongbench_doc",
+                                                                              "screenspot_pro"])
+def test_results_to_plan_to_run_the_failing_category_dominates_the_samples(make, tmp_path, ray_session, capsys):
+    from omnisynth.cli import main
+    from omnisynth.datasets.shards import iter_tar_samples
+
+    results, failing = make(tmp_path)
+    benchmark = {"ocrbench_v2.json": "ocrbench_v2", "samples.json": "mmlongbench_doc",
+                 "sspro.json": "screenspot_pro"}[results.name]
+    stats = per_category(read_results(results, benchmark))
+    assert stats[0].category == failing
+    plan_path, out = tmp_path / "plan.yaml", tmp_path / "out"
+    assert main(["gap", "--results", str(results), "--benchmark", benchmark, "--budget", "20",
+                 "--out", str(plan_path)]) == 0
+    plan, _ = load_plan(str(plan_path))
+    shares = {p.category: p.num_samples for p in plan.parts}
+    assert max(shares, key=shares.get) == failing and shares["general"] == 4
+    capsys.readouterr()
+    assert main(["run", str(plan_path), "--out", str(out), "--set", "output.samples_per_shard=8"]) == 0
+    report = json.loads((out / "gap.json").read_text())
+    category_of = {p["name"]: p["category"] for p in report["parts"]}
+    counted: dict[str, int] = {}
+    for part in report["parts"]:
+        for tar in sorted((out / part["folder"] / "shards").glob("*.tar")):
+            for key, members in iter_tar_samples(tar):
+                sample = json.loads(members["json"])
+                assert key.startswith(sample["provenance"]["recipe"] + "-")
+                category = category_of[sample["provenance"]["recipe"]]
+                counted[category] = counted.get(category, 0) + 1
+    assert counted == report["kept_by_category"]
+    others = [n for c, n in counted.items() if c != failing]
+    assert counted[failing] > max(others) and counted[failing] / sum(counted.values()) >= 0.4, counted
+    again = main(["run", str(plan_path), "--out", str(out), "--set", "output.samples_per_shard=8"])  # resumes
+    assert again == 0 and json.loads((out / "gap.json").read_text())["kept_by_category"] == counted
+
+
+def test_negative_types_are_opt_in_and_written_by_the_oracle_only():
+    from omnisynth.schemas.recipe import RecipeError, load_recipe
+
+    assert "unanswerable" not in load_recipe("doc_qa", [("task.question_types", {})]).task.weights()
+    assert "absent" not in load_recipe("gui_grounding", [("task.question_types", {})]).task.weights()
+    with pytest.raises(RecipeError, match="unanswerable \\(negative samples\\) are written by the oracle"):
+        load_recipe("doc_qa", [("task.question_types", {"unanswerable": 1, "key_value": 1}),
+                               ("model.engine", "openai"), ("model.base_url", "http://127.0.0.1:9/v1"),
+                               ("model.name", "m")])
