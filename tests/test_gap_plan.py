@@ -127,3 +127,15 @@ def test_negative_types_are_opt_in_and_written_by_the_oracle_only():
         load_recipe("doc_qa", [("task.question_types", {"unanswerable": 1, "key_value": 1}),
                                ("model.engine", "openai"), ("model.base_url", "http://127.0.0.1:9/v1"),
                                ("model.name", "m")])
+
+
+def test_ocrbench_parts_draw_documents_in_the_language_of_the_task_type(tmp_path):
+    outcomes = ([Outcome(("table parsing cn",), i % 5 == 0, "x") for i in range(40)]
+                + [Outcome(("key information extraction en",), i % 2 == 0, "x") for i in range(40)])
+    plan = make_plan(per_category(outcomes), "ocrbench_v2", 100)
+    sets = {p.category: p.set for p in plan.parts}
+    assert sets["table parsing cn"]["generator.languages"] == {"zh": 1}
+    assert sets["key information extraction en"]["generator.languages"] == {"en": 1}
+    (tmp_path / "p.yaml").write_text(plan_yaml(plan, 0.05, 0.05))
+    _, recipes = load_plan(str(tmp_path / "p.yaml"))
+    assert [r.generator.languages for r in recipes[:2]] == [{"zh": 1.0}, {"en": 1.0}]

@@ -124,9 +124,13 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
             while name in names:
                 name += "_"
             names.add(name)
+            settings = dict(rule.get("set") or {})
+            for suffix, language in (entry.get("suffix_languages") or {}).items():
+                if s.category.endswith(suffix):
+                    settings.setdefault("generator.languages", {language: 1})
             if floor + more:
                 parts.append(PlanPart(name=name, category=s.category, recipe=rule["recipe"], num_samples=floor + more,
-                                      set=dict(rule.get("set") or {}), why=rule.get("why", ""), stats=_stats(s)))
+                                      set=settings, why=rule.get("why", ""), stats=_stats(s)))
     if general:
         parts.append(PlanPart(name="gap_general", category="general", recipe=base or entry["general"]["recipe"],
                               num_samples=general, why="general data: keeps the mix from over-fitting the gaps"))
