@@ -139,3 +139,10 @@ def test_ocrbench_parts_draw_documents_in_the_language_of_the_task_type(tmp_path
     (tmp_path / "p.yaml").write_text(plan_yaml(plan, 0.05, 0.05))
     _, recipes = load_plan(str(tmp_path / "p.yaml"))
     assert [r.generator.languages for r in recipes[:2]] == [{"zh": 1.0}, {"en": 1.0}]
+
+
+def test_no_weak_category_spends_the_budget_on_general_data():
+    outcomes = [Outcome((c,), i % 50 != 0, "x") for c in ("CAD/icon", "Dev/text") for i in range(100)]  # 2% wrong
+    plan = make_plan(per_category(outcomes), "screenspot_pro", 300)
+    assert [(p.category, p.recipe, p.num_samples) for p in plan.parts] == [("general", "gui_grounding", 300)]
+    assert plan.unmapped == []
