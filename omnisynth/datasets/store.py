@@ -62,6 +62,7 @@ class Store:
         else:
             path = Path(self.where.removeprefix("file://")).expanduser().resolve()
             self.fs, self.root, self.local, self.uri = None, str(path), True, str(path)
+            self.where = str(path)  # absolute: a worker (another cwd, another node) reopens the same folder
 
     def __reduce__(self):
         return (Store, (self.where,))
