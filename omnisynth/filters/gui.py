@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 
-from omnisynth.filters.verify import KEEP, Filter, Verdict, _iou
-from omnisynth.model.gui_tasks import GUI_REFUSAL, COUNTERS, absent_from, action_answer, resolve, visible
+from omnisynth.filters.verify import KEEP, Filter, Verdict
+from omnisynth.geometry import iou as _iou
+from omnisynth.model.gui_tasks import COUNTERS, GUI_REFUSAL, absent_from, action_answer, resolve, visible
 from omnisynth.model.tasks import box_text
 from omnisynth.schemas.truth import Fact, WorkItem
 

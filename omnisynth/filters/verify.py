@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from omnisynth.generators.textlayer import CharIndex, document_text, squash
+from omnisynth.geometry import iou as _iou
 from omnisynth.schemas.truth import GroundTruth, WorkItem
 
 Verdict = tuple[bool, str, str]
@@ -155,14 +156,6 @@ def _mark_value(truth: GroundTruth, ev: dict) -> float | None:
         if f.kind == "chart_mark" and f.page == ev["page"] and _iou(f.bbox, ev["bbox_px"]) > 0.9:
             return float(f.attrs["value"])
     return None
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def make_filters(recipe, generator=None) -> list[Filter]:

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from omnisynth.geometry import iou
+
 
 class ResultsError(ValueError):
     """A results file that cannot be read as the named benchmark's format."""
@@ -149,14 +151,6 @@ def _box_in(predict) -> list[float] | None:
 
     numbers = re.findall(r"-?\d+(?:\.\d+)?", str(predict))
     return [float(v) for v in numbers[:4]] if len(numbers) >= 4 else None
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def anls(truth: str, pred: str) -> float:
