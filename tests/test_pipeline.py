@@ -157,8 +157,12 @@ def test_rerun_of_finished_output_is_a_no_op_and_other_config_is_refused(small_o
     from omnisynth.schemas.recipe import load_recipe
 
     before = shard_bytes(small_output)
+    leftover = small_output / "staging" / "shard-000000" / "part-000000000-00006-deadbeef.tar"
+    leftover.parent.mkdir(parents=True, exist_ok=True)  # as a run killed between commit and cleanup leaves it
+    leftover.write_bytes(b"torn")
     summary = run(load_recipe("doc_qa", [("num_samples", 12), ("output.samples_per_shard", 6)]), small_output)
     assert summary.processed == 0 and summary.resumed_shards == 2 and shard_bytes(small_output) == before
+    assert not leftover.parent.exists()  # a finished shard's staging is swept on resume
     with pytest.raises(OutputMismatch, match="num_samples|config_hash"):
         run(load_recipe("doc_qa", [("num_samples", 13), ("output.samples_per_shard", 6)]), small_output)
 

@@ -58,6 +58,7 @@ def test_store_writes_whole_files_or_nothing_and_sweeps_what_a_crash_left(tmp_pa
     assert store.sweep_temporaries(("state", "absent")) == 1
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["a.json"]
     assert store.size("state/a.json") == (tmp_path / "state" / "a.json").stat().st_size and store.size("nope") is None
+    assert store.folders(".") == ["state"] and store.folders("absent") == []
 
 
 def test_a_local_store_travels_to_workers_as_an_absolute_path(tmp_path, monkeypatch):

@@ -122,6 +122,18 @@ class Store:
         sel = pafs.FileSelector(self.full(folder), allow_not_found=True)
         return [i.base_name for i in self.fs.get_file_info(sel) if i.type == pafs.FileType.File]
 
+    def folders(self, folder: str) -> list[str]:
+        """Sorted names of the folders directly in `folder` (object stores: the key prefixes there)."""
+        if self.local:
+            try:
+                return sorted(e.name for e in os.scandir(self.full(folder)) if e.is_dir())
+            except FileNotFoundError:
+                return []
+        import pyarrow.fs as pafs
+
+        sel = pafs.FileSelector(self.full(folder), allow_not_found=True)
+        return sorted(i.base_name for i in self.fs.get_file_info(sel) if i.type == pafs.FileType.Directory)
+
     def list(self, folder: str, prefix: str = "", suffix: str = "") -> list[str]:
         """Sorted names of the files directly in `folder` that match; hidden temporaries never."""
         return sorted(n for n in self._names(folder)

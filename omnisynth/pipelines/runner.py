@@ -15,7 +15,7 @@ from typing import TextIO
 
 from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_shards, num_shards, shard_indices,
                                          write_manifest)
-from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status
+from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status, shard_name
 from omnisynth.datasets.store import Store, as_store
 from omnisynth.schemas.recipe import Recipe
 
@@ -127,6 +127,10 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
     from omnisynth.pipelines.dag import build_dataset, build_stages, ensure_ray, work_units
 
     done = finished_shards(out)
+    finished_names = {shard_name(s) for s in done}
+    for folder in out.folders("staging"):  # a run killed between a shard's commit and its cleanup
+        if folder in finished_names:
+            out.delete_dir(f"staging/{folder}")
     total_shards = num_shards(recipe)
     remaining: dict[int, list[int]] = {}
     progress_by_shard: dict[int, set[int]] = {}
