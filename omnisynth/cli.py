@@ -149,9 +149,7 @@ def cmd_gap(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([{"category": s.category, "n": s.n, "errors": s.errors, "error_rate": round(s.error_rate, 4),
-                           "interval": [round(v, 4) for v in s.interval()], "gap": round(s.confident_errors, 2)}
-                          for s in stats], indent=1))
+        print(json.dumps([{"category": s.category, **s.as_dict()} for s in stats], indent=1))
     else:
         print(format_table(stats))
     if plan is not None:

@@ -88,12 +88,6 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-def _stats(s: CategoryStats) -> dict:
-    low, high = s.interval()
-    return {"n": s.n, "errors": s.errors, "error_rate": round(s.error_rate, 4),
-            "interval": [round(low, 4), round(high, 4)], "gap": round(s.confident_errors, 2)}
-
-
 def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxonomy: dict | None = None,
               general_share: float = 0.2, floor_share: float = 0.05, min_error: float = 0.05,
               base: str | None = None, seed: int = 0, results: str = "") -> Plan:
@@ -108,7 +102,7 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
     for s in weak:
         rule = rule_for(s.category, entry["rules"])
         if rule is None or rule.get("recipe") is None:
-            unmapped.append({"category": s.category, **_stats(s),
+            unmapped.append({"category": s.category, **s.as_dict(),
                              "why": rule["why"] if rule else "no rule in the taxonomy matches it"})
         else:
             mapped.append((s, rule))
@@ -130,7 +124,7 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
                     settings.setdefault("generator.languages", {language: 1})
             if floor + more:
                 parts.append(PlanPart(name=name, category=s.category, recipe=rule["recipe"], num_samples=floor + more,
-                                      set=settings, why=rule.get("why", ""), stats=_stats(s)))
+                                      set=settings, why=rule.get("why", ""), stats=s.as_dict()))
     if general:
         parts.append(PlanPart(name="gap_general", category="general", recipe=base or entry["general"]["recipe"],
                               num_samples=general, why="general data: keeps the mix from over-fitting the gaps"))

@@ -204,6 +204,12 @@ class CategoryStats:
     def error_rate(self) -> float:
         return self.errors / self.n
 
+    def as_dict(self) -> dict:
+        """The figures `omnisynth gap --json`, plans and gap.json record for a category."""
+        low, high = self.interval()
+        return {"n": self.n, "errors": self.errors, "error_rate": round(self.error_rate, 4),
+                "interval": [round(low, 4), round(high, 4)], "gap": round(self.confident_errors, 2)}
+
     @property
     def confident_errors(self) -> float:
         return self.n * self.interval()[0]
