@@ -1,4 +1,4 @@
-"""Command line: list · run · serve · inspect · verify · stats · mix · energon. Thin: parses arguments, calls the library."""
+"""Command line: list · run · serve · inspect · verify · stats · mix · energon · gap · train · eval. Thin: parses arguments, calls the library."""
 
 from __future__ import annotations
 
@@ -206,6 +206,57 @@ def cmd_serve(args) -> int:
     return serve.serve_local(argv, f"http://{shown}:{port}/v1", args.cpu, args.timeout, log)
 
 
+def cmd_train(args) -> int:
+    from omnisynth.model.stages import StageError, load_curriculum
+    from omnisynth.model.train_data import DataError
+    from omnisynth.schemas.recipe import RecipeError, parse_overrides
+
+    try:
+        cur = load_curriculum(args.stages, parse_overrides(args.set or []))
+    except (StageError, RecipeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from omnisynth.model.train import Trainer, TrainError
+
+    out = Path(args.out)
+    if args.resume and not (out / "curriculum.json").is_file():
+        print(f"error: --resume: {out} holds no training run", file=sys.stderr)
+        return 2
+    try:
+        summary = Trainer(cur, out, Path(args.data_root), quiet=args.quiet).run()
+    except (TrainError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: rerun the same command to resume from the last checkpoint", file=sys.stderr)
+        return 130
+    for s in summary["stages"]:
+        print(f"{s['stage']:<20} {s['steps']:>6} steps  loss {s['first_loss']:.3f} -> {s['last_loss']:.3f}  "
+              f"{s['tokens_per_s']:.0f} tok/s  {s['samples_per_s']:.1f} samples/s  loader wait {s['loader_wait']:.1%}"
+              f"  skipped {s['skipped_long']} long, {s['skipped_bad']} bad")
+    print(f"checkpoints in {out}; metrics in {out / 'metrics.jsonl'}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    import json
+
+    from omnisynth.model.evaluate import evaluate, format_table
+    from omnisynth.model.train_data import DataError
+
+    try:
+        table = evaluate(Path(args.ckpt), args.data, split=args.split, heldout_fraction=args.heldout,
+                         limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                         results=Path(args.results) if args.results else None, base=Path(args.data_root))
+    except (DataError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(table))
+    if args.json:
+        Path(args.json).write_text(json.dumps(table, indent=2, sort_keys=True))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
     sub = p.add_subparsers(dest="command", required=True)
@@ -274,6 +325,27 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v1.yaml)")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=cmd_gap)
+    s = sub.add_parser("train", help="run a stage file (curriculum) into a checkpoint folder (rerun to resume)")
+    s.add_argument("stages", help="a bundled curriculum name (omni_tiny) or a stage YAML file")
+    s.add_argument("--out", required=True, help="checkpoint folder: tokenizer, init, one folder per stage, state")
+    s.add_argument("--data-root", default=".", help="relative data paths in the stage file start here")
+    s.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a field (stages.0.steps=50)")
+    s.add_argument("--resume", action="store_true", help="require an interrupted run in --out to continue")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_train)
+    s = sub.add_parser("eval", help="task metrics of a checkpoint (or every stage of a training folder) on shards")
+    s.add_argument("ckpt", help="a saved model folder, or `omnisynth train`'s --out (init and every stage)")
+    s.add_argument("--data", nargs="+", required=True, help="output folders or shard globs")
+    s.add_argument("--data-root", default=".")
+    s.add_argument("--split", choices=["heldout", "all"], default="heldout",
+                   help="heldout: the keys training never saw (default); all: every sample (a separate eval set)")
+    s.add_argument("--heldout", type=float, default=0.1, help="the held-out fraction the training used")
+    s.add_argument("--limit", type=int, default=0, help="samples per source (0: all)")
+    s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--max-new-tokens", type=int, default=48)
+    s.add_argument("--results", help="per-sample predictions and scores (JSONL)")
+    s.add_argument("--json", help="the metric table as JSON")
+    s.set_defaults(fn=cmd_eval)
     s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
     s.add_argument("dir")
     s.set_defaults(fn=cmd_verify)

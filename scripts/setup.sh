@@ -26,4 +26,4 @@ python -m pip install -q --upgrade pip >/dev/null
 # The CPU build of torch (a local wheel on these machines) before anything asks for torch,
 # so that no multi-GB CUDA build is pulled in by megatron-energon's bare `torch` requirement.
 python -c 'import torch' 2>/dev/null || python -m pip install -q torch==2.13.0
-python -m pip install -q -e '.[test,energon,hf]'
+python -m pip install -q -e '.[test,energon,hf,train]'

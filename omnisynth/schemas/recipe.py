@@ -465,12 +465,19 @@ def bundled_recipes() -> dict[str, Path]:
 def _set(tree: dict, dotted: str, value) -> None:
     parts = dotted.split(".")
     node = tree
-    for i, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise RecipeError(f"--set {dotted}: {'.'.join(parts[: i + 1])} is not a section")
-        node = child
-    node[parts[-1]] = value
+    for i, part in enumerate(parts):
+        if isinstance(node, list):  # `stages.1.steps`: an item of a list by its index
+            if not part.isdigit() or int(part) >= len(node):
+                raise RecipeError(f"--set {dotted}: {'.'.join(parts[:i])} has no item {part!r} (it has {len(node)})")
+            part = int(part)
+        elif not isinstance(node, dict):
+            raise RecipeError(f"--set {dotted}: {'.'.join(parts[:i])} is not a section")
+        if i == len(parts) - 1:
+            node[part] = value
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            node = node[part]
 
 
 def parse_overrides(pairs: list[str]) -> list[tuple[str, object]]:
@@ -516,13 +523,14 @@ _GENERATORS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator,
                "html_corpus": HtmlCorpusGenerator, "av": AvGenerator, "video_corpus": VideoCorpusGenerator}
 
 
-def _describe(error: dict) -> str:
+def _describe(error: dict, root: type[BaseModel] | None = None) -> str:
+    """One pydantic error as `dotted.path: message`; unknown keys get a did-you-mean from `root`'s fields."""
     raw = [str(p) for p in error["loc"]]
     # Drop pydantic's union-branch tags ('documents') so paths read like the YAML keys.
     loc = [p for p in raw if p not in _GENERATORS]
     where = ".".join(loc) or "recipe"
     if error["type"] == "extra_forbidden":
-        parent = _model_at(raw[:-1])
+        parent = _model_at(raw[:-1], root or Recipe)
         allowed = sorted(parent.model_fields) if parent else []
         hint = difflib.get_close_matches(loc[-1], allowed, n=1)
         did = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -531,10 +539,12 @@ def _describe(error: dict) -> str:
     return f"{where}: {msg}"
 
 
-def _model_at(path: list[str]) -> type[BaseModel] | None:
+def _model_at(path: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
     """The config model at a pydantic error location (union tags select the branch)."""
-    model: type[BaseModel] = Recipe
+    model = root
     for part in path:
+        if part.isdigit():  # a list item: the model stays the list's
+            continue
         if part in _GENERATORS:
             model = _GENERATORS[part]
             continue
