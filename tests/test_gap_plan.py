@@ -146,3 +146,38 @@ def test_no_weak_category_spends_the_budget_on_general_data():
     plan = make_plan(per_category(outcomes), "screenspot_pro", 300)
     assert [(p.category, p.recipe, p.num_samples) for p in plan.parts] == [("general", "gui_grounding", 300)]
     assert plan.unmapped == []
+
+
+def test_our_eval_rows_become_a_plan_for_the_failing_question_type(tmp_path, ray_session):
+    """`omnisynth eval --results` rows -> the failing task's own recipe, restricted to its question type."""
+    from omnisynth.datasets.shards import iter_tar_samples
+    from omnisynth.gap.plan import run_plan
+    from omnisynth.gap.results import ResultsError
+
+    rows = ([{"checkpoint": "03-omni_av", "task": "av_temporal_qa/order", "correct": 0.0}] * 30
+            + [{"checkpoint": "03-omni_av", "task": "av_temporal_qa/order", "correct": 1.0}] * 10
+            + [{"checkpoint": "03-omni_av", "task": "av_temporal_qa/count", "correct": 1.0}] * 40
+            + [{"checkpoint": "03-omni_av", "task": "html_grounding/label", "correct": 0.0}] * 20)
+    results = tmp_path / "preds.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    stats = per_category(read_results(results, "omnisynth"))
+    plan = make_plan(stats, "omnisynth", 10, base="av_temporal_qa")
+    part = next(p for p in plan.parts if p.category == "av_temporal_qa/order")
+    assert part.recipe == "av_temporal_qa" and part.set == {"task.question_types": {"order": 1}}
+    assert [u["category"] for u in plan.unmapped] == ["html_grounding/label"]
+    assert "av_temporal_qa/count" not in {p.category for p in plan.parts}
+    (tmp_path / "plan.yaml").write_text(plan_yaml(plan, 0.05, 0.05))
+    loaded, recipes = load_plan(str(tmp_path / "plan.yaml"))
+    report = run_plan(loaded, recipes, tmp_path / "out")
+    tasks = []
+    for tar in sorted((tmp_path / "out" / "parts" / part.name / "shards").glob("*.tar")):
+        tasks += [json.loads(m["json"])["task"] for _, m in iter_tar_samples(tar)]
+    assert tasks and set(tasks) == {"av_temporal_qa/order"}
+    assert report["kept_by_category"]["av_temporal_qa/order"] == len(tasks)
+    # rows of several checkpoints (a whole training folder's eval) are refused, naming them
+    results.write_text(results.read_text() + json.dumps({"checkpoint": "init", "task": "x/y", "correct": 0}) + "\n")
+    with pytest.raises(ResultsError, match="2 checkpoints"):
+        read_results(results, "omnisynth")
+    results.write_text(json.dumps({"task": "a/b", "correct": 1}) + "\n")
+    with pytest.raises(ResultsError, match=r"preds.jsonl:1: missing field\(s\) checkpoint"):
+        read_results(results, "omnisynth")

@@ -61,7 +61,7 @@ def test_a_file_without_the_needed_fields_names_them_and_the_first_bad_line(tmp_
     path.write_text(json.dumps([{"doc_id": "a.pdf", "answer": "3", "evidence_pages": "[1]", "score": 1}]))
     with pytest.raises(ResultsError, match="missing field\\(s\\) evidence_sources"):
         read_results(path, "mmlongbench_doc")
-    with pytest.raises(ResultsError, match="known benchmarks are mmlongbench_doc, ocrbench_v2, screenspot_pro"):
+    with pytest.raises(ResultsError, match="known benchmarks are mmlongbench_doc, ocrbench_v2, omnisynth, screenspot_pro"):
         read_results(path, "docvqa")
 
 

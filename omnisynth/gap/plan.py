@@ -74,6 +74,19 @@ def rule_for(category: str, rules: list[dict]) -> dict | None:
     return next((r for r in rules if fnmatchcase(category, r["match"])), None)
 
 
+def _fill(value, **names):
+    """A rule's settings with "{kind}"/"{qtype}" replaced by the category's halves (keys and values)."""
+    if isinstance(value, str):
+        for name, text in names.items():
+            value = value.replace("{" + name + "}", text)
+        return value
+    if isinstance(value, dict):
+        return {_fill(k, **names): _fill(v, **names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, **names) for v in value]
+    return value
+
+
 def _slug(category: str) -> str:
     return "gap_" + (re.sub(r"[^a-z0-9]+", "_", category.lower()).strip("_") or "category")
 
@@ -118,7 +131,9 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
             while name in names:
                 name += "_"
             names.add(name)
-            settings = dict(rule.get("set") or {})
+            kind, _, qtype = s.category.partition("/")
+            settings = _fill(dict(rule.get("set") or {}), kind=kind, qtype=qtype)
+            rule = {**rule, "recipe": _fill(rule["recipe"], kind=kind, qtype=qtype)}
             for suffix, language in (entry.get("suffix_languages") or {}).items():
                 if s.category.endswith(suffix):
                     settings.setdefault("generator.languages", {language: 1})

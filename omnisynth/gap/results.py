@@ -21,6 +21,12 @@ Readers (see ../shared/benchmarks/FORMATS.md for the formats) and the fields eac
   (several evidence pages) for each evidence source of the question, and `unanswerable`
   for "Not answerable" questions.
 
+- `omnisynth`: the per-sample rows of `omnisynth eval --results` (JSON Lines). Needs `task`
+  (RECIPE-KIND/QUESTION-TYPE, e.g. `av_temporal_qa/order`), `correct` (1 or 0: exact match
+  for text answers, point-in-box for grounding, the clip answer) and `checkpoint`; a file
+  with the rows of several checkpoints is refused (evaluate one stage folder, or keep one
+  checkpoint's rows). Category: the task.
+
 A file that lacks what its reader needs is refused with the missing fields and the first
 record that lacks them (`FILE:LINE` for JSON Lines, `FILE[i]` for a list).
 """
@@ -179,8 +185,14 @@ def mmlongbench_doc(where: str, rec: dict) -> Outcome:
     return Outcome(tuple(f"{s}/{span}" for s in sources) or (f"unknown/{span}",), correct, where)
 
 
+def omnisynth_eval(where: str, rec: dict) -> Outcome:
+    _need(where, rec, ("task", "correct", "checkpoint"), "omnisynth")
+    return Outcome((str(rec["task"]),), float(rec["correct"]) >= 0.5, where)
+
+
 READERS: dict[str, Callable[[str, dict], Outcome]] = {
     "screenspot_pro": screenspot_pro, "ocrbench_v2": ocrbench_v2, "mmlongbench_doc": mmlongbench_doc,
+    "omnisynth": omnisynth_eval,
 }
 
 
@@ -188,7 +200,12 @@ def read_results(path: Path, benchmark: str) -> list[Outcome]:
     if benchmark not in READERS:
         raise ResultsError(f"--benchmark {benchmark!r}: known benchmarks are {', '.join(sorted(READERS))}")
     read = READERS[benchmark]
-    out = [read(where, rec) for where, rec in records(path)]
+    rows = list(records(path))
+    out = [read(where, rec) for where, rec in rows]
+    if benchmark == "omnisynth" and len({rec["checkpoint"] for _, rec in rows}) > 1:
+        names = list(dict.fromkeys(rec["checkpoint"] for _, rec in rows))
+        raise ResultsError(f"{path}: rows of {len(names)} checkpoints ({', '.join(names)}); "
+                           f"evaluate one stage folder, or keep one checkpoint's rows")
     if not out:
         raise ResultsError(f"{path}: no result records")
     return out
