@@ -244,8 +244,16 @@ def cmd_eval(args) -> int:
     from omnisynth.model.evaluate import evaluate, format_table
     from omnisynth.model.train_data import DataError
 
+    heldout = args.heldout
+    if heldout is None:  # what the training held out, when the checkpoint says
+        for where in (Path(args.ckpt), Path(args.ckpt).parent):
+            if (where / "curriculum.json").is_file():
+                heldout = json.loads((where / "curriculum.json").read_text())["curriculum"]["heldout"]
+                break
+        else:
+            heldout = 0.1
     try:
-        table = evaluate(Path(args.ckpt), args.data, split=args.split, heldout_fraction=args.heldout,
+        table = evaluate(Path(args.ckpt), args.data, split=args.split, heldout_fraction=heldout,
                          limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
                          results=Path(args.results) if args.results else None, base=Path(args.data_root))
     except (DataError, FileNotFoundError) as exc:
@@ -339,7 +347,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data-root", default=".")
     s.add_argument("--split", choices=["heldout", "all"], default="heldout",
                    help="heldout: the keys training never saw (default); all: every sample (a separate eval set)")
-    s.add_argument("--heldout", type=float, default=0.1, help="the held-out fraction the training used")
+    s.add_argument("--heldout", type=float, help="the held-out fraction the training used (default: read from "
+                   "the training folder's curriculum.json, else 0.1)")
     s.add_argument("--limit", type=int, default=0, help="samples per source (0: all)")
     s.add_argument("--batch-size", type=int, default=16)
     s.add_argument("--max-new-tokens", type=int, default=48)

@@ -193,6 +193,17 @@ def test_saved_stage_is_a_hugging_face_folder(data, tmp_path):
         b = OmniModel.from_pretrained(folder).eval()(batch["input_ids"], attention_mask=batch["attention_mask"],
                                                       **media_kwargs(batch))
     assert torch.equal(a, b)
+    # omnisynth eval on the training folder: init and the stage, per-sample rows, the held-out split it used
+    from omnisynth.cli import main
+
+    rows, table = tmp_path / "rows.jsonl", tmp_path / "table.json"
+    assert main(["eval", str(out), "--data", "av_temporal_qa", "--data-root", str(data), "--limit", "3",
+                 "--results", str(rows), "--json", str(table)]) == 0
+    got = [json.loads(line) for line in rows.read_text().splitlines()]
+    held = open_source("av_temporal_qa", 1.0, data, 0.1, split="heldout").keys[:3]
+    assert [(r["checkpoint"], r["key"]) for r in got] == [(c, k) for c in ("init", "01-s") for k in held]
+    assert all(r["task"].startswith("av_temporal_qa/") and r["correct"] in (0.0, 1.0) for r in got)
+    assert set(json.loads(table.read_text())) == {"init", "01-s"}
     # the audio changes what the model computes: the embeddings really reach the language model
     batch["mels"] = torch.zeros_like(batch["mels"])
     with torch.no_grad():
@@ -248,6 +259,14 @@ def test_scores_follow_the_ground_truth():
     text = {"answer": "3,409.31", "answers": ["3,409.31", "3409.31"]}
     assert score(text, "3409.31")["em"] == 1.0
     assert 0.8 < anls("3,409.81", ["3,409.31"]) < 1.0 and anls("hello", ["3,409.31"]) == 0.0
+
+
+def test_a_stage_whose_samples_never_fit_is_refused(data, tmp_path):
+    from omnisynth.model.train import DataError
+
+    path = tiny(tmp_path, [sft("s", {"av_temporal_qa": 1.0}, 2, seq_len=16)])
+    with pytest.raises(DataError, match="longer than seq_len 16"):
+        Trainer(load_curriculum(str(path)), tmp_path / "ck", data, quiet=True).run()
 
 
 def test_bad_stage_files_are_refused_naming_the_field(tmp_path):

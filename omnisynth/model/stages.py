@@ -11,10 +11,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from omnisynth.schemas.recipe import RecipeError, _describe, _set
+from omnisynth.schemas.recipe import RecipeError, _describe, load_tree
 
 CURRICULA_DIR = Path(__file__).resolve().parent / "curricula"
 GROUPS = ("language", "vision", "audio", "projectors")
@@ -151,20 +150,8 @@ def bundled_curricula() -> dict[str, Path]:
 
 
 def load_curriculum(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> Curriculum:
-    bundled = bundled_curricula()
-    path = bundled.get(name_or_path) or Path(name_or_path)
-    if not path.is_file():
-        raise StageError(f"no stage file {name_or_path!r}: not a bundled curriculum ({', '.join(bundled)}) nor a YAML file")
     try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise StageError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(tree, dict):
-        raise StageError(f"{path}: a stage file is a YAML mapping, got {type(tree).__name__}")
-    tree.setdefault("name", path.stem)
-    try:
-        for key, value in overrides:
-            _set(tree, key, value)
+        path, tree = load_tree(name_or_path, bundled_curricula(), "stage file", overrides)
     except RecipeError as exc:
         raise StageError(str(exc)) from None
     try:

@@ -27,6 +27,7 @@ import torch
 from torch.nn import functional as F
 
 from omnisynth.model.stages import Curriculum, Stage
+from omnisynth.model.train_data import DataError
 
 STATE = "state.pt"
 
@@ -173,9 +174,10 @@ class Trainer:
 
         pad = self.tok.pad_token_id
         counts = {"skipped_long": 0, "skipped_bad": 0, "no_rejected": 0}
+        patience = sum(len(s.keys) for s in self._sources) + 100
 
         def item(stream):
-            while True:
+            for _ in range(patience):
                 src, key = stream.next()
                 try:
                     sample, members = src.read(key)
@@ -189,6 +191,9 @@ class Trainer:
                     counts["skipped_long"] += 1
                     continue
                 return src, key, sample, prompt, answer
+            raise DataError(f"stage {stage.name}: {patience} samples in a row were skipped ({counts['skipped_long']} "
+                            f"longer than seq_len {stage.seq_len}, {counts['skipped_bad']} unreadable); raise seq_len "
+                            f"or check the data")
 
         def make(stream):
             """One global batch of units: sft sequences, dpo (chosen, rejected) pairs, grpo (prompt, sample)."""
@@ -340,6 +345,7 @@ class Trainer:
                 train_model = DistributedDataParallel(model, find_unused_parameters=True)
             sources = [open_source(s.path, s.weight, self.base, self.cur.heldout) for s in stage.data]
             stream = Stream(sources, self.cur.seed, si, mine["position"] if mine else None)
+            self._sources = sources
             make, counts = self._make(stage, self.enc)
             pf = Prefetcher(stream, make, self.cur.loader_depth)
             stats = self._loop(si, stage, train_model, opt, sched, pf, step, counts)
@@ -367,6 +373,7 @@ class Trainer:
         tokens = samples = 0
         first_loss = last_loss = None
         window: list[float] = []
+        w_time = w_tokens = 0.0
         try:
             while step < stage.steps:
                 t0 = time.perf_counter()
@@ -393,6 +400,8 @@ class Trainer:
                 t_total += t2 - t0
                 tokens += n_tok
                 samples += n_samples
+                w_time += t2 - t0
+                w_tokens += n_tok
                 value = float(loss.detach())
                 window.append(value)
                 first_loss = value if first_loss is None else first_loss
@@ -403,8 +412,10 @@ class Trainer:
                     self._log({"stage": stage.name, "step": step, "loss": sum(window) / len(window),
                                "lr": sched.get_last_lr()[0], "grad_norm": float(grad),
                                "tokens_per_s": tokens / t_total, "samples_per_s": samples / t_total,
+                               "window_tokens_per_s": w_tokens / w_time,
                                "loader_wait": t_wait / t_total, **info, **counts})
                     window = []
+                    w_time = w_tokens = 0.0
                 if self.rank == 0 and (step % self.cur.save_every == 0) and step < stage.steps:
                     _save_atomic({"stage": si, "step": step, "model": self._unwrap(model).state_dict(),
                                   "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),

@@ -494,25 +494,33 @@ def parse_overrides(pairs: list[str]) -> list[tuple[str, object]]:
     return out
 
 
+def load_tree(name_or_path: str, bundled: dict[str, Path], what: str,
+              overrides: list[tuple[str, object]] = ()) -> tuple[Path, dict]:
+    """A bundled name or a YAML path -> (path, mapping with `name` defaulted and overrides set).
+
+    Errors are RecipeError naming the file, or the override, and what was wrong."""
+    path = bundled.get(name_or_path) or Path(name_or_path)
+    if not path.is_file():
+        raise RecipeError(f"no {what} {name_or_path!r}: not a bundled name ({', '.join(bundled)}) nor a YAML file")
+    try:
+        tree = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(tree, dict):
+        raise RecipeError(f"{path}: a {what} is a YAML mapping, got {type(tree).__name__}")
+    tree.setdefault("name", path.stem)
+    for key, value in overrides:
+        _set(tree, key, value)
+    return path, tree
+
+
 def load_recipe(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> Recipe:
     """Load a bundled recipe by name or any YAML file, apply overrides, validate.
 
     >>> load_recipe("doc_qa", [("num_samples", 10)]).num_samples
     10
     """
-    bundled = bundled_recipes()
-    path = bundled.get(name_or_path) or Path(name_or_path)
-    if not path.is_file():
-        raise RecipeError(f"no recipe {name_or_path!r}: not a bundled name ({', '.join(bundled)}) nor a YAML file")
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(tree, dict):
-        raise RecipeError(f"{path}: a recipe is a YAML mapping, got {type(tree).__name__}")
-    tree.setdefault("name", path.stem)
-    for key, value in overrides:
-        _set(tree, key, value)
+    path, tree = load_tree(name_or_path, bundled_recipes(), "recipe", overrides)
     try:
         return Recipe.model_validate(tree)
     except ValidationError as exc:
