@@ -1,7 +1,7 @@
 """The closed loop on our own tiny model: eval -> gap -> regenerate -> continue training -> eval,
 against an equal-size untargeted mix.
 
-  python bench/gap_loop.py [--work DIR] [--budget 160] [--base-steps 150] [--steps 80]
+  python bench/gap_loop.py [--work DIR] [--budget 160] [--base-steps 150] [--steps 150] [--min-error 0.5] [--replay 1]
 
 1. Data: `av_temporal_qa` for training (--train-samples) and a separate evaluation set (another
    seed, --eval-samples); a base model: the omni_tiny model trained on the training data alone.
@@ -10,7 +10,8 @@ against an equal-size untargeted mix.
    run into parts.
 3. The same --budget of untargeted samples (the recipe's default mix, another seed).
 4. Two continuations of the base, identical but for the new data (each replays the base's
-   training data at equal weight): targeted vs untargeted; both evaluated on the same set.
+   training data with weight --replay against the new data's 1): targeted vs untargeted;
+   both evaluated on the same set.
 Reports each weak category's accuracy before and after under both, and overall accuracy.
 Results go to bench/results/gap_loop.json and stdout. Everything is real: Ray, ffmpeg,
 espeak-ng, the trainer; expect about 10 minutes on 2 cores.
@@ -48,7 +49,11 @@ def main() -> int:
     ap.add_argument("--eval-samples", type=int, default=160)
     ap.add_argument("--budget", type=int, default=160)
     ap.add_argument("--base-steps", type=int, default=150)
-    ap.add_argument("--steps", type=int, default=80)
+    ap.add_argument("--steps", type=int, default=150)
+    ap.add_argument("--replay", type=float, default=1.0,
+                    help="weight of the base's training data in the continuation (the new data has weight 1; 0: none)")
+    ap.add_argument("--min-error", type=float, default=0.5,
+                    help="weak: the error rate's 95%% interval starts at least here (omnisynth gap --min-error)")
     args = ap.parse_args()
     import ray
 
@@ -88,7 +93,11 @@ def main() -> int:
     before = by_task(rows)
 
     stats = per_category(read_results(rows, "omnisynth"))
-    plan = make_plan(stats, "omnisynth", args.budget, base=RECIPE, seed=3)
+    plan = make_plan(stats, "omnisynth", args.budget, base=RECIPE, seed=3, min_error=args.min_error)
+    import shutil
+
+    for derived in (data / "targeted", work / "targeted", work / "untargeted"):  # made anew each run
+        shutil.rmtree(derived, ignore_errors=True)
     (work / "plan.yaml").write_text(plan_yaml(plan, 0.05, 0.05))
     loaded, recipes = load_plan(str(work / "plan.yaml"))
     report = run_plan(loaded, recipes, data / "targeted")
@@ -98,7 +107,9 @@ def main() -> int:
     after = {}
     for arm, sources in (("targeted", parts), ("untargeted", {"untargeted": args.budget})):
         new = sum(sources.values())
-        mix = {k: v / new for k, v in sources.items()} | {"train": 1.0}   # new data and replay, equal weight
+        mix = {k: v / new for k, v in sources.items()}          # the new data, weight 1 in all
+        if args.replay:
+            mix["train"] = args.replay                           # and the base's data replayed
         out = work / arm
         Trainer(load_curriculum(stage_file(work / f"{arm}.yaml", [sft(arm, mix, args.steps)], init=str(base))),
                 out, data, quiet=True).run()
@@ -107,6 +118,7 @@ def main() -> int:
         after[arm] = by_task(arm_rows)
 
     result = {"recipe": RECIPE, "budget": args.budget, "base_steps": args.base_steps, "steps": args.steps,
+              "min_error": args.min_error, "replay": args.replay,
               "weak": weak, "plan": [{"category": p.category, "samples": p.num_samples} for p in plan.parts],
               "before": before, "after": after}
     RESULTS.mkdir(exist_ok=True)
