@@ -7,6 +7,7 @@ chance), exact resumption, and the refusal of bad stage files.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -259,6 +260,37 @@ def test_scores_follow_the_ground_truth():
     text = {"answer": "3,409.31", "answers": ["3,409.31", "3409.31"]}
     assert score(text, "3409.31")["em"] == 1.0
     assert 0.8 < anls("3,409.81", ["3,409.31"]) < 1.0 and anls("hello", ["3,409.31"]) == 0.0
+
+
+def test_a_corrupt_sample_is_skipped_with_its_reason_and_the_stage_goes_on(data, tmp_path):
+    """A shard with one undecodable image and one truncated WAV among good clips."""
+    import tarfile
+
+    from omnisynth.datasets.shards import iter_tar_samples
+
+    src = sorted((data / "av_temporal_qa" / "shards").glob("*.tar"))[0]
+    samples = list(iter_tar_samples(src))[:6]
+    broken = {samples[1][0]: "f00.jpg", samples[3][0]: "wav"}
+    shard = tmp_path / "mixed" / "shard-000000.tar"
+    shard.parent.mkdir()
+    with tarfile.open(shard, "w") as tar:
+        for key, members in samples:
+            for ext, payload in sorted(members.items()):
+                if broken.get(key) == ext:
+                    payload = b"not an image" if ext.endswith("jpg") else payload[:30]
+                info = tarfile.TarInfo(f"{key}.{ext}")
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+    out = tmp_path / "ck"
+    path = tiny(tmp_path, [sft("s", {str(tmp_path / "mixed" / "*.tar"): 1.0}, 3)], heldout=0.0)
+    summary = Trainer(load_curriculum(str(path)), out, data, quiet=True).run()
+    assert summary["stages"][0]["skipped_bad"] >= 1
+    events = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    skipped = {e["key"]: e["reason"] for e in events if e.get("event") == "skipped"}
+    assert set(skipped) <= set(broken) and skipped
+    assert "UnidentifiedImageError" in skipped[samples[1][0]], skipped
+    assert "truncated" in skipped[samples[3][0]] or "wave.Error" in skipped[samples[3][0]], skipped
+    assert (out / "01-s" / "config.json").is_file()
 
 
 def test_a_stage_whose_samples_never_fit_is_refused(data, tmp_path):

@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import time
+import wave
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -183,9 +184,10 @@ class Trainer:
                     sample, members = src.read(key)
                     prompt = enc.prompt(sample["messages"], members, (src.name, key))
                     answer = assistant_text(sample)
-                except (KeyError, ValueError, OSError) as e:  # a bad sample costs itself, never the run
+                except (KeyError, ValueError, OSError, EOFError, IndexError, wave.Error) as e:  # costs itself only
                     counts["skipped_bad"] += 1
-                    self._log({"event": "skipped", "stage": stage.name, "key": key, "reason": f"{type(e).__name__}: {e}"})
+                    why = f"{type(e).__name__}: {e}" if str(e) else f"{type(e).__name__}: a member ends early (truncated)"
+                    self._log({"event": "skipped", "stage": stage.name, "source": src.name, "key": key, "reason": why})
                     continue
                 if len(prompt.ids) + len(enc.answer(answer)) > stage.seq_len:
                     counts["skipped_long"] += 1
