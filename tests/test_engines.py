@@ -147,6 +147,8 @@ def test_openai_engine_run_provenance_key_pairs_and_dead_endpoint(ray_session, t
             chosen = json.loads(pair["chosen"])
             assert chosen["answer"] != "zzqx" and chosen["evidence"]
             assert pair["reason"] == "answer_not_under_evidence" and pair["prompt"][0]["content"][-1]["type"] == "text"
+        # ... which the trainer's dpo stage reads as they are: chosen = verified, rejected = the model's
+        _dpo_on_pairs(out, tmp_path)
 
         # the endpoint dies mid-run: the run stops with a clear error rather than quarantining every sample
         s.set("ok", "ok", "down")
@@ -196,3 +198,20 @@ def test_model_recipes_are_checked_up_front():
                                ("model.api_key_env", "sk-abc")])
     with pytest.raises(RecipeError, match="judge.mode 'on' needs a model engine"):
         load_recipe("doc_qa", [("filters.judge.mode", "on")])
+
+
+def _dpo_on_pairs(out, tmp_path) -> None:
+    import yaml
+
+    from omnisynth.model.stages import load_curriculum
+    from omnisynth.model.train import Trainer
+
+    stage = {"name": "pairs", "objective": "dpo", "data": [{"path": str(out), "pairs": True}], "steps": 4,
+             "batch_size": 2, "seq_len": 8192, "lr": {"peak": 1e-3, "warmup": 0, "schedule": "constant"}}
+    path = tmp_path / "dpo.yaml"
+    path.write_text(yaml.safe_dump({"heldout": 0.0, "tokenizer": {"vocab_size": 400}, "stages": [stage]}))
+    summary = Trainer(load_curriculum(str(path)), tmp_path / "ckpt", tmp_path, quiet=True).run()
+    assert summary["stages"][0]["no_rejected"] == 0 and summary["stages"][0]["skipped_long"] == 0
+    rows = [json.loads(x) for x in (tmp_path / "ckpt" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 4 and rows[-1]["loss"] < 0.6931, rows   # the model's reply now loses to the verified one
+

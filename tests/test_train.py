@@ -307,6 +307,8 @@ def test_bad_stage_files_are_refused_naming_the_field(tmp_path):
                           ({"model": {**good["model"], "pattern": "MX"}}, "model.pattern"),
                           ({"stages": [{**good["stages"][0], "objective": "ppo"}]}, "stages.0.objective"),
                           ({"stages": [{**good["stages"][0], "train": ["decoder"]}]}, "stages.0.train"),
+                          ({"stages": [{**good["stages"][0], "data": [{"path": "doc_qa", "pairs": True}]}]},
+                           "preference pairs train a dpo stage"),
                           ({"stages": []}, "stages")):
         path = tmp_path / "bad.yaml"
         path.write_text(yaml.safe_dump({**good, **patch}))

@@ -87,6 +87,8 @@ class TokenizerSpec(_Cfg):
 class SourceSpec(_Cfg):
     path: str = Field(description="an output folder or a glob of shard tars (relative: to --data-root)")
     weight: float = Field(default=1.0, gt=0)
+    pairs: bool = Field(default=False, description="dpo: read the folder's preference pairs (pairs/*.tar: a model "
+                        "candidate the filters rejected against the verified answer) instead of its samples")
 
 
 class LRSpec(_Cfg):
@@ -113,6 +115,12 @@ class Stage(_Cfg):
     group_size: int = Field(default=4, ge=2, description="grpo: completions sampled per prompt")
     temperature: float = Field(default=1.0, gt=0, description="grpo: sampling temperature")
     max_new_tokens: int = Field(default=32, ge=1, description="grpo: completion length cap")
+
+    @model_validator(mode="after")
+    def _pairs_for_dpo(self) -> Stage:
+        if self.objective != "dpo" and any(s.pairs for s in self.data):
+            raise ValueError(f"data.pairs: preference pairs train a dpo stage, this one is {self.objective}")
+        return self
 
     def trainable(self) -> tuple[str, ...]:
         return GROUPS if self.train == "all" else tuple(self.train)

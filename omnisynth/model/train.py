@@ -42,17 +42,18 @@ def stage_dir(out: Path, index: int, stage: Stage) -> Path:
 
 
 def _texts(cur: Curriculum, base: Path):
-    from omnisynth.model.train_data import open_source
+    from omnisynth.model.train_data import open_source, prompt_messages
 
     for stage in cur.stages:
         for spec in stage.data:
-            src = open_source(spec.path, 1.0, base, cur.heldout)
+            src = open_source(spec.path, 1.0, base, cur.heldout, pairs=spec.pairs)
             for key in src.keys[: cur.tokenizer.samples]:
                 sample, _ = src.read(key)
-                for m in sample["messages"]:
+                for m in prompt_messages(sample):
                     for p in m["content"]:
                         if p["type"] == "text":
                             yield p["text"]
+                yield from (sample[k] for k in ("chosen", "rejected") if isinstance(sample.get(k), str))
 
 
 def _lr_lambda(stage: Stage):
@@ -171,7 +172,7 @@ class Trainer:
     # --- batches ---
 
     def _make(self, stage: Stage, enc):
-        from omnisynth.model.train_data import assistant_text, collate, perturb
+        from omnisynth.model.train_data import assistant_text, collate, perturb, prompt_messages
 
         pad = self.tok.pad_token_id
         counts = {"skipped_long": 0, "skipped_bad": 0, "no_rejected": 0}
@@ -182,7 +183,7 @@ class Trainer:
                 src, key = stream.next()
                 try:
                     sample, members = src.read(key)
-                    prompt = enc.prompt(sample["messages"], members, (src.name, key))
+                    prompt = enc.prompt(prompt_messages(sample), members, (src.name, key))
                     answer = assistant_text(sample)
                 except (KeyError, ValueError, OSError, EOFError, IndexError, wave.Error) as e:  # costs itself only
                     counts["skipped_bad"] += 1
@@ -206,6 +207,12 @@ class Trainer:
                     units.append(enc.full(prompt, answer))
                 elif stage.objective == "grpo":
                     units.append((prompt, sample))
+                elif "rejected" in sample:  # a pair from a model run: the candidate the filters rejected
+                    wrong = (sample["rejected"], "model_rejected")
+                    if len(prompt.ids) + len(enc.answer(wrong[0])) > stage.seq_len:
+                        counts["skipped_long"] += 1
+                        continue
+                    units.append((enc.full(prompt, answer), enc.full(prompt, wrong[0])))
                 else:
                     rng = np.random.default_rng([self.cur.seed, int.from_bytes(key.encode()[-8:], "little")])
                     others = []
@@ -345,7 +352,7 @@ class Trainer:
                 from torch.nn.parallel import DistributedDataParallel
 
                 train_model = DistributedDataParallel(model, find_unused_parameters=True)
-            sources = [open_source(s.path, s.weight, self.base, self.cur.heldout) for s in stage.data]
+            sources = [open_source(s.path, s.weight, self.base, self.cur.heldout, pairs=s.pairs) for s in stage.data]
             stream = Stream(sources, self.cur.seed, si, mine["position"] if mine else None)
             self._sources = sources
             make, counts = self._make(stage, self.enc)

@@ -50,17 +50,22 @@ class Source:
             for ext, (offset, size) in exts.items():
                 f.seek(offset)
                 out[ext] = f.read(size)
-        return json.loads(out.pop("json")), out
+        return json.loads(out.pop("json") if "json" in out else out.pop("pair.json")), out
 
 
 def heldout(key: str, fraction: float) -> bool:
     return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 10000 < fraction * 10000
 
 
-def shard_paths(spec: str, base: Path) -> list[str]:
-    """An output folder (its manifest's shards, in order) or a glob of tars, relative to `base`."""
+def shard_paths(spec: str, base: Path, pairs: bool = False) -> list[str]:
+    """An output folder (its manifest's shards, in order; or its pairs/) or a glob of tars, relative to `base`."""
     path = Path(spec).expanduser()
     path = path if path.is_absolute() else base / path
+    if pairs:
+        found = sorted(str(p) for p in (path / "pairs").glob("*.tar")) if path.is_dir() else sorted(glob.glob(str(path)))
+        if not found:
+            raise DataError(f"{spec}: no preference pairs (pairs/*.tar; a model-engine run writes them)")
+        return found
     if path.is_dir():
         manifest = path / "manifest.json"
         if not manifest.is_file():
@@ -85,11 +90,12 @@ def index_tars(paths: list[str]) -> dict[str, tuple[str, dict[str, tuple[int, in
                     raise DataError(f"{tar_path}: unsafe tar member {info.name!r}")
                 key, _, ext = info.name.partition(".")
                 index.setdefault(key, (tar_path, {}))[1][ext] = (info.offset_data, info.size)
-    return {k: v for k, v in index.items() if "json" in v[1]}
+    return {k: v for k, v in index.items() if "json" in v[1] or "pair.json" in v[1]}
 
 
-def open_source(spec: str, weight: float, base: Path, heldout_fraction: float, split: str = "train") -> Source:
-    index = index_tars(shard_paths(spec, base))
+def open_source(spec: str, weight: float, base: Path, heldout_fraction: float, split: str = "train",
+                pairs: bool = False) -> Source:
+    index = index_tars(shard_paths(spec, base, pairs))
     keys = sorted(k for k in index if split == "all" or heldout(k, heldout_fraction) == (split == "heldout"))
     if not keys:
         raise DataError(f"{spec}: no {split} samples ({len(index)} in its shards, {heldout_fraction:.0%} held out)")
@@ -211,7 +217,15 @@ class Encoder:
         return Encoded(prompt.ids + ans, prompt.labels + ans, prompt.images, prompt.mel)
 
 
+def prompt_messages(sample: dict) -> list[dict]:
+    """The turns before the answer: a sample's messages, or a preference pair's prompt."""
+    return sample["messages"] if "messages" in sample else sample["prompt"]
+
+
 def assistant_text(sample: dict) -> str:
+    """The verified answer: a sample's assistant turn, or a preference pair's chosen reply."""
+    if "messages" not in sample and "chosen" in sample:
+        return sample["chosen"]
     turns = [m for m in sample["messages"] if m["role"] == "assistant"]
     if not turns:
         raise ValueError("no assistant message")
