@@ -140,7 +140,10 @@ class OmniModel(PreTrainedModel):
 
     def _init_weights(self, module):
         # the language and vision models initialised themselves in their constructors; here only ours
-        if isinstance(module, (nn.Linear, nn.Conv1d)) and not _inside(self, module, ("language_model", "vision_encoder")):
+        if "_foreign" not in self.__dict__:  # ids of the modules the Transformers models own
+            self.__dict__["_foreign"] = {id(m) for name in ("language_model", "vision_encoder")
+                                         for m in getattr(self, name).modules()}
+        if isinstance(module, (nn.Linear, nn.Conv1d)) and id(module) not in self.__dict__["_foreign"]:
             nn.init.normal_(module.weight, std=0.02)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
@@ -175,10 +178,6 @@ class OmniModel(PreTrainedModel):
         """Logits (B, L, vocab)."""
         embeds = self.embed(input_ids, **media)
         return self.language_model(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False).logits
-
-
-def _inside(model: nn.Module, module: nn.Module, names) -> bool:
-    return any(any(m is module for m in getattr(model, n).modules()) for n in names if hasattr(model, n))
 
 
 def _scatter(embeds: torch.Tensor, where: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
