@@ -44,10 +44,14 @@ def main() -> None:
         return False
 
     def kill_one():
-        victim = workers[0]
+        # the first worker node with a finished part dies: Ray may give one of the two no task at
+        # all on a loaded machine, so waiting for a fixed one could outlast the run
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not victim_has_written(victim.node_id):
+        victim = None
+        while time.monotonic() < deadline and victim is None:
+            victim = next((w for w in workers if victim_has_written(w.node_id)), None)
             time.sleep(0.05)
+        victim = victim or workers[0]
         killed.append(victim.node_id)
         cluster.remove_node(victim, allow_graceful=False)  # its raylet and workers die at once
 

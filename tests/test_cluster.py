@@ -33,4 +33,5 @@ def test_samples_come_from_several_nodes_and_a_killed_node_loses_nothing(tmp_pat
     writers = {node for shard in result["nodes"] for node in shard}
     assert len(writers) >= 2, writers  # more than one node rendered samples
     assert writers <= set(result["cluster_nodes"])
-    assert result["killed"][0] in writers  # what the lost node finished before dying was kept
+    # the lost node's finished parts may be kept or rewritten elsewhere (Ray reconstructs objects
+    # that died with a node); either way every key is there exactly once, as asserted above
