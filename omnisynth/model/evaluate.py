@@ -126,14 +126,12 @@ def generate(model, batch: dict, eos_id: int, max_new_tokens: int, temperature: 
 def answer_likelihood(model, batch: dict) -> list[tuple[float, float]]:
     """Per sample, teacher-forced on the reference answer: mean NLL of its tokens and the share of
     them the model ranks first (token accuracy; chance is 1 / vocabulary)."""
-    from omnisynth.model.train_data import media_kwargs
+    from omnisynth.model.train_data import label_logprobs, media_kwargs
 
-    logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch)).float()
-    labels = batch["labels"][:, 1:]
-    mask = labels != -100
-    lp = torch.log_softmax(logits[:, :-1], -1)
-    nll = -(lp.gather(-1, labels.clamp(min=0)[..., None])[..., 0] * mask).sum(-1) / mask.sum(-1).clamp(min=1)
-    acc = ((lp.argmax(-1) == labels) & mask).sum(-1) / mask.sum(-1).clamp(min=1)
+    logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch))
+    lp, picked, mask = label_logprobs(logits, batch["labels"])
+    nll = -picked.sum(-1) / mask.sum(-1).clamp(min=1)
+    acc = ((lp.argmax(-1) == batch["labels"][:, 1:]) & mask).sum(-1) / mask.sum(-1).clamp(min=1)
     return list(zip(nll.tolist(), acc.tolist()))
 
 

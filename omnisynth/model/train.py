@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sys
 import time
 import wave
@@ -81,17 +82,11 @@ def _save_atomic(obj, path: Path) -> None:
 
 def _save_model(model, tok, path: Path, info: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    if tmp.exists():
-        import shutil
-
-        shutil.rmtree(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     (tmp / "omnisynth_train.json").write_text(json.dumps(info, indent=2, sort_keys=True))
-    if path.exists():
-        import shutil
-
-        shutil.rmtree(path)
+    shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
 
 
@@ -238,14 +233,12 @@ class Trainer:
 
     def _logprobs(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-token log-probabilities of the labels (B, L-1) and their mask."""
-        from omnisynth.model.train_data import media_kwargs
+        from omnisynth.model.train_data import label_logprobs, media_kwargs
 
         with self._autocast():
             logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch))
-        labels = batch["labels"][:, 1:]
-        mask = labels != -100
-        lp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-        return lp.gather(-1, labels.clamp(min=0)[..., None])[..., 0] * mask, mask
+        _, picked, mask = label_logprobs(logits, batch["labels"])
+        return picked, mask
 
     def _step_sft(self, model, batch):
         from omnisynth.model.train_data import media_kwargs

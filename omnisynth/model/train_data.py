@@ -256,6 +256,15 @@ def collate(items: list[Encoded], pad_id: int, left: bool = False) -> dict:
     return batch
 
 
+def label_logprobs(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Next-token log-probabilities (B, L-1, V), each label's log-probability (0 where unlabelled)
+    and the label mask: what the trainer's objectives and eval's answer likelihood share."""
+    labels = labels[:, 1:]
+    mask = labels != -100
+    lp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    return lp, lp.gather(-1, labels.clamp(min=0)[..., None])[..., 0] * mask, mask
+
+
 def media_kwargs(batch: dict) -> dict:
     return {k: batch[k] for k in ("images", "image_grids", "mels", "mel_lengths") if k in batch}
 
