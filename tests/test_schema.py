@@ -17,6 +17,7 @@ def test_exported_schema_is_in_sync_with_the_model():
 def minimal_sample(**changes):
     box = {"label": "x", "image": "png", "page": 0, "image_size": [100, 50], "bbox_px": [10, 10, 20, 20],
            "bbox_norm": [0.1, 0.2, 0.2, 0.4], "bbox_1000": [100, 200, 200, 400], "point_px": [15, 15],
+           "quad_px": [[10, 10], [20, 10], [20, 20], [10, 20]],
            "role": "text", "area_fraction": 0.02}
     sample = {
         "key": "doc_qa-s0-000000001", "recipe": "doc_qa", "task": "doc_qa/region", "modalities": ["image", "text"],
@@ -26,13 +27,13 @@ def minimal_sample(**changes):
                      {"role": "assistant", "content": [{"type": "text", "text": "a"}]}],
         "question": "q", "answer": "a", "answers": ["a"], "grounding": [box],
         "evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a",
-                      "value": ""}],
+                      "value": "", "quad_px": [[10, 10], [20, 10], [20, 20], [10, 20]]}],
         "derivation": {"op": "extract", "labels": [], "target": "", "role": "", "relation": "", "anchor": ""},
         "action": {"type": "none", "point_px": [0, 0], "point_1000": [0, 0], "text": "", "scroll_px": [0, 0],
                    "goal": "", "step": 0, "steps": 0, "history": [], "result": ""},
         "events": [],
         "meta": {"family": "report", "language": "en", "font": "times", "pages": 1, "source": "", "source_page": 0,
-                 "theme": "", "viewport": [0, 0], "scale": 2.0, "duration_s": 0.0},
+                 "theme": "", "viewport": [0, 0], "scale": 2.0, "duration_s": 0.0, "degradations": []},
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
                        "sampling": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 0, "seed": -1},
                        "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
@@ -53,6 +54,8 @@ def test_a_minimal_sample_validates():
     {"answers": []},
     {"extra_field": 1},
     {"grounding": [{"bbox_px": [1, 2, 3]}]},
+    {"evidence": [{"kind": "text", "page": 0, "image": "png", "bbox_px": [10, 10, 20, 20], "text": "a", "value": "",
+                   "quad_px": [[10, 10], [20, 10], [20, 20]]}]},
     {"provenance": {"recipe": "doc_qa"}},
     {"events": [{"id": "e1"}]},
     {"answer": 42},

@@ -69,8 +69,10 @@ class GuiFilter(Filter):
         return KEEP
 
     def _topmost(self, item: WorkItem, point, target: Fact) -> Verdict:
+        from omnisynth.degrade import page_point
+
         tab = self.generator.live_tab(item.spec.key, item.truth)
-        owner = tab.owner_at([point])[0]
+        owner = tab.owner_at([page_point(item.truth.pages[-1], point)])[0]  # a degraded frame's point, on the page
         if owner != target.attrs["oid"]:
             there = next((f.text for f in item.truth.facts if f.kind == "element" and f.attrs["oid"] == owner), owner)
             return False, "click_not_on_target", f"{point} hits {there!r}, not {target.text!r}"
@@ -88,6 +90,8 @@ class GuiFilter(Filter):
             return False, "box_not_an_element", f"no element's box matches {g['bbox_px']}"
         if target.attrs["occluded"] or target.attrs["offscreen"]:
             return False, "target_not_visible", f"{target.text!r} is hidden or off screen"
+        if target.attrs.get("hidden"):  # the degrade stage: out of frame, too small or covered in the capture
+            return False, f"target_{target.attrs['hidden']}", f"{target.text!r}: {target.attrs['hidden']} in the frame"
         matches = resolve(visible(item.truth), d["relation"], d["target"], d["role"], d["anchor"])
         if not matches:
             return False, "expression_matches_nothing", f"{d['relation']} {d['target']!r} {d['anchor']!r}"

@@ -88,10 +88,19 @@ class GroundTruthFilter(Filter):
         indexes: dict[int, CharIndex] = {}
 
         def under(ev) -> str:
-            page = ev["page"]
-            if page not in indexes:
-                indexes[page] = CharIndex(truth.page(page))
-            return indexes[page].text_in(ev["bbox_px"], pad=1.0)
+            """The text under a box. On a degraded page the box's quadrilateral is mapped back onto the
+            rendered page and read there, where lines run straight (rotated glyphs do not sort as text)."""
+            page = truth.page(ev["page"])
+            box = ev["bbox_px"]
+            if page.clean is not None:
+                from omnisynth.degrade import page_box
+
+                x0, y0, x1, y1 = box
+                box = page_box(page, ev.get("quad_px") or [[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+                page = page.clean
+            if page.number not in indexes:
+                indexes[page.number] = CharIndex(page)
+            return indexes[page.number].text_in(box, pad=1.0)
 
         for ev in sample["evidence"]:
             if ev["kind"] == "text" and squash(ev["text"]) not in squash(under(ev)):
@@ -134,12 +143,38 @@ class GroundTruthFilter(Filter):
         elif op == "locate":
             g = sample["grounding"][0]
             target = squash(derivation["target"])
-            found = squash(under({"page": g["page"], "bbox_px": g["bbox_px"]}))
+            found = squash(under(g))
             if target not in found:
                 return False, "box_misses_target", f"{derivation['target']!r} not under {g['bbox_px']}: {found[:120]!r}"
             expected = "[" + ", ".join(str(v) for v in g["bbox_1000"]) + "]"
             if answer.replace(" ", "") != expected.replace(" ", ""):
                 return False, "answer_box_mismatch", f"answer {answer!r}, grounding box {expected}"
+        return KEEP
+
+
+class VisibleFilter(Filter):
+    """Every box a sample cites can be seen in its degraded image: inside the frame, glyphs tall
+    enough to read (or a GUI target big enough to hit), not under an overlay."""
+
+    name = "visible"
+
+    def __init__(self, config):
+        self.config = config  # the recipe's DegradeConfig: its thresholds
+
+    def check(self, item: WorkItem) -> Verdict:
+        from omnisynth.degrade import text_height
+        from omnisynth.degrade.visibility import why_hidden
+
+        boxes = [(g, g["role"] == "text") for g in item.sample["grounding"]]
+        boxes += [(e, e["kind"] == "text") for e in item.sample["evidence"]]
+        for box, is_text in boxes:
+            page = item.truth.page(box["page"])
+            # text is judged by its glyphs' height; a shape (a chart mark) or an element by its own size
+            text_px = (text_height(page, box["quad_px"]) or None) if is_text else None
+            reason = why_hidden(box["quad_px"], text_px, page.width, page.height, page.covers, self.config)
+            if reason:
+                return False, f"target_{reason}", (f"{box.get('label', box.get('text', ''))[:60]!r} at "
+                                                   f"{box['quad_px']}: {reason} (glyphs {text_px or 0:.1f}px)")
         return KEEP
 
 
@@ -176,6 +211,8 @@ def make_filters(recipe, generator=None) -> list[Filter]:
             filters.append(GuiFilter(generator))
         else:
             filters.append(GroundTruthFilter())
+        if recipe.degrade.enabled:
+            filters.append(VisibleFilter(recipe.degrade))
     if recipe.filters.quality.enabled:
         from omnisynth.filters.quality import QualityFilter
 

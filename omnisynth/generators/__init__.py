@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from omnisynth.schemas.recipe import Recipe
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the recipe schema imports generators.fonts: no import cycle at run time
+    from omnisynth.schemas.recipe import Recipe
 
 
 def make_generator(recipe: Recipe, catalog=None):
@@ -10,7 +13,7 @@ def make_generator(recipe: Recipe, catalog=None):
     if recipe.generator.kind == "documents":
         from omnisynth.generators.documents import DocumentGenerator
 
-        return DocumentGenerator(recipe.generator, recipe.task)
+        return DocumentGenerator(recipe.generator, recipe.task, raw=recipe.degrade.enabled)
     if recipe.generator.kind == "gui":
         from omnisynth.generators.gui import GuiGenerator
 
@@ -29,4 +32,4 @@ def make_generator(recipe: Recipe, catalog=None):
         return VideoCorpusGenerator(recipe.generator, recipe.task, catalog or [])
     from omnisynth.generators.pdf_corpus import PdfCorpusGenerator
 
-    return PdfCorpusGenerator(recipe.generator, recipe.task, catalog or [])
+    return PdfCorpusGenerator(recipe.generator, recipe.task, catalog or [], raw=recipe.degrade.enabled)

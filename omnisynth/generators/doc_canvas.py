@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import pymupdf
 
+from omnisynth.generators.fonts import HAND_PREFIX, handwriting_file
 from omnisynth.schemas.truth import Fact
 
 # (family, bold) -> PyMuPDF built-in font name; 'zh' text always uses the built-in CJK font.
@@ -22,15 +23,24 @@ FONTS = {
     ("courier", False): "cour", ("courier", True): "cobo",
 }
 CJK_FONT = "china-s"
-PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0)}
+PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0),
+              # scene-text boards: a sign, a shelf label, the front of a box
+              "sign": (432.0, 216.0), "label": (252.0, 144.0), "package": (216.0, 288.0)}
 INK = (0.1, 0.1, 0.12)
+
+
+@lru_cache(maxsize=None)
+def _font(fontname: str) -> pymupdf.Font:
+    if fontname.startswith(HAND_PREFIX):
+        return pymupdf.Font(fontfile=handwriting_file(fontname[len(HAND_PREFIX):]))
+    return pymupdf.Font(fontname)
 
 
 @lru_cache(maxsize=None)
 def _metrics(fontname: str) -> tuple[float, float]:
     if fontname == CJK_FONT:
         return 1.043, -0.266
-    font = pymupdf.Font(fontname)
+    font = _font(fontname)
     return font.ascender, font.descender
 
 
@@ -51,7 +61,7 @@ def text_width(text: str, fontname: str, size: float) -> float:
     try:
         return size * sum(table[c] for c in text)
     except KeyError:
-        font = pymupdf.Font(fontname)
+        font = _font(fontname)
         for c in text:
             if c not in table:
                 table[c] = font.glyph_advance(ord(c))
@@ -67,6 +77,7 @@ class Canvas:
     page: int
     language: str
     body_font: str
+    hand: str = ""  # the handwriting font of this document (a Canvas font name), '' for none
     ops: list[tuple] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
@@ -93,9 +104,9 @@ class Canvas:
             self.facts.append(Fact(fact, self.page, box, text, dict(attrs or {})))
         return box
 
-    def wrap(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    def wrap(self, text: str, width: float, size: float, bold: bool = False, font: str | None = None) -> list[str]:
         """Greedy line breaking by words (Latin) or characters (CJK)."""
-        fontname = self.font(bold, text)
+        fontname = font or self.font(bold, text)
         tokens = list(text) if self.language == "zh" else text.split(" ")
         sep = "" if self.language == "zh" else " "
         lines, current = [], ""
@@ -111,12 +122,13 @@ class Canvas:
         return lines
 
     def paragraph(self, x: float, top: float, width: float, text: str, size: float, leading: float = 1.35,
-                  attrs: dict | None = None, max_bottom: float | None = None) -> float:
+                  attrs: dict | None = None, max_bottom: float | None = None, font: str | None = None,
+                  color=INK) -> float:
         """Draw wrapped text, one `line` fact per line; returns the y below the last line drawn."""
-        for n, line in enumerate(self.wrap(text, width, size), start=1):
+        for n, line in enumerate(self.wrap(text, width, size, font=font), start=1):
             if max_bottom is not None and top + size * leading > max_bottom:
                 break
-            self.text(x, top, line, size, fact="line", attrs={**(attrs or {}), "line_no": n})
+            self.text(x, top, line, size, fact="line", attrs={**(attrs or {}), "line_no": n}, font=font, color=color)
             top += size * leading
         return top
 
@@ -137,6 +149,8 @@ class Canvas:
 def paint(page: pymupdf.Page, ops: list[tuple]) -> None:
     """Replay a display list on a PyMuPDF page; the only place layouts touch PyMuPDF drawing."""
     shape = page.new_shape()
+    for name in sorted({op[4] for op in ops if op[0] == "text" and op[4].startswith(HAND_PREFIX)}):
+        page.insert_font(fontname=name, fontfile=handwriting_file(name[len(HAND_PREFIX):]))
     for op in ops:
         kind = op[0]
         if kind == "text":

@@ -17,8 +17,9 @@ from functools import lru_cache
 import pymupdf
 
 from omnisynth.generators.content import Content
-from omnisynth.generators.doc_canvas import PAGE_SIZES, Canvas, paint
-from omnisynth.generators.doc_layouts import CONTINUATIONS, FAMILIES, PROVIDES, header_footer
+from omnisynth.generators.doc_canvas import HAND_PREFIX, PAGE_SIZES, Canvas, paint
+from omnisynth.generators.doc_layouts import (CONTINUATIONS, FAMILIES, HAND_FAMILIES, PROVIDES, SCENE_FAMILIES,
+                                              header_footer)
 from omnisynth.generators.errors import GroundTruthError
 from omnisynth.schemas.recipe import DocumentGenerator as DocumentConfig
 from omnisynth.schemas.recipe import TaskConfig
@@ -66,9 +67,10 @@ class DocumentGenerator:
     name = "documents"
     version = VERSION
 
-    def __init__(self, config: DocumentConfig, task: TaskConfig):
+    def __init__(self, config: DocumentConfig, task: TaskConfig, raw: bool = False):
         self.config = config
         self.task = task
+        self.raw = raw  # pages as pixel arrays for the degrade stage, which encodes them
 
     def source(self, spec: SampleSpec) -> dict:
         return {"generator": self.name, "seed": spec.seed, "index": spec.index}
@@ -83,7 +85,12 @@ class DocumentGenerator:
         family = rng.choice(fits or list(cfg.families))
         language = weighted(rng, cfg.languages)
         font = rng.choice(cfg.fonts)
-        size_name = "slide" if family == "slide" else rng.choice(cfg.page_sizes)
+        hand = ""
+        if family in HAND_FAMILIES + SCENE_FAMILIES:  # Latin-only fonts and English labels
+            language = "en"
+        if family in HAND_FAMILIES:
+            hand = HAND_PREFIX + rng.choice(cfg.handwriting)
+        size_name = family if family in ("slide",) + SCENE_FAMILIES else rng.choice(cfg.page_sizes)
         width, height = PAGE_SIZES[size_name]
         lo, hi = cfg.pages
         n_pages = rng.randint(max(lo, 2) if self.task.kind == "doc_long_qa" else lo, hi)
@@ -93,11 +100,11 @@ class DocumentGenerator:
         pages = []
         for number in range(n_pages):
             kind = family if number == 0 else rng.choice(CONTINUATIONS[family])
-            cv = Canvas(width, height, number, language, font)
+            cv = Canvas(width, height, number, language, font, hand)
             FAMILIES[kind](cv, content, content.rng, title, body)
             header_footer(cv, content, n_pages, title, kind)
             pages.append(cv)
-        return DocPlan(family, language, font, qtype, pages)
+        return DocPlan(family, language, hand[len(HAND_PREFIX):] if hand else font, qtype, pages)
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
         plan = self.plan(spec)
@@ -107,7 +114,7 @@ class DocumentGenerator:
         for cv, member in zip(plan.pages, members):
             page = doc.new_page(width=cv.width, height=cv.height)
             paint(page, cv.ops)
-            png, truth = render_page(page, self.config.dpi, cv.page, member)
+            png, truth = render_page(page, self.config.dpi, cv.page, member, raw=self.raw)
             media[member] = png
             pages.append(truth)
             facts.extend(resolve_facts(cv.facts, truth, self.config.dpi / 72))

@@ -71,6 +71,7 @@ def dom_truth(screen, generator: str, family: str, meta: dict) -> GroundTruth:
 def targets(truth: GroundTruth) -> list[Fact]:
     """Elements a sample may point at: on screen, not hidden behind another, named, enabled."""
     return [f for f in truth.facts if f.kind == "element" and f.attrs["click"] and not f.attrs["occluded"]
+            and not f.attrs.get("hidden")
             and not f.attrs["offscreen"] and not f.attrs["disabled"] and f.text]
 
 

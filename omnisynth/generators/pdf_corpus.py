@@ -78,9 +78,10 @@ class PdfCorpusGenerator:
     name = "pdf_corpus"
     version = VERSION
 
-    def __init__(self, config: PdfCorpusConfig, task: TaskConfig, catalog: list[CorpusEntry]):
+    def __init__(self, config: PdfCorpusConfig, task: TaskConfig, catalog: list[CorpusEntry], raw: bool = False):
         if not catalog:
             raise InputError("pdf_corpus_empty", f"no .pdf files under {config.path}")
+        self.raw = raw  # pixel arrays for the degrade stage (see documents.py)
         self.config = config
         self.task = task
         self.catalog = catalog
@@ -107,7 +108,7 @@ class PdfCorpusGenerator:
         doc = open_pdf(path, self.config.passwords.get(path.name))
         try:
             page = doc[page_no]
-            png, truth = render_page(page, self.config.dpi, page_no, "png")
+            png, truth = render_page(page, self.config.dpi, page_no, "png", raw=self.raw)
         finally:
             doc.close()
         truth.number = 0  # the sample holds one page image; the source page goes into meta

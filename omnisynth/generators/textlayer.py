@@ -13,10 +13,19 @@ import pymupdf
 from omnisynth.schemas.truth import PageTruth
 
 
-def render_page(page: pymupdf.Page, dpi: int, number: int, member: str) -> tuple[bytes, PageTruth]:
-    """Render one page to PNG and read its text layer (boxes in pixels of that PNG)."""
+def render_page(page: pymupdf.Page, dpi: int, number: int, member: str, raw: bool = False):
+    """Render one page to PNG and read its text layer (boxes in pixels of that PNG).
+
+    raw: the pixels instead of a PNG (a BGR uint8 array), for the degrade stage to work on and
+    encode once, not a PNG encoded here and decoded there."""
     pix = page.get_pixmap(dpi=dpi, alpha=False)
-    png = pix.tobytes("png")
+    if raw:
+        import numpy as np
+
+        rgb = np.frombuffer(pix.samples_mv, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width * 3]
+        png = np.ascontiguousarray(rgb.reshape(pix.height, pix.width, 3)[:, :, ::-1])
+    else:
+        png = pix.tobytes("png")
     truth = text_layer(page, dpi / 72, number, member, pix.width, pix.height)
     truth.contrast = pixel_contrast(pix)
     return png, truth

@@ -67,6 +67,7 @@ def norm(text: str) -> str:
 def visible(truth: GroundTruth) -> list[Fact]:
     """Elements a person can see and click: on screen, topmost somewhere, named, enabled."""
     return [f for f in truth.facts if f.kind == "element" and f.attrs["click"] and not f.attrs["occluded"]
+            and not f.attrs.get("hidden")
             and not f.attrs["offscreen"] and not f.attrs["disabled"] and f.text]
 
 
@@ -116,7 +117,7 @@ def resolve(elements: list[Fact], relation: str, target: str, role: str, anchor:
 
 
 def element_grounding(truth: GroundTruth, el: Fact, label: str) -> dict:
-    return grounding(label, truth.pages[-1], el.bbox, role=el.attrs["role"], point=el.attrs["click"])
+    return grounding(label, truth.pages[-1], el, role=el.attrs["role"], point=el.attrs["click"])
 
 
 def target_kind(e: Fact) -> str:
@@ -154,7 +155,7 @@ class GuiTasks:
         answer = box_text(g)
         w, h = g["image_size"]
         point = f"({round(g['point_px'][0] / w * 1000)}, {round(g['point_px'][1] / h * 1000)})"
-        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": el.text, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": el.text, "value": ""}
         return Candidate(qtype, question + BOX_FORMAT, answer, [ev], [g],
                          {"op": "element", "role": el.attrs["role"], **derivation}, [answer, point])
 
@@ -210,7 +211,7 @@ class GuiTasks:
     def _state(self, qtype: str, el: Fact, question: str, answer: str, relation: str, answers=None,
                target: str | None = None) -> Candidate:
         g = element_grounding(self.truth, el, el.text or answer)
-        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": answer, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": answer, "value": ""}
         return Candidate(qtype, question, answer, [ev], [g],
                          {"op": "state", "relation": relation, "target": el.text if target is None else target,
                           "role": el.attrs.get("role", "")}, answers or [answer])
@@ -248,8 +249,8 @@ class GuiTasks:
             raise Unsupported("no text facts on the screen")
         f = self.rng.choice(facts)
         q = self.phrase(f.kind, label=f.attrs.get("label", ""), cell=f.attrs.get("cell", ""))
-        g = grounding(f.text, self.truth.pages[-1], f.bbox, role="text")
-        ev = {"kind": "text", "page": g["page"], "image": "png", "bbox_px": g["bbox_px"], "text": f.text, "value": ""}
+        g = grounding(f.text, self.truth.pages[-1], f, role="text")
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": f.text, "value": ""}
         return Candidate("screen_text", q, f.text, [ev], [g], {"op": "state", "relation": "text", "target": f.text,
                                                                 "role": "text"}, [f.text])
 
@@ -284,7 +285,7 @@ class GuiTasks:
             target = next((e for e in self.truth.facts if e.kind == "element" and e.attrs["oid"] == step["oid"]), None)
             if target is None or not target.attrs["click"]:
                 raise Unsupported(f"target {step['name']!r} is not clickable at step {k}")
-            gr = [grounding(step["name"], page, target.bbox, role=step["role"], point=point)]
+            gr = [grounding(step["name"], page, target, role=step["role"], point=point)]
         return Candidate(step["type"], q, answer, [], gr,
                          {"op": "action", "relation": step["type"], "target": step["name"], "role": step["role"]},
                          [answer], action=action)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding
+from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding, quad_px, words_fact
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
@@ -132,10 +132,6 @@ def _runs(ids: dict, cited: list[str]) -> list[list[tuple[int, tuple]]]:
     return runs
 
 
-def _union(words) -> tuple[float, float, float, float]:
-    return (min(w[0] for w in words), min(w[1] for w in words), max(w[2] for w in words), max(w[3] for w in words))
-
-
 class DocModelTask:
     """Document QA (an answer copied from the page, with the ids of its words) and phrase grounding."""
 
@@ -166,15 +162,17 @@ class DocModelTask:
         for run in runs:
             page = truth.page(run[0][0])
             words = [w for _, w in run]
+            fact = words_fact(page, words, sep.join(w[4] for w in words))
             evidence.append({"kind": "text", "page": page.number, "image": page.member,
-                             "bbox_px": [float(round(v, 2)) for v in _union(words)],
-                             "text": sep.join(w[4] for w in words), "value": ""})
+                             "bbox_px": [float(round(v, 2)) for v in fact.bbox], "quad_px": quad_px(fact.corners),
+                             "text": fact.text, "value": ""})
         if self.grounding:
             if len(runs) != 1:
                 raise ReplyError("target_not_one_phrase", f"target words form {len(runs)} separate runs")
             ev = evidence[0]
-            g = grounding(ev["text"], truth.page(ev["page"]), ev["bbox_px"])
-            ev["bbox_px"] = g["bbox_px"]
+            g = grounding(ev["text"], truth.page(ev["page"]), words_fact(truth.page(ev["page"]), [w for _, w in runs[0]],
+                                                                         ev["text"]))
+            ev["bbox_px"], ev["quad_px"] = g["bbox_px"], g["quad_px"]
             return Candidate(req.qtype, reply["question"], box_text(g), [ev], [g],
                              {"op": "locate", "target": ev["text"]}, [box_text(g)])
         first = evidence[0]

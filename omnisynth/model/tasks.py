@@ -86,6 +86,9 @@ NO_ACTION = {"type": "none", "point_px": [0.0, 0.0], "point_1000": [0, 0], "text
 
 
 def grounding(label: str, page: PageTruth, box, role: str = "text", point=None) -> dict:
+    """A Grounding for a box (or a Fact: its box and, on a degraded page, its exact quadrilateral)."""
+    quad = box.corners if isinstance(box, Fact) else None
+    box = box.bbox if isinstance(box, Fact) else box
     w, h = page.width, page.height
     # floats always (a CSS box can come back as whole numbers): one JSON type per field for Arrow readers
     x0, y0, x1, y1 = (float(round(v, 2)) for v in box)
@@ -94,8 +97,13 @@ def grounding(label: str, page: PageTruth, box, role: str = "text", point=None) 
         [round((x0 + x1) / 2, 2), round((y0 + y1) / 2, 2)]
     return {"label": label, "image": page.member, "page": page.number, "image_size": [w, h],
             "bbox_px": [x0, y0, x1, y1], "bbox_norm": norm, "bbox_1000": [round(v * 1000) for v in norm],
+            "quad_px": quad_px(quad or [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]),
             "point_px": point, "role": role,
             "area_fraction": round(max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h), 8)}
+
+
+def quad_px(quad) -> list[list[float]]:
+    return [[float(round(x, 2)), float(round(y, 2))] for x, y in quad]
 
 
 def evidence(fact: Fact, page: PageTruth) -> dict:
@@ -105,7 +113,26 @@ def evidence(fact: Fact, page: PageTruth) -> dict:
     else:
         value = fact.text if "number" in fact.attrs else ""
     return {"kind": kind, "page": page.number, "image": page.member,
-            "bbox_px": [float(round(v, 2)) for v in fact.bbox], "text": fact.text, "value": value}
+            "bbox_px": [float(round(v, 2)) for v in fact.bbox], "quad_px": quad_px(fact.corners), "text": fact.text,
+            "value": value}
+
+
+def words_fact(page: PageTruth, words: list[tuple], text: str, kind: str = "phrase") -> Fact:
+    """A run of the page's words as one fact: their union box, and on a degraded page the union of
+    the same words on the rendered page carried through the homography (an exact quadrilateral)."""
+    union = (min(w[0] for w in words), min(w[1] for w in words), max(w[2] for w in words), max(w[3] for w in words))
+    fact = Fact(kind, page.number, union, text)
+    if page.clean is None:
+        return fact
+    import numpy as np
+
+    from omnisynth.degrade import warp_fact
+    from omnisynth.degrade.geometry import Frame
+
+    index = {tuple(w): i for i, w in enumerate(page.words)}  # by value: the words may have been pickled
+    clean = [page.clean.words[index[tuple(w)]] for w in words]
+    box = (min(w[0] for w in clean), min(w[1] for w in clean), max(w[2] for w in clean), max(w[3] for w in clean))
+    return warp_fact(Fact(kind, page.number, box, text), Frame(np.asarray(page.frame), 0, 0))
 
 
 def box_text(g: dict) -> str:
@@ -139,7 +166,7 @@ class DocTasks:
     def _extract(self, qtype: str, question: str, fact: Fact, answers: list[str] | None = None) -> Candidate:
         page = self.truth.page(fact.page)
         answer = fact.text
-        return Candidate(qtype, question, answer, [evidence(fact, page)], [grounding(answer, page, fact.bbox)],
+        return Candidate(qtype, question, answer, [evidence(fact, page)], [grounding(answer, page, fact)],
                          {"op": "extract"}, answers or [answer])
 
     # doc_qa -----------------------------------------------------------------------------
@@ -152,7 +179,7 @@ class DocTasks:
         elif fact.attrs.get("section") and self.rng.random() < 0.5:
             q = self.phrase("line", n=fact.attrs["line_no"], section=fact.attrs["section"])
         else:
-            q = self.phrase("region", box=box_text(grounding("", self.truth.page(fact.page), fact.bbox)))
+            q = self.phrase("region", box=box_text(grounding("", self.truth.page(fact.page), fact)))
         return self._extract("region", prefix + q, fact)
 
     def key_value(self, prefix: str = "", where=lambda f: True) -> Candidate:
@@ -172,7 +199,7 @@ class DocTasks:
         page = self.truth.page(fact.page)
         answer = number_text(a["value"])
         return Candidate("chart_value", prefix + q, answer, [evidence(fact, page)],
-                         [grounding(fact.text, page, fact.bbox)], {"op": "chart_value"}, [answer])
+                         [grounding(fact.text, page, fact)], {"op": "chart_value"}, [answer])
 
     # doc_long_qa ------------------------------------------------------------------------
     def page_locate(self) -> Candidate:
@@ -180,7 +207,7 @@ class DocTasks:
         page = self.truth.page(fact.page)
         answer = str(fact.page + 1)
         return Candidate("page_locate", self.phrase("page_locate", heading=fact.text), answer,
-                         [evidence(fact, page)], [grounding(fact.text, page, fact.bbox)],
+                         [evidence(fact, page)], [grounding(fact.text, page, fact)],
                          {"op": "page_of"}, [answer])
 
     def page_fact(self) -> Candidate:
@@ -217,7 +244,7 @@ class DocTasks:
         winner = la if _value(a) > _value(b) else lb
         q = self.phrase("compare", a=la, pa=pa + 1, b=lb, pb=pb + 1)
         ev = [evidence(a, self.truth.page(pa)), evidence(b, self.truth.page(pb))]
-        gr = [grounding(la, self.truth.page(pa), a.bbox), grounding(lb, self.truth.page(pb), b.bbox)]
+        gr = [grounding(la, self.truth.page(pa), a), grounding(lb, self.truth.page(pb), b)]
         return Candidate("cross_page_compare", q, winner, ev, gr,
                          {"op": "argmax", "labels": [la, lb]}, [winner])
 
@@ -240,11 +267,11 @@ class DocTasks:
                          {"op": "absent", "target": key}, [refusal])
 
     # doc_grounding and pdf_qa --------------------------------------------------------------
-    def _locate(self, qtype: str, question: str, fact: Fact, box=None) -> Candidate:
+    def _locate(self, qtype: str, question: str, fact: Fact) -> Candidate:
         page = self.truth.page(fact.page)
-        g = grounding(fact.text, page, box or fact.bbox)
-        ev = {"kind": "text", "page": page.number, "image": page.member, "bbox_px": g["bbox_px"], "text": fact.text,
-              "value": ""}
+        g = grounding(fact.text, page, fact)
+        ev = {"kind": "text", "page": page.number, "image": page.member, "bbox_px": g["bbox_px"],
+              "quad_px": g["quad_px"], "text": fact.text, "value": ""}
         return Candidate(qtype, question, box_text(g), [ev], [g], {"op": "locate", "target": fact.text},
                          [box_text(g)])
 
@@ -271,7 +298,7 @@ class DocTasks:
             if not lines:
                 break
             line = self.rng.choice(lines)
-            inside = [w for w in words if _centre_in(w, line.bbox)] if line.page == 0 else []
+            inside = [w for w in words if _centre_in(w, line.bbox, line.quad)] if line.page == 0 else []
             if len(inside) < 2:
                 continue
             n = self.rng.randint(2, min(4, len(inside)))
@@ -281,15 +308,21 @@ class DocTasks:
             text = sep.join(w[4] for w in run)
             if len(squash(text)) < 4 or full.count(squash(text)) != 1:
                 continue
-            box = (min(w[0] for w in run), min(w[1] for w in run), max(w[2] for w in run), max(w[3] for w in run))
-            fact = Fact("phrase", 0, box, text)
-            return self._locate("phrase", self.phrase("ground_phrase", text=text), fact)
+            return self._locate("phrase", self.phrase("ground_phrase", text=text), words_fact(page, run, text))
         raise Unsupported("no unique phrase")
 
 
-def _centre_in(w, box) -> bool:
+def _centre_in(w, box, quad=None) -> bool:
+    """Is the centre of word `w` in `box` (and, for a degraded page's fact, inside its quadrilateral)?"""
     cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+    if not (box[0] <= cx <= box[2] and box[1] <= cy <= box[3]):
+        return False
+    if quad is None:
+        return True
+    import cv2
+    import numpy as np
+
+    return cv2.pointPolygonTest(np.asarray(quad, dtype=np.float32), (float(cx), float(cy)), False) >= 0
 
 
 def _value(f: Fact) -> float:

@@ -14,8 +14,8 @@ import pickle
 
 import numpy as np
 
-from omnisynth.pipelines.stages import (AnnotateStage, CallStage, FilterStage, PairStage, ParseStage, PromptStage,
-                                       RenderStage, Stage, StageChain, WriteStage)
+from omnisynth.pipelines.stages import (AnnotateStage, CallStage, DegradeStage, FilterStage, PairStage, ParseStage,
+                                       PromptStage, RenderStage, Stage, StageChain, WriteStage)
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
@@ -29,10 +29,13 @@ def build_stages(recipe: Recipe, out, catalog=None) -> list[Stage]:
     render = RenderStage(generator)
     engine = make_engine(recipe)
     filters = make_filters(recipe, generator)  # GUI filters hit-test the live page
+    stages: list[Stage] = [render]
+    if recipe.degrade.enabled:  # before any question is written: the model sees the captured image
+        stages.append(DegradeStage(recipe.degrade))
     if engine.name == "oracle":
-        stages: list[Stage] = [render, AnnotateStage(engine), FilterStage(filters)]
+        stages += [AnnotateStage(engine), FilterStage(filters)]
     else:
-        stages = [render, PromptStage(engine), CallStage(engine), ParseStage(engine), FilterStage(filters)]
+        stages += [PromptStage(engine), CallStage(engine), ParseStage(engine), FilterStage(filters)]
         if recipe.model.preference_pairs:
             stages.append(PairStage(engine, filters))
         if engine.judge is not None:

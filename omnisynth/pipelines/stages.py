@@ -109,6 +109,32 @@ class RenderStage(Stage):
         return items
 
 
+class DegradeStage(Stage):
+    """media + ground truth -> the same, as captured: scanned, photographed, screenshotted (omnisynth.degrade)."""
+
+    name = "degrade"
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def setup(self) -> None:
+        from omnisynth.degrade import Degrader
+
+        self.degrader = Degrader(self.config)
+
+    def process(self, items: list[WorkItem]) -> list[WorkItem]:
+        for item in items:
+            if item.rejection is not None:
+                continue
+            try:
+                item.media, item.truth = self.degrader.apply(item.spec, item.media, item.truth)
+            except Exception as exc:  # one bad image must not end the run: quarantine it with the error
+                item.reject(self.name, "degrade_error", f"{type(exc).__name__}: {exc}")
+            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+        return items
+
+
 class AnnotateStage(Stage):
     """ground truth -> candidate sample, written by the recipe's engine."""
 

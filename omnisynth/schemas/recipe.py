@@ -16,9 +16,15 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from omnisynth.generators.fonts import HANDWRITING
+from omnisynth.schemas.degrade import DegradeConfig
+
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "pipelines" / "recipes"
 
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart")
+# opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
+EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
+HANDWRITING_FONTS = tuple(HANDWRITING)
 QUESTION_TYPES = {
     "doc_qa": ("region", "key_value", "table_cell", "chart_value", "unanswerable"),
     "doc_long_qa": ("page_locate", "page_fact", "cross_page_compare", "unanswerable"),
@@ -58,9 +64,13 @@ class _Cfg(BaseModel):
 
 class DocumentGenerator(_Cfg):
     kind: Literal["documents"] = "documents"
-    families: list[Literal[FAMILIES]] = Field(  # type: ignore[valid-type]
-        default=list(FAMILIES), min_length=1, description="layout families to draw from, uniformly"
-    )
+    families: list[Literal[FAMILIES + EXTRA_FAMILIES]] = Field(  # type: ignore[valid-type]
+        default=list(FAMILIES), min_length=1, description=(
+            "layout families to draw from, uniformly; also handform/note (handwritten, English) and "
+            "sign/label/package (scene-text boards, English; pair them with degrade.preset 'scene')"))
+    handwriting: list[Literal[HANDWRITING_FONTS]] = Field(  # type: ignore[valid-type]
+        default=list(HANDWRITING_FONTS), min_length=1, description=(
+            "handwriting fonts for handform/note, one per document (Debian fonts-* packages; scripts/setup.sh)"))
     pages: tuple[int, int] = Field(default=(1, 1), description="[min, max] pages per document")
     dpi: int = Field(default=144, ge=36, le=600, description="render resolution of page images")
     page_sizes: list[Literal["a4", "letter"]] = Field(default=["a4", "letter"], min_length=1)
@@ -70,6 +80,18 @@ class DocumentGenerator(_Cfg):
     languages: dict[Literal["en", "zh"], float] = Field(
         default={"en": 0.85, "zh": 0.15}, description="language weights; zh uses the built-in CJK font"
     )
+
+    @model_validator(mode="after")
+    def _fonts_installed(self) -> DocumentGenerator:
+        if {"handform", "note"} & set(self.families):
+            from omnisynth.generators.fonts import handwriting_file
+
+            for name in self.handwriting:
+                try:
+                    handwriting_file(name)
+                except ValueError as exc:
+                    raise ValueError(f"handwriting: {exc}") from None
+        return self
 
     @field_validator("pages")
     @classmethod
@@ -425,9 +447,19 @@ class Recipe(_Cfg):
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    degrade: DegradeConfig = Field(default_factory=DegradeConfig, description=(
+        "make rendered pages and screens look scanned, photographed or captured; boxes follow exactly"))
 
     @model_validator(mode="after")
     def _compatible(self) -> Recipe:
+        if self.degrade.enabled:
+            if self.generator.kind in ("av", "video_corpus"):
+                raise ValueError(f"degrade: applies to page and screen images; generator.kind "
+                                 f"{self.generator.kind!r} makes clips (drop the degrade section)")
+            if self.task.kind == "gui_actions":
+                raise ValueError("degrade: task.kind 'gui_actions' replays actions at live-page points across "
+                                 "several screens; degrade single screens (gui_grounding, gui_qa, gui_pro_grounding, "
+                                 "html_grounding)")
         if TASK_GENERATORS[self.task.kind] != self.generator.kind:
             raise ValueError(f"task.kind {self.task.kind!r} does not work with generator.kind {self.generator.kind!r} "
                              f"(it needs generator.kind {TASK_GENERATORS[self.task.kind]!r})")

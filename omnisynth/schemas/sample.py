@@ -16,6 +16,11 @@ MEMBER_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
 
 Modality = Literal["image", "audio", "video", "text"]
 BBox = Annotated[list[float], Field(min_length=4, max_length=4, description="[x0, y0, x1, y1]")]
+Quad = Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(
+    min_length=4, max_length=4, description=(
+        "the box's corners where they are in the image, [[x, y] x 4] from the top-left clockwise (as the text "
+        "reads): on a degraded (rotated, warped) image the exact quadrilateral, whose axis-aligned box is bbox_px; "
+        "else bbox_px's own corners"))]
 
 
 class _Strict(BaseModel):
@@ -70,6 +75,7 @@ class Grounding(_Strict):
     bbox_px: BBox
     bbox_norm: BBox = Field(description="bbox_px divided by image width/height, in [0, 1]")
     bbox_1000: Annotated[list[int], Field(min_length=4, max_length=4, description="bbox_norm x 1000, rounded")]
+    quad_px: Quad
     point_px: Annotated[list[float], Field(min_length=2, max_length=2, description=(
         "where to point: the box centre for document text; for a GUI element a point the live page "
         "confirmed hits the element (topmost there)"))]
@@ -84,6 +90,7 @@ class Evidence(_Strict):
     page: int = Field(ge=0)
     image: str = Field(pattern=MEMBER_PATTERN)
     bbox_px: BBox
+    quad_px: Quad
     text: str = Field(description="the text under the box, or the mark's label for chart_mark")
     value: str = Field(description="the number as written or plotted ('15,772.38', '76'); '' if none")
 
@@ -188,6 +195,9 @@ class Meta(_Strict):
         "GUI: [width, height] in CSS pixels; [0, 0] for documents"))]
     scale: float = Field(gt=0, description="image pixels per CSS pixel (GUI devicePixelRatio) or per PDF point")
     duration_s: float = Field(ge=0, description="audio-visual: clip length in seconds; 0 for images")
+    degradations: list[str] = Field(description=(
+        "the degrade stage's effects on this sample's images, 'name=strength' (prefixed 'pN:' per page of a "
+        "multi-page document); [] for a clean render"))
 
 
 class Sample(_Strict):

@@ -47,6 +47,16 @@ class Fact:
     bbox: Box
     text: str
     attrs: dict = field(default_factory=dict)
+    # where the box's corners landed when the page was degraded (top-left, top-right,
+    # bottom-right, bottom-left); None: not degraded, the quad is the box's corners
+    quad: tuple | None = None
+
+    @property
+    def corners(self) -> list[list[float]]:
+        if self.quad is not None:
+            return [[float(x), float(y)] for x, y in self.quad]
+        x0, y0, x1, y1 = self.bbox
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
 @dataclass
@@ -60,6 +70,12 @@ class PageTruth:
     lines: list[tuple[Box, str]]
     blocks: list[tuple[Box, str]] = field(default_factory=list)
     contrast: float = -1.0  # grey-level spread measured while rendering; -1: not measured
+    # degraded pages: the homography (3x3 rows) from the rendered page to this frame, the
+    # rendered page's own text layer (exact text reading: a frame box maps back through the
+    # inverse), and the overlays drawn over the frame (polygons that cover what is under them)
+    frame: list | None = None
+    clean: PageTruth | None = None
+    covers: list = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,209 @@
+"""Degradation: rendered pages and screens made to look scanned, photographed or captured.
+
+`Degrader.apply` takes a rendered sample (media + ground truth) and, page by page, draws the
+effects that fire (seeded by the sample and page), paints paper and ink on the page, places
+it in its frame with one homography, draws overlays, applies the capture effects and encodes
+the frame. The ground truth goes through the same homography: glyphs, words, lines, blocks
+and facts get their frame boxes, facts also their quadrilaterals, GUI click points their
+frame points. Facts that can no longer be seen (out of frame, too small, covered by an
+overlay) are hidden from the question writer and counted by reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from omnisynth.degrade import effects as fx
+from omnisynth.degrade.geometry import Frame, cv_matrix, plan_frame, quad_height, warp_boxes, warp_points
+from omnisynth.degrade.visibility import glyph_height, why_hidden
+from omnisynth.schemas.degrade import CAPTURE_EFFECTS, EFFECTS, PAGE_EFFECTS, DegradeConfig
+from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
+
+BACKGROUNDS = {"photo": "desk", "scene": "scene"}  # preset -> what is around the page; else a flat fill
+VERSION = "degrade/1"
+
+
+def member_for(member: str, fmt: str) -> str:
+    """'png' -> 'jpg', 'p000.png' -> 'p000.jpg' for JPEG output; unchanged for PNG."""
+    ext = "jpg" if fmt == "jpeg" else "png"
+    stem, dot, _ = member.rpartition(".")
+    return f"{stem}.{ext}" if dot else ext
+
+
+def to_bgr(image) -> np.ndarray:
+    """Decoded pixels: an array passes through, encoded bytes are decoded (BGR, OpenCV's order)."""
+    if isinstance(image, np.ndarray):
+        return image
+    img = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError("image bytes could not be decoded")
+    return img
+
+
+def encode(img: np.ndarray, fmt: str, quality: int) -> bytes:
+    if fmt == "jpeg":
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    else:
+        if quality < 100:  # JPEG's blocks and ringing, kept in a lossless file
+            img = fx.jpeg_roundtrip(img, quality)
+        ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError(f"could not encode a {img.shape} image as {fmt}")
+    return buf.tobytes()
+
+
+class Degrader:
+    def __init__(self, config: DegradeConfig):
+        self.config = config
+        self.weights = config.presets()
+        self.effects = {name: config.resolved(name) for name in self.weights}
+
+    def preset(self, spec: SampleSpec) -> str:
+        """The preset of this sample (the same for all its pages: one document is scanned or photographed)."""
+        names = sorted(self.weights)
+        return spec.rng("degrade").choices(names, weights=[self.weights[n] for n in names])[0]
+
+    def draws(self, rng, preset: str) -> dict[str, float]:
+        """The effects that fire on one page, with their strengths (scaled by intensity, capped)."""
+        out = {}
+        for name, effect in self.effects[preset].items():
+            fire = rng.random() < effect.p
+            strength = rng.uniform(*effect.strength) * self.config.intensity
+            if fire and strength > 0:
+                out[name] = min(strength, EFFECTS[name][1])
+        return out
+
+    def apply(self, spec: SampleSpec, media: dict, truth: GroundTruth) -> tuple[dict[str, bytes], GroundTruth]:
+        cfg = self.config
+        out_media: dict[str, bytes] = {}
+        pages, applied, hidden = [], [], {}
+        facts = list(truth.facts)
+        preset = self.preset(spec)
+        for page in truth.pages:
+            rng = spec.rng(f"degrade:{page.number}")
+            gen = np.random.default_rng(rng.getrandbits(64))
+            draws = self.draws(rng, preset)
+            img, frame, covers = self.pixels(to_bgr(media[page.member]), rng, gen, draws, BACKGROUNDS.get(preset, "flat"),
+                                             truth.meta.get("theme"))
+            quality = 100 - round(draws["jpeg"]) if "jpeg" in draws else (95 if cfg.format == "jpeg" else 100)
+            member = member_for(page.member, cfg.format)
+            out_media[member] = encode(img, cfg.format, quality)
+            new_page = warp_page(page, frame, member, covers)
+            facts = self.hide([warp_fact(f, frame) if f.page == page.number else f for f in facts], new_page, hidden)
+            pages.append(new_page)
+            prefix = f"p{page.number}:" if len(truth.pages) > 1 else ""
+            applied += [f"{prefix}{name}={value:.3g}" for name, value in draws.items()]
+        if len(self.weights) > 1:
+            applied.insert(0, f"preset={preset}")
+        for member, data in media.items():  # padding pages a shorter document lacks: the same format
+            if not any(p.member == member for p in truth.pages):
+                out_media[member_for(member, cfg.format)] = encode(to_bgr(data), cfg.format, 95)
+        meta = {**truth.meta, "degradations": applied, "hidden": hidden, "degrade_version": VERSION}
+        return out_media, replace(truth, pages=pages, facts=facts, meta=meta)
+
+    def pixels(self, img: np.ndarray, rng, gen, draws: dict[str, float], background: str = "flat", theme=None):
+        """Paper and ink on the page, the frame, overlays, then the capture; -> (frame image, Frame, overlays)."""
+        h, w = img.shape[:2]
+        for name in PAGE_EFFECTS:
+            if name in draws:
+                img = fx.PAGE[name](img, gen, draws[name])
+        frame = plan_frame(rng, draws, w, h)
+        if not frame.identity:
+            canvas = fx.background(gen, background, frame.width, frame.height)
+            cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), dst=canvas,
+                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
+            img = canvas
+        else:
+            img = img.copy()
+        covers = []
+        if "window" in draws:
+            covers.append(fx.window(img, gen, draws["window"], dark=theme == "dark"))
+        if "cursor" in draws:
+            covers.append(fx.cursor(img, gen, draws["cursor"]))
+        for name in CAPTURE_EFFECTS:
+            if name in draws and name in fx.CAPTURE:
+                img = fx.CAPTURE[name](img, gen, draws[name])
+        return img, frame, covers
+
+    def hide(self, facts: list[Fact], page: PageTruth, hidden: dict[str, int]) -> list[Fact]:
+        """Facts on `page` that cannot be seen any more: dropped (GUI elements stay, marked, for relations)."""
+        kept = []
+        for f in facts:
+            if f.page != page.number:
+                kept.append(f)
+                continue
+            element = f.kind == "element" or f.attrs.get("shape")
+            reason = why_hidden(f.quad, None if element else text_height(page, f.quad), page.width, page.height,
+                                page.covers, self.config)
+            if f.kind == "element" and f.attrs.get("click"):
+                x, y = f.attrs["click"]
+                if not reason and not (0 <= x <= page.width and 0 <= y <= page.height):
+                    reason = "out_of_frame"
+            if reason:
+                hidden[reason] = hidden.get(reason, 0) + 1
+                if f.kind != "element":
+                    continue
+                f = replace(f, attrs={**f.attrs, "hidden": reason})
+            kept.append(f)
+        return kept
+
+
+def warp_page(page: PageTruth, frame: Frame, member: str, covers: list) -> PageTruth:
+    """A page's text layer in frame pixels (each box the axis-aligned box of its warped quad),
+    keeping the rendered page's own layer and the homography for exact reading."""
+    if frame.identity:
+        return replace(page, member=member, covers=covers)
+
+    def boxes(rows, n):
+        if not rows:
+            return []
+        _, aabb = warp_boxes(frame.H, [r[:4] if n == 5 else r[0] for r in rows])
+        return [(*map(float, b), r[4]) if n == 5 else (tuple(map(float, b)), r[1]) for b, r in zip(aabb, rows)]
+
+    return replace(page, member=member, width=frame.width, height=frame.height, chars=boxes(page.chars, 5),
+                   words=boxes(page.words, 5), lines=boxes(page.lines, 2), blocks=boxes(page.blocks, 2),
+                   frame=frame.H.tolist(), clean=page, covers=covers)
+
+
+def warp_fact(fact: Fact, frame: Frame) -> Fact:
+    quads, aabb = warp_boxes(frame.H, [fact.bbox])
+    quad = tuple((float(x), float(y)) for x, y in quads[0])
+    attrs = fact.attrs
+    if attrs.get("click"):
+        x, y = warp_points(frame.H, [attrs["click"]])[0]
+        attrs = {**attrs, "click": [float(x), float(y)]}
+    return replace(fact, bbox=tuple(float(v) for v in aabb[0]), quad=quad, attrs=attrs)
+
+
+def page_point(page: PageTruth, point) -> tuple[float, float]:
+    """A frame point back in the rendered page's pixels (unchanged when the page was not degraded)."""
+    if page.frame is None:
+        return float(point[0]), float(point[1])
+    return Frame(np.asarray(page.frame), 0, 0).inverse_point(*point)
+
+
+def page_box(page: PageTruth, quad) -> tuple[float, float, float, float]:
+    """The rendered page's box around a frame quadrilateral (a frame box's corners work too)."""
+    q = warp_points(np.linalg.inv(np.asarray(page.frame)), quad)
+    return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+
+
+def text_height(page: PageTruth, quad) -> float:
+    """Median frame height of the glyphs under a frame quadrilateral: each glyph's box on the
+    rendered page through the homography (exact under rotation); 0 when no glyph is there."""
+    if not (page.clean or page).chars:  # a screen: no glyph layer, the text box's own height
+        return float(quad_height(np.asarray(quad, dtype=np.float64).reshape(1, 4, 2))[0])
+    if page.clean is None:
+        x0, y0 = np.min(quad, axis=0)
+        x1, y1 = np.max(quad, axis=0)
+        return glyph_height(page.chars, (x0, y0, x1, y1))
+    box = page_box(page, quad)
+    glyphs = [c for c in page.clean.chars if not c[4].isspace()
+              and box[0] - 0.5 <= (c[0] + c[2]) / 2 <= box[2] + 0.5 and box[1] - 0.5 <= (c[1] + c[3]) / 2 <= box[3] + 0.5]
+    if not glyphs:
+        return 0.0
+    quads, _ = warp_boxes(np.asarray(page.frame), [g[:4] for g in glyphs])
+    return float(np.median(quad_height(quads)))
