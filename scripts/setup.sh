@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 # Debian's Chromium for GUI screens and the browser tests (Playwright cannot download its own
-# browser here), the fonts the screens name (Liberation, DejaVu), and Debian's ffmpeg/ffprobe
+# browser here), the fonts the screens name (Liberation, DejaVu), Debian's ffmpeg/ffprobe
 # and espeak-ng for audio-visual clips.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -14,6 +14,13 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 fonts=$(fc-list 2>/dev/null || true)
 grep -q "Liberation Sans" <<<"$fonts" || need+=(fonts-liberation)
 grep -q "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core fonts-dejavu-extra)
+# handwriting fonts for handwritten forms and notes (omnisynth/generators/fonts.py names them), and
+# Tesseract, which the degrade tests read pages with
+for pair in "DkgHandwriting:fonts-dkg-handwriting" "Breip:fonts-breip" "Humor Sans:fonts-humor-sans" \
+            "Dancing Script:fonts-dancingscript" "Kristi:fonts-kristi"; do
+  grep -q "${pair%%:*}" <<<"$fonts" || need+=("${pair##*:}")
+done
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi

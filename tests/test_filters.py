@@ -155,7 +155,7 @@ def _cite_a_field(s, item):
     """A negative sample that cites real evidence (a field that is on the page)."""
     f = next(f for f in item.truth.facts if f.kind == "kv")
     s["evidence"].append({"kind": "text", "page": f.page, "image": s["media"][0]["member"],
-                          "bbox_px": [float(v) for v in f.bbox], "text": f.text, "value": ""})
+                          "bbox_px": [float(v) for v in f.bbox], "quad_px": f.corners, "text": f.text, "value": ""})
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

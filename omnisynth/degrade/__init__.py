@@ -111,6 +111,9 @@ class Degrader:
             if name in draws:
                 img = fx.PAGE[name](img, gen, draws[name])
         frame = plan_frame(rng, draws, w, h)
+        keep = 1 - draws.get("scale", 0.0)
+        if keep < 0.95:  # shrinking: filter first, as image resizers do, or thin strokes alias and shift
+            img = cv2.GaussianBlur(img, (0, 0), 0.45 * (1 / keep**2 - 1) ** 0.5)
         if not frame.identity:
             canvas = fx.background(gen, background, frame.width, frame.height)
             cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), dst=canvas,

@@ -66,8 +66,6 @@ def cv_matrix(H: np.ndarray) -> np.ndarray:
 
 def plan_frame(rng, draws: dict[str, float], width: int, height: int) -> Frame:
     """The page's frame for the geometric effects that fired (`draws`: effect -> strength)."""
-    import cv2
-
     w, h = float(width), float(height)
     src = np.array([(0, 0), (w, 0), (w, h), (0, h)], dtype=np.float64)
     pts = src - (w / 2, h / 2)
@@ -102,8 +100,18 @@ def plan_frame(rng, draws: dict[str, float], width: int, height: int) -> Frame:
     dst = pts - lo
     if not draws.keys() & {"rotate", "shear", "perspective", "scale", "margin", "crop"}:
         return Frame(np.eye(3), width, height)
-    H = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32)).astype(np.float64)
-    return Frame(H, out_w, out_h)
+    return Frame(homography(src, dst), out_w, out_h)
+
+
+def homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 3x3 matrix taking 4 points to 4 points, solved in float64 (OpenCV's solver takes float32)."""
+    a, b = [], []
+    for (x, y), (u, v) in zip(np.asarray(src, dtype=np.float64), np.asarray(dst, dtype=np.float64)):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b += [u, v]
+    h = np.linalg.solve(np.asarray(a), np.asarray(b))
+    return np.append(h, 1.0).reshape(3, 3)
 
 
 def quad_height(quads: np.ndarray) -> np.ndarray:
