@@ -204,15 +204,13 @@ def test_the_visible_filter_rejects_boxes_moved_out_of_frame_or_under_an_overlay
     for it in kept:
         page = it.truth.pages[0]
         (wx0, wy0), _, (wx1, wy1), _ = page.covers[0]
-        for move, expect in ((lambda q: [[x + page.width, y] for x, y in q], "target_out_of_frame"),
-                             (lambda q: None, "target_covered")):
+        cx, cy = (max(wx0, 0) + min(wx1, page.width)) / 2, (max(wy0, 0) + min(wy1, page.height)) / 2
+        under_window = [[cx - 20, cy - 8], [cx + 20, cy - 8], [cx + 20, cy + 8], [cx - 20, cy + 8]]
+        for expect in ("target_out_of_frame", "target_covered"):
             bad = copy.deepcopy(it)
             bad.rejection, ev = None, bad.sample["evidence"][0]
-            quad = move(ev["quad_px"])
-            if quad is None:  # the evidence box put inside the window
-                cx, cy = (max(wx0, 0) + min(wx1, page.width)) / 2, (max(wy0, 0) + min(wy1, page.height)) / 2
-                quad = [[cx - 20, cy - 8], [cx + 20, cy - 8], [cx + 20, cy + 8], [cx - 20, cy + 8]]
-            ev["quad_px"] = quad
+            ev["quad_px"] = ([[x + page.width, y] for x, y in ev["quad_px"]] if expect == "target_out_of_frame"
+                             else under_window)
             run_filters([f for f in filters if f.name == "visible"], bad)
             assert bad.rejection is not None and bad.rejection.reason == expect, (bad.rejection, expect)
             reasons[expect] += 1
