@@ -30,27 +30,26 @@ def main() -> None:
     os.environ["RAY_ADDRESS"] = cluster.address  # run() joins the cluster as `RAY_ADDRESS=... omnisynth run` does
     killed = []
 
-    def victim_has_written(victim_id: str) -> bool:
-        from omnisynth.datasets.shards import read_part_status
-
-        from omnisynth.datasets.store import Store
-
-        for part in (out / "staging").rglob("part-*.tar") if (out / "staging").exists() else []:
-            try:
-                if any(rec.get("node") == victim_id for rec in read_part_status(Store(out), str(part.relative_to(out)))):
-                    return True
-            except Exception:  # a part being renamed or assembled away: look again
-                continue
-        return False
+    def busy(node_id: str) -> bool:
+        """Is a task running on the node (its CPU taken)? Asked of the cluster once run() has joined it."""
+        if not ray.is_initialized():
+            return False
+        try:
+            free = ray._private.state.available_resources_per_node().get(node_id, {})
+        except Exception:  # the cluster state is between updates: ask again
+            return False
+        return free.get("CPU", 1.0) < 1.0
 
     def kill_one():
-        # the first worker node with a finished part dies: Ray may give one of the two no task at
-        # all on a loaded machine, so waiting for a fixed one could outlast the run
+        # the first worker node seen running a task dies (Ray may give one of the two no task at
+        # all on a loaded machine, so waiting for a fixed one could outlast the run); watching
+        # the nodes' CPUs sees work the moment it starts, where finished parts can come and go
+        # between two looks (a shard's parts are assembled away as soon as it is complete)
         deadline = time.monotonic() + 120
         victim = None
         while time.monotonic() < deadline and victim is None:
-            victim = next((w for w in workers if victim_has_written(w.node_id)), None)
-            time.sleep(0.05)
+            victim = next((w for w in workers if busy(w.node_id)), None)
+            time.sleep(0.02)
         victim = victim or workers[0]
         killed.append(victim.node_id)
         cluster.remove_node(victim, allow_graceful=False)  # its raylet and workers die at once

@@ -421,3 +421,7 @@ def test_doc_scan_qa_runs_on_ray_to_shards_of_jpegs(tmp_path):
             assert sample["meta"]["degradations"] and len(sample["grounding"][0]["quad_px"]) == 4
             names.append(key)
     assert len(names) >= 22 and len(set(names)) == len(names)
+    import yaml
+
+    definition = yaml.safe_load((out / ".nv-meta" / "dataset.yaml").read_text())  # Energon reads the JPEG member
+    assert definition["field_map"]["image"] == "jpg"

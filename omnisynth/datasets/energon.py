@@ -42,8 +42,16 @@ def dataset_definition(recipe_dict: dict) -> dict:
         return {"__module__": "megatron.energon", "__class__": "CrudeWebdataset", "subflavors": dict(MULTI_IMAGE)}
     return {
         "sample_type": {"__module__": "megatron.energon", "__class__": "VQASample"},
-        "field_map": {"image": "png", "context": "json[question]", "answers": "json[answers]"},
+        "field_map": {"image": image_member(recipe_dict), "context": "json[question]", "answers": "json[answers]"},
     }
+
+
+def image_member(recipe_dict: dict) -> str:
+    """The member holding a single-image sample's image: 'png', or 'jpg' when the degrade stage writes JPEG."""
+    from omnisynth.schemas.degrade import DegradeConfig
+
+    degrade = DegradeConfig(**recipe_dict.get("degrade", {}))
+    return "jpg" if degrade.enabled and degrade.format == "jpeg" else "png"
 
 
 def prepare_energon(out: Path, recipe_dict: dict, split: tuple[float, float, float]) -> Path:

@@ -155,7 +155,8 @@ class GuiTasks:
         answer = box_text(g)
         w, h = g["image_size"]
         point = f"({round(g['point_px'][0] / w * 1000)}, {round(g['point_px'][1] / h * 1000)})"
-        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": el.text, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"],
+              "text": el.text, "value": ""}
         return Candidate(qtype, question + BOX_FORMAT, answer, [ev], [g],
                          {"op": "element", "role": el.attrs["role"], **derivation}, [answer, point])
 
@@ -211,7 +212,8 @@ class GuiTasks:
     def _state(self, qtype: str, el: Fact, question: str, answer: str, relation: str, answers=None,
                target: str | None = None) -> Candidate:
         g = element_grounding(self.truth, el, el.text or answer)
-        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": answer, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"],
+              "text": answer, "value": ""}
         return Candidate(qtype, question, answer, [ev], [g],
                          {"op": "state", "relation": relation, "target": el.text if target is None else target,
                           "role": el.attrs.get("role", "")}, answers or [answer])
@@ -250,7 +252,8 @@ class GuiTasks:
         f = self.rng.choice(facts)
         q = self.phrase(f.kind, label=f.attrs.get("label", ""), cell=f.attrs.get("cell", ""))
         g = grounding(f.text, self.truth.pages[-1], f, role="text")
-        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"], "text": f.text, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"],
+              "text": f.text, "value": ""}
         return Candidate("screen_text", q, f.text, [ev], [g], {"op": "state", "relation": "text", "target": f.text,
                                                                 "role": "text"}, [f.text])
 

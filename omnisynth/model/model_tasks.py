@@ -242,7 +242,8 @@ class GuiModelTask:
         g = element_grounding(item.truth, el, el.text)
         answer = box_text(g)
         expression = reply["expression"].strip()
-        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "text": el.text, "value": ""}
+        ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"],
+              "text": el.text, "value": ""}
         return Candidate("expression", expression + BOX_FORMAT, answer, [ev], [g],
                          {"op": "element", "role": el.attrs["role"], "relation": "expression", "target": expression},
                          [answer])

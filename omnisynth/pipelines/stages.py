@@ -119,8 +119,11 @@ class DegradeStage(Stage):
         self.config = config
 
     def setup(self) -> None:
+        import cv2
+
         from omnisynth.degrade import Degrader
 
+        cv2.setNumThreads(max(1, int(self.num_cpus)))  # the task's CPUs, not every core of the node
         self.degrader = Degrader(self.config)
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:

@@ -1,0 +1,155 @@
+"""What realism costs: images per second per core with the degrade stage on and off, in one process.
+
+  python bench/degrade_bench.py [--samples 48] [--rounds 3] [--recipes doc_scan_qa handwriting_qa scene_text_qa]
+  python bench/degrade_bench.py --synthdog-venv VENV     # also time SynthDoG from its own venv
+
+For each recipe, the same sample specs through our whole per-sample path without Ray (plan,
+paint, render, degrade, write the question, run every filter, write the tar part): "on" with
+the recipe's degrade section, "off" with `degrade.preset=none` (a clean PNG page), best of
+`rounds`. The process is pinned to one core (and OpenCV to one thread), so images/s is per
+core. Also: the mean megapixels of the images written, and the bare library cost of a clean
+page (PyMuPDF replaying the same display list, render, PNG encode) for scale.
+Targets (issue 10): on / off time <= 1.5; on >= 10x SynthDoG's 0.29 images/s per core at
+~1.1 MP (measured here; with --synthdog-venv it is measured again in this run: its
+`synthtiger` template renders `--synthdog-samples` images in that venv, pinned to the same core).
+Results go to bench/results/degrade.json and stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SYNTHDOG_MEASURED = 0.29  # images/s per core on ~1.1 MP JPEGs, measured on this machine kind (issue 10)
+
+
+def run_path(recipe_name: str, overrides: list[str], samples: int, rounds: int) -> dict:
+    import cv2
+    import numpy as np
+
+    from omnisynth.pipelines.dag import build_stages
+    from omnisynth.pipelines.stages import run_stages_locally
+    from omnisynth.schemas.recipe import load_recipe, parse_overrides
+    from omnisynth.schemas.truth import SampleSpec, WorkItem
+
+    recipe = load_recipe(recipe_name, parse_overrides(overrides))
+    best, kept, pixels, stage_s = None, 0, [], {}
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            stages = build_stages(recipe, Path(tmp) / "out")
+            items = [WorkItem(SampleSpec(recipe.name, recipe.seed, i, i // 16)) for i in range(samples)]
+            t = time.perf_counter()
+            items = run_stages_locally(stages, items)
+            elapsed = time.perf_counter() - t
+        if best is None or elapsed < best:
+            best = elapsed
+            kept = sum(it.rejection is None for it in items)
+            pixels = []
+            for it in items:
+                if it.rejection is None:
+                    img = cv2.imdecode(np.frombuffer(next(iter(it.media.values())), np.uint8), cv2.IMREAD_REDUCED_COLOR_8)
+                    pixels.append(img.shape[0] * img.shape[1] * 64 / 1e6)
+            stage_s = {}
+            for it in items:
+                for name, s in it.seconds.items():
+                    stage_s[name] = stage_s.get(name, 0.0) + s
+    return {"seconds": best, "images_per_s": samples / best, "kept": kept, "samples": samples,
+            "megapixels": float(np.mean(pixels)) if pixels else 0.0,
+            "stage_ms": {k: round(1000 * v / samples, 2) for k, v in stage_s.items()}}
+
+
+def bare_render(recipe_name: str, samples: int, rounds: int) -> dict:
+    """PyMuPDF alone on the same pages: replay the display list, render, PNG-encode."""
+    import pymupdf
+
+    from omnisynth.generators import make_generator
+    from omnisynth.generators.doc_canvas import paint
+    from omnisynth.schemas.recipe import load_recipe, parse_overrides
+    from omnisynth.schemas.truth import SampleSpec
+
+    recipe = load_recipe(recipe_name, parse_overrides(["degrade.preset=none"]))
+    gen = make_generator(recipe)
+    plans = [gen.plan(SampleSpec(recipe.name, recipe.seed, i, 0)) for i in range(samples)]
+    best = None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for plan in plans:
+            doc = pymupdf.open()
+            for cv in plan.pages:
+                page = doc.new_page(width=cv.width, height=cv.height)
+                paint(page, cv.ops)
+                page.get_pixmap(dpi=recipe.generator.dpi, alpha=False).tobytes("png")
+            doc.close()
+        elapsed = time.perf_counter() - t
+        best = elapsed if best is None else min(best, elapsed)
+    return {"seconds": best, "images_per_s": samples / best}
+
+
+def synthdog(venv: Path, samples: int) -> dict:
+    """SynthDoG's own template, run from its venv on the same core: images/s and megapixels."""
+    code = (
+        "import time, sys, numpy as np\n"
+        "from synthdog.template import SynthDoG\n"
+        "t = SynthDoG({})\n"
+        "t.generate()\n"  # warm-up: resource loading
+        f"n = {samples}; start = time.perf_counter(); mp = []\n"
+        "for _ in range(n):\n"
+        "    d = t.generate(); mp.append(d['image'].shape[0] * d['image'].shape[1] / 1e6)\n"
+        "el = time.perf_counter() - start\n"
+        "print(n / el, float(np.mean(mp)))\n")
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        return {"error": done.stderr[-2000:]}
+    rate, mp = map(float, done.stdout.split()[-2:])
+    return {"images_per_s": rate, "megapixels": mp, "samples": samples}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=48)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--recipes", nargs="+", default=["doc_scan_qa", "handwriting_qa", "scene_text_qa"])
+    ap.add_argument("--synthdog-venv", type=Path, default=None)
+    ap.add_argument("--synthdog-samples", type=int, default=20)
+    args = ap.parse_args()
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core: the figures are per core
+    import cv2
+
+    cv2.setNumThreads(1)
+    report: dict = {"cpu": os.cpu_count(), "per": "core", "recipes": {}}
+    for name in args.recipes:
+        off = run_path(name, ["degrade.preset=none"], args.samples, args.rounds)
+        on = run_path(name, [], args.samples, args.rounds)
+        extra = {}
+        if name == "doc_scan_qa":
+            for preset in ("scan", "photo"):
+                extra[preset] = run_path(name, [f"degrade.preset={preset}"], args.samples, args.rounds)
+            extra["bare_pymupdf_png"] = bare_render(name, args.samples, args.rounds)
+        row = {"off": off, "on": on, **extra, "on_over_off": on["seconds"] / off["seconds"],
+               "on_vs_synthdog_measured": on["images_per_s"] / SYNTHDOG_MEASURED}
+        report["recipes"][name] = row
+        print(f"{name:16s} off {off['images_per_s']:6.2f} img/s ({off['megapixels']:.2f} MP)  "
+              f"on {on['images_per_s']:6.2f} img/s ({on['megapixels']:.2f} MP)  on/off time {row['on_over_off']:.2f}  "
+              f"vs SynthDoG 0.29 img/s: {row['on_vs_synthdog_measured']:.0f}x", flush=True)
+        for key, val in extra.items():
+            print(f"  {key:14s} {val['images_per_s']:6.2f} img/s" + (f" ({val['megapixels']:.2f} MP)"
+                                                                       if "megapixels" in val else ""))
+        print(f"  stage ms/sample off {off['stage_ms']}\n  stage ms/sample on  {on['stage_ms']}", flush=True)
+    if args.synthdog_venv:
+        report["synthdog"] = synthdog(args.synthdog_venv, args.synthdog_samples)
+        print("synthdog", report["synthdog"])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "degrade.json").write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
