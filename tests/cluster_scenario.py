@@ -35,10 +35,10 @@ def main() -> None:
         if not ray.is_initialized():
             return False
         try:
-            free = ray._private.state.available_resources_per_node().get(node_id, {})
+            free = ray._private.state.available_resources_per_node()
         except Exception:  # the cluster state is between updates: ask again
             return False
-        return free.get("CPU", 1.0) < 1.0
+        return node_id in free and free[node_id].get("CPU", 0.0) < 1.0  # a resource all in use is left out
 
     def kill_one():
         # the first worker node seen running a task dies (Ray may give one of the two no task at
