@@ -106,7 +106,7 @@ def test_markers_are_found_where_the_truth_says_they_went(preset):
     assert np.median(errors) < 0.35 and max(errors) < 1.0, (np.median(errors), max(errors))
 
 
-def test_geometry_alone_is_exact_to_a_twentieth_of_a_pixel():
+def test_geometry_alone_is_exact_to_a_tenth_of_a_pixel():
     config = DegradeConfig(preset="photo", effects=PHOTOMETRIC_OFF, format="png")
     errors = []
     for seed in range(4):
@@ -119,7 +119,7 @@ def test_geometry_alone_is_exact_to_a_twentieth_of_a_pixel():
             errors.append(float(np.hypot(got[0] - centre[0], got[1] - centre[1])))
             x0, y0, x1, y1 = next(m for m in marker_page(900, 1200, 40, seed)[1] if m.text == f.text).bbox
             assert np.allclose(page_point(page, centre), ((x0 + x1) / 2, (y0 + y1) / 2), atol=1e-6)
-    assert np.median(errors) < 0.02 and max(errors) < 0.05, (np.median(errors), max(errors))
+    assert np.median(errors) < 0.03 and max(errors) < 0.1, (np.median(errors), max(errors))
 
 
 def test_a_frame_maps_the_page_corners_inside_with_background_around():

@@ -18,7 +18,7 @@ import numpy as np
 
 from omnisynth.degrade import effects as fx
 from omnisynth.degrade.geometry import Frame, cv_matrix, plan_frame, quad_height, warp_boxes, warp_points
-from omnisynth.degrade.visibility import glyph_height, why_hidden
+from omnisynth.degrade.visibility import why_hidden
 from omnisynth.schemas.degrade import CAPTURE_EFFECTS, EFFECTS, PAGE_EFFECTS, DegradeConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
@@ -92,7 +92,7 @@ class Degrader:
             member = member_for(page.member, cfg.format)
             out_media[member] = encode(img, cfg.format, quality)
             new_page = warp_page(page, frame, member, covers)
-            facts = self.hide([warp_fact(f, frame) if f.page == page.number else f for f in facts], new_page, hidden)
+            facts = self.hide(facts, frame, new_page, hidden)
             pages.append(new_page)
             prefix = f"p{page.number}:" if len(truth.pages) > 1 else ""
             applied += [f"{prefix}{name}={value:.3g}" for name, value in draws.items()]
@@ -131,16 +131,29 @@ class Degrader:
                 img = fx.CAPTURE[name](img, gen, draws[name])
         return img, frame, covers
 
-    def hide(self, facts: list[Fact], page: PageTruth, hidden: dict[str, int]) -> list[Fact]:
-        """Facts on `page` that cannot be seen any more: dropped (GUI elements stay, marked, for relations)."""
+    def hide(self, facts: list[Fact], frame: Frame, page: PageTruth, hidden: dict[str, int]) -> list[Fact]:
+        """Facts on `page` into the frame; those that cannot be seen any more are dropped (GUI
+        elements stay, marked, for relations). Text height: every glyph's box goes through the
+        homography once, then each fact takes the median height of the glyphs inside its box."""
         kept = []
-        for f in facts:
-            if f.page != page.number:
-                kept.append(f)
+        glyphs = glyph_arrays(page)
+        if len(glyphs):
+            heights = quad_height(warp_boxes(frame.H, glyphs)[0])
+            cx, cy = (glyphs[:, 0] + glyphs[:, 2]) / 2, (glyphs[:, 1] + glyphs[:, 3]) / 2
+        for clean in facts:
+            if clean.page != page.number:
+                kept.append(clean)
                 continue
-            element = f.kind == "element" or f.attrs.get("shape")
-            reason = why_hidden(f.quad, None if element else text_height(page, f.quad), page.width, page.height,
-                                page.covers, self.config)
+            f = warp_fact(clean, frame)
+            if f.kind == "element" or f.attrs.get("shape"):
+                text_px = None
+            elif not len(glyphs):  # a screen: no glyph layer, the text box's own height
+                text_px = float(quad_height(np.asarray([f.quad]))[0])
+            else:
+                x0, y0, x1, y1 = clean.bbox
+                inside = (cx >= x0 - 0.5) & (cx <= x1 + 0.5) & (cy >= y0 - 0.5) & (cy <= y1 + 0.5)
+                text_px = float(np.median(heights[inside])) if inside.any() else 0.0
+            reason = why_hidden(f.quad, text_px, page.width, page.height, page.covers, self.config)
             if f.kind == "element" and f.attrs.get("click"):
                 x, y = f.attrs["click"]
                 if not reason and not (0 <= x <= page.width and 0 <= y <= page.height):
@@ -194,19 +207,33 @@ def page_box(page: PageTruth, quad) -> tuple[float, float, float, float]:
     return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
 
 
-def text_height(page: PageTruth, quad) -> float:
+def glyph_arrays(page: PageTruth) -> np.ndarray:
+    """The glyph boxes (not spaces) a page's text height is measured on, as an (N, 4) array: the
+    rendered page's when the page was degraded (they go through the homography), else its own."""
+    chars = (page.clean or page).chars
+    return np.asarray([c[:4] for c in chars if not c[4].isspace()], dtype=np.float64).reshape(-1, 4)
+
+
+def text_height(page: PageTruth, quad, glyphs: np.ndarray | None = None) -> float:
     """Median frame height of the glyphs under a frame quadrilateral: each glyph's box on the
-    rendered page through the homography (exact under rotation); 0 when no glyph is there."""
+    rendered page through the homography (exact under rotation); 0 when no glyph is there.
+    A screen (no glyph layer) measures the text box itself. `glyphs`: `glyph_arrays(page)`, when
+    many quads of one page are measured."""
     if not (page.clean or page).chars:  # a screen: no glyph layer, the text box's own height
         return float(quad_height(np.asarray(quad, dtype=np.float64).reshape(1, 4, 2))[0])
+    g = glyph_arrays(page) if glyphs is None else glyphs
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     if page.clean is None:
-        x0, y0 = np.min(quad, axis=0)
-        x1, y1 = np.max(quad, axis=0)
-        return glyph_height(page.chars, (x0, y0, x1, y1))
-    box = page_box(page, quad)
-    glyphs = [c for c in page.clean.chars if not c[4].isspace()
-              and box[0] - 0.5 <= (c[0] + c[2]) / 2 <= box[2] + 0.5 and box[1] - 0.5 <= (c[1] + c[3]) / 2 <= box[3] + 0.5]
-    if not glyphs:
+        x0, y0, x1, y1 = q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()
+        pad = 0.0
+    else:
+        x0, y0, x1, y1 = page_box(page, q)
+        pad = 0.5
+    cx, cy = (g[:, 0] + g[:, 2]) / 2, (g[:, 1] + g[:, 3]) / 2
+    inside = g[(cx >= x0 - pad) & (cx <= x1 + pad) & (cy >= y0 - pad) & (cy <= y1 + pad)]
+    if not len(inside):
         return 0.0
-    quads, _ = warp_boxes(np.asarray(page.frame), [g[:4] for g in glyphs])
+    if page.clean is None:
+        return float(np.median(inside[:, 3] - inside[:, 1]))
+    quads, _ = warp_boxes(np.asarray(page.frame), inside)
     return float(np.median(quad_height(quads)))

@@ -28,29 +28,47 @@ def smooth_field(gen: np.random.Generator, shape: tuple[int, int], cells: int, s
 
 
 def _gain(img: np.ndarray, gain: np.ndarray, tint=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """img x gain (a float field of any size, resized to the image; 1 = unchanged, up to 2) x a
-    per-channel tint, in uint8 arithmetic: the field is quantised to 1/128 before it is resized."""
+    """img x gain (a float field of any size, resized to the image; 1 = unchanged, up to 2; or a
+    uint8 field where 128 is 1) x a per-channel tint, in uint8 arithmetic: the field is quantised
+    to 1/128 before it is resized."""
     h, w = img.shape[:2]
-    small = cv2.merge([cv2.convertScaleAbs(gain, alpha=128.0 * t) for t in tint])
+    scale = 1.0 if gain.dtype == np.uint8 else 128.0
+    small = cv2.merge([cv2.convertScaleAbs(gain, alpha=scale * t) for t in tint])
     if small.shape[:2] != (h, w):
         small = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return cv2.multiply(img, small, scale=1 / 128)
 
 
+TABLE = 2048
+
+
 @lru_cache(maxsize=1)
-def _noise_table() -> np.ndarray:
-    """2048x2048 standard-normal values x 64 (int16), made once per process from a fixed seed."""
-    return (np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32) * 64).astype(np.int16)
+def _noise_codes() -> np.ndarray:
+    """2048x2048 standard-normal values as uint8 codes (128 + 16 x value), made once per process
+    from a fixed seed: noise of any strength is a lookup of a window of them."""
+    n = np.random.default_rng(0).standard_normal((TABLE, TABLE), dtype=np.float32)
+    return np.clip(np.rint(n * 16 + 128), 0, 255).astype(np.uint8)
 
 
-def gaussian(gen: np.random.Generator, h: int, w: int, std: float) -> np.ndarray:
-    """Gaussian noise (int16, `std` grey levels) for an h x w image: a window of the table at a
-    seeded offset (tiled past 2048 pixels), scaled; per-sample noise without drawing millions of numbers."""
-    table = _noise_table()
-    y, x = int(gen.integers(0, max(1, 2049 - h))), int(gen.integers(0, max(1, 2049 - w)))
-    reps = (-(-(y + h) // 2048), -(-(x + w) // 2048))
-    src = np.tile(table, reps) if reps != (1, 1) else table
-    return cv2.multiply(src[y:y + h, x:x + w], 1.0, scale=std / 64, dtype=cv2.CV_16S)
+def add_noise(img: np.ndarray, gen: np.random.Generator, std: float) -> np.ndarray:
+    """img + Gaussian noise of `std` grey levels, independent per channel, in saturating 8-bit
+    arithmetic: windows of the code table at seeded offsets, mapped through lookup tables to
+    their positive and negative parts (per-sample noise without drawing millions of numbers)."""
+    codes = _noise_codes()
+    h, w = img.shape[:2]
+    if h > TABLE or w > TABLE:  # larger than the table: tile it
+        codes = np.tile(codes, (-(-h // TABLE), -(-w // TABLE)))
+
+    def window():
+        y = int(gen.integers(0, codes.shape[0] - h + 1))
+        x = int(gen.integers(0, codes.shape[1] - w + 1))
+        return codes[y:y + h, x:x + w]
+
+    wins = cv2.merge([window() for _ in range(img.shape[2])]) if img.ndim == 3 else window()
+    level = (np.arange(256, dtype=np.float64) - 128) / 16 * std
+    up = np.clip(np.rint(level), 0, 255).astype(np.uint8)
+    down = np.clip(np.rint(-level), 0, 255).astype(np.uint8)
+    return cv2.add(cv2.subtract(img, cv2.LUT(wins, down)), cv2.LUT(wins, up))
 
 
 # -- paper and ink (the page, before it is placed) ------------------------------------------------
@@ -74,10 +92,10 @@ def paper(img: np.ndarray, gen: np.random.Generator, amount: float) -> np.ndarra
     h, w = img.shape[:2]
     warm = gen.random() < 0.7  # cream (blue absorbed most; channels are BGR) or a neutral grey recycled paper
     loss = (gen.uniform(0.06, 0.16), gen.uniform(0.04, 0.09), gen.uniform(0.02, 0.06)) if warm else (0.06,) * 3
-    half = (max(2, h // 2), max(2, w // 2))
-    mottle = cv2.resize(1 - amount * 0.12 * smooth_field(gen, (h, w), 24), half[::-1], interpolation=cv2.INTER_LINEAR)
-    grain = gaussian(gen, *half, std=1.0).astype(np.float32) * (amount * 0.035)
-    return _gain(img, cv2.add(mottle, grain), tuple(1 - amount * x for x in loss))
+    half = (max(2, w // 2), max(2, h // 2))
+    mottle = cv2.resize(1 - amount * 0.12 * smooth_field(gen, (h, w), 24), half, interpolation=cv2.INTER_LINEAR)
+    grain = add_noise(cv2.convertScaleAbs(mottle, alpha=128.0), gen, amount * 0.035 * 128)  # 128 = 1.0
+    return _gain(img, grain, tuple(1 - amount * x for x in loss))
 
 
 def crease(img: np.ndarray, gen: np.random.Generator, darkness: float) -> np.ndarray:
@@ -101,11 +119,11 @@ def crease(img: np.ndarray, gen: np.random.Generator, darkness: float) -> np.nda
 
 def background(gen: np.random.Generator, kind: str, width: int, height: int) -> np.ndarray:
     """desk: a wood or cloth surface; scene: a wall, ground and shapes; flat: a scan bed or desktop.
-    Drawn at half resolution and resized: what is around the page is out of focus anyway."""
+    Drawn at a quarter of the resolution and resized: what is around the page is out of focus anyway."""
     if kind == "flat":
         level = int(gen.integers(40, 60)) if gen.random() < 0.3 else int(gen.integers(225, 250))
         return np.full((height, width, 3), level, dtype=np.uint8)
-    h, w = max(2, height // 2), max(2, width // 2)
+    h, w = max(2, height // 4), max(2, width // 4)
     base = np.array(gen.uniform(40, 200, size=3), dtype=np.float32)
     field = cv2.resize(smooth_field(gen, (h, w), 10), (w, h), interpolation=cv2.INTER_LINEAR)[:, :, None]
     if kind == "desk":  # streaks along one axis: wood grain or fabric
@@ -229,14 +247,8 @@ def lowres(img: np.ndarray, gen: np.random.Generator, loss: float) -> np.ndarray
 
 
 def noise(img: np.ndarray, gen: np.random.Generator, std: float) -> np.ndarray:
-    """Sensor noise: Gaussian luminance noise per pixel plus coarser colour noise (demosaicing
-    spreads it over neighbours)."""
-    h, w = img.shape[:2]
-    luma = gaussian(gen, h, w, std * 0.85)
-    sh, sw = max(1, h // 2), max(1, w // 2)
-    chroma = gaussian(gen, sh, 3 * sw, std * 0.5).reshape(sh, sw, 3)
-    grain = cv2.add(cv2.merge([luma, luma, luma]), cv2.resize(chroma, (w, h), interpolation=cv2.INTER_NEAREST))
-    return cv2.add(img, grain, dtype=cv2.CV_8U)
+    """Sensor noise: Gaussian, independent per colour channel (the sensor's photosites)."""
+    return add_noise(img, gen, std)
 
 
 def jpeg_roundtrip(img: np.ndarray, quality: int) -> np.ndarray:

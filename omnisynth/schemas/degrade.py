@@ -74,6 +74,7 @@ PRESETS: dict[str, dict[str, dict]] = {
     },
     "photo": {  # a phone photo of a page on a desk: perspective, lighting, shadow, blur
         "rotate": _fx(1.0, 0.5, 4.0), "perspective": _fx(1.0, 0.01, 0.06), "margin": _fx(1.0, 0.04, 0.12),
+        "scale": _fx(1.0, 0.1, 0.2),  # the camera's resolution: the desk around the page costs page pixels
         "crop": _fx(0.15, 0.02, 0.08), "paper": _fx(1.0, 0.1, 0.3), "crease": _fx(0.3, 0.2, 0.5),
         "lighting": _fx(1.0, 0.1, 0.3), "shadow": _fx(0.5, 0.15, 0.35), "blur": _fx(0.7, 0.3, 0.9),
         "noise": _fx(1.0, 2.0, 6.0), "jpeg": _fx(1.0, 15.0, 40.0),
