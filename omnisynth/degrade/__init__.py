@@ -137,9 +137,7 @@ class Degrader:
         homography once, then each fact takes the median height of the glyphs inside its box."""
         kept = []
         glyphs = glyph_arrays(page)
-        if len(glyphs):
-            heights = quad_height(warp_boxes(frame.H, glyphs)[0])
-            cx, cy = (glyphs[:, 0] + glyphs[:, 2]) / 2, (glyphs[:, 1] + glyphs[:, 3]) / 2
+        heights = quad_height(warp_boxes(frame.H, glyphs)[0]) if len(glyphs) else None
         for clean in facts:
             if clean.page != page.number:
                 kept.append(clean)
@@ -150,9 +148,7 @@ class Degrader:
             elif not len(glyphs):  # a screen: no glyph layer, the text box's own height
                 text_px = float(quad_height(np.asarray([f.quad]))[0])
             else:
-                x0, y0, x1, y1 = clean.bbox
-                inside = (cx >= x0 - 0.5) & (cx <= x1 + 0.5) & (cy >= y0 - 0.5) & (cy <= y1 + 0.5)
-                text_px = float(np.median(heights[inside])) if inside.any() else 0.0
+                text_px = median_inside(glyphs, heights, clean.bbox, pad=0.5)
             reason = why_hidden(f.quad, text_px, page.width, page.height, page.covers, self.config)
             if f.kind == "element" and f.attrs.get("click"):
                 x, y = f.attrs["click"]
@@ -224,16 +220,14 @@ def text_height(page: PageTruth, quad, glyphs: np.ndarray | None = None) -> floa
     g = glyph_arrays(page) if glyphs is None else glyphs
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     if page.clean is None:
-        x0, y0, x1, y1 = q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()
-        pad = 0.0
-    else:
-        x0, y0, x1, y1 = page_box(page, q)
-        pad = 0.5
-    cx, cy = (g[:, 0] + g[:, 2]) / 2, (g[:, 1] + g[:, 3]) / 2
-    inside = g[(cx >= x0 - pad) & (cx <= x1 + pad) & (cy >= y0 - pad) & (cy <= y1 + pad)]
-    if not len(inside):
-        return 0.0
-    if page.clean is None:
-        return float(np.median(inside[:, 3] - inside[:, 1]))
-    quads, _ = warp_boxes(np.asarray(page.frame), inside)
-    return float(np.median(quad_height(quads)))
+        box = (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max())
+        return median_inside(g, g[:, 3] - g[:, 1], box, pad=0.0)
+    return median_inside(g, quad_height(warp_boxes(np.asarray(page.frame), g)[0]), page_box(page, q), pad=0.5)
+
+
+def median_inside(glyphs: np.ndarray, heights: np.ndarray, box, pad: float) -> float:
+    """Median of `heights` over the glyphs whose centres lie in `box` (grown by `pad`); 0 when none."""
+    cx, cy = (glyphs[:, 0] + glyphs[:, 2]) / 2, (glyphs[:, 1] + glyphs[:, 3]) / 2
+    x0, y0, x1, y1 = box
+    inside = (cx >= x0 - pad) & (cx <= x1 + pad) & (cy >= y0 - pad) & (cy <= y1 + pad)
+    return float(np.median(heights[inside])) if inside.any() else 0.0

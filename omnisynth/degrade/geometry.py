@@ -27,9 +27,6 @@ class Frame:
     def identity(self) -> bool:
         return bool(np.allclose(self.H, np.eye(3)))
 
-    def points(self, pts) -> np.ndarray:
-        return warp_points(self.H, pts)
-
     def inverse_point(self, x: float, y: float) -> tuple[float, float]:
         """A frame point back on the rendered page (a click checked against the live page)."""
         p = warp_points(np.linalg.inv(self.H), [(x, y)])[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from omnisynth.degrade.geometry import quad_height, quad_width
+
 EDGE_TOLERANCE_PX = 0.5
 
 
@@ -39,23 +41,11 @@ def covered_fraction(quad: np.ndarray, occluders: list) -> float:
     return float((target & cover).sum()) / area
 
 
-def glyph_height(chars: list, box) -> float:
-    """Median height of the glyphs whose centres lie in `box` (their frame boxes); 0 when none."""
-    if not chars:
-        return 0.0
-    c = np.asarray([ch[:4] for ch in chars if not ch[4].isspace()], dtype=np.float64).reshape(-1, 4)
-    cx, cy = (c[:, 0] + c[:, 2]) / 2, (c[:, 1] + c[:, 3]) / 2
-    inside = (cx >= box[0]) & (cx <= box[2]) & (cy >= box[1]) & (cy <= box[3])
-    return float(np.median(c[inside, 3] - c[inside, 1])) if inside.any() else 0.0
-
-
 def why_hidden(quad, text_px: float | None, width: int, height: int, occluders: list, config) -> str:
     """'' when the target can be seen; else the reason: out_of_frame | too_small | covered.
 
     `text_px`: the target's glyph height in the frame for text, None for a GUI element (whose
     shorter side is checked against `min_target_px` instead)."""
-    from omnisynth.degrade.geometry import quad_height, quad_width
-
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     if out_of_frame(q, width, height):
         return "out_of_frame"

@@ -37,7 +37,7 @@ def _font(fontname: str) -> pymupdf.Font:
 
 
 @lru_cache(maxsize=None)
-def _metrics(fontname: str) -> tuple[float, float]:
+def font_metrics(fontname: str) -> tuple[float, float]:
     if fontname == CJK_FONT:
         return 1.043, -0.266
     font = _font(fontname)
@@ -92,7 +92,7 @@ class Canvas:
              align: str = "left") -> tuple[float, float, float, float]:
         """Draw one line of text with its top-left (or top-right for align='right') at (x, top)."""
         fontname = font or self.font(bold, text)
-        asc, desc = _metrics(fontname)
+        asc, desc = font_metrics(fontname)
         width = text_width(text, fontname, size)
         if align == "right":
             x -= width

@@ -12,7 +12,7 @@ import math
 import random
 
 from omnisynth.generators.content import Content, fmt_money
-from omnisynth.generators.doc_canvas import INK, Canvas
+from omnisynth.generators.doc_canvas import INK, Canvas, font_metrics, text_width
 
 PROVIDES = {
     "report": {"region", "heading", "phrase", "page_locate"},
@@ -272,14 +272,12 @@ def draw_form(cv: Canvas, c: Content, rng: random.Random, title: str, size: floa
 
 def draw_handform(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     """A printed form filled in by hand: printed labels and boxes, values in one person's handwriting."""
-    from omnisynth.generators.doc_canvas import _metrics
-
     cv.text(MARGIN, 50, title, size + 7, bold=True, fact="title")
     cv.text(MARGIN, 50 + (size + 7) * 1.5, c.sentence(6, 10), size - 1, fact="instructions")
     labels = c.labels["form_fields"]
     chosen = rng.sample(range(len(labels)), rng.randint(5, len(labels)))
     pen = rng.choice(PENS)
-    asc, desc = _metrics(cv.hand)
+    asc, desc = font_metrics(cv.hand)
     y = 120
     box_w = cv.width - 2 * MARGIN
     for i in sorted(chosen):
@@ -297,10 +295,8 @@ def draw_handform(cv: Canvas, c: Content, rng: random.Random, title: str, size: 
 
 def draw_note(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     """A handwritten note on ruled paper: a heading, then paragraphs in the same hand."""
-    from omnisynth.generators.doc_canvas import _metrics
-
     pen = rng.choice(PENS)
-    asc, desc = _metrics(cv.hand)
+    asc, desc = font_metrics(cv.hand)
     hand = size + rng.uniform(3, 6)
     leading = max(1.5, (asc - desc) * 1.05)
     rule = hand * leading
@@ -326,8 +322,6 @@ BOARDS = [((0.0, 0.42, 0.24), (1, 1, 1)), ((0.10, 0.25, 0.60), (1, 1, 1)), ((0.7
 
 def _fitted(cv: Canvas, text: str, width: float, size: float, bold: bool = True) -> float:
     """The largest size up to `size` at which one line of `text` fits `width`."""
-    from omnisynth.generators.doc_canvas import text_width
-
     return min(size, size * width / max(1e-6, text_width(text, cv.font(bold, text), size)))
 
 
@@ -395,8 +389,6 @@ def draw_package(cv: Canvas, c: Content, rng: random.Random, title: str, size: f
     product = c.product()
     cv.text(cv.width / 2, band_top + cv.height * 0.05, product, _fitted(cv, product, width, cv.height * 0.09),
             bold=True, color=(1, 1, 1), fact="line", align="center", attrs={"line_no": 1})
-    from omnisynth.generators.doc_canvas import text_width
-
     small = cv.height * 0.045
     y = cv.height * 0.62
     fields = (("Net wt", f"{rng.choice([90, 150, 250, 400, 500])} g"), ("Best before", c.date()),
