@@ -19,10 +19,10 @@ import numpy as np
 from omnisynth.degrade import effects as fx
 from omnisynth.degrade.geometry import Frame, cv_matrix, plan_frame, quad_height, warp_boxes, warp_points
 from omnisynth.degrade.visibility import why_hidden
-from omnisynth.schemas.degrade import CAPTURE_EFFECTS, EFFECTS, PAGE_EFFECTS, DegradeConfig
+from omnisynth.schemas.degrade import CAPTURE_EFFECTS, EFFECTS, INK_EFFECTS, DegradeConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
-BACKGROUNDS = {"photo": "desk", "scene": "scene"}  # preset -> what is around the page; else a flat fill
+BACKGROUNDS = {"photo": "desk", "scene": "scene"}  # preset -> what is around the page; else a flat grey
 VERSION = "degrade/1"
 
 
@@ -105,22 +105,44 @@ class Degrader:
         return out_media, replace(truth, pages=pages, facts=facts, meta=meta)
 
     def pixels(self, img: np.ndarray, rng, gen, draws: dict[str, float], background: str = "flat", theme=None):
-        """Paper and ink on the page, the frame, overlays, then the capture; -> (frame image, Frame, overlays)."""
+        """Ink on the page; the frame; light; overlays; the capture -> (frame image, Frame, overlays).
+
+        Light is one multiplication: the paper's and the creases' fields over the page and the
+        lighting's and the shadow's over the frame (carried back onto the page through the
+        homography) multiply the page before it is placed; the frame's fields also fall on a drawn
+        background (a desk, a scene; a flat grey stays flat). Overlays are drawn after, over the
+        captured screen."""
         h, w = img.shape[:2]
-        for name in PAGE_EFFECTS:
+        source = img
+        for name in INK_EFFECTS:
             if name in draws:
-                img = fx.PAGE[name](img, gen, draws[name])
+                img = fx.INK[name](img, gen, draws[name])
         frame = plan_frame(rng, draws, w, h)
+        light = [fx.LIGHT[name](gen, (frame.height, frame.width), draws[name]) for name in fx.LIGHT if name in draws]
+        light = fx.product(light) if light else None
+        fields, tint = [], (1.0, 1.0, 1.0)
+        if "paper" in draws:
+            field, tint = fx.paper(gen, (h, w), draws["paper"])
+            fields.append(field)
+        if "crease" in draws:
+            fields.append(fx.crease(gen, (h, w), draws["crease"]))
+        if light is not None:
+            fields.append(light if frame.identity else fx.carry(light, frame.H, (frame.width, frame.height), (w, h)))
+        if fields:
+            img = fx.gain(img, fx.product(fields), tint)
         keep = 1 - draws.get("scale", 0.0)
         if keep < 0.95:  # shrinking: filter first, as image resizers do, or thin strokes alias and shift
             img = cv2.GaussianBlur(img, (0, 0), 0.45 * (1 / keep**2 - 1) ** 0.5)
-        if not frame.identity:
-            canvas = fx.background(gen, background, frame.width, frame.height)
+        if not frame.identity and background == "flat":  # a scan bed or a desktop: one grey, outside the light
+            img = cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_CONSTANT, borderValue=fx.flat(gen))
+        elif not frame.identity:
+            canvas = fx.background(gen, background, frame.width, frame.height, light)
             cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), dst=canvas,
                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
             img = canvas
-        else:
-            img = img.copy()
+        elif img is source:
+            img = img.copy()  # the overlays draw in place: never on the caller's array
         covers = []
         if "window" in draws:
             covers.append(fx.window(img, gen, draws["window"], dark=theme == "dark"))
@@ -135,20 +157,21 @@ class Degrader:
         """Facts on `page` into the frame; those that cannot be seen any more are dropped (GUI
         elements stay, marked, for relations). Text height: every glyph's box goes through the
         homography once, then each fact takes the median height of the glyphs inside its box."""
+        mine = [f for f in facts if f.page == page.number]
+        warped = dict(zip(map(id, mine), warp_facts(mine, frame)))
+        glyphs = Glyphs(page)
         kept = []
-        glyphs = glyph_arrays(page)
-        heights = quad_height(warp_boxes(frame.H, glyphs)[0]) if len(glyphs) else None
         for clean in facts:
             if clean.page != page.number:
                 kept.append(clean)
                 continue
-            f = warp_fact(clean, frame)
+            f = warped[id(clean)]
             if f.kind == "element" or f.attrs.get("shape"):
                 text_px = None
             elif not len(glyphs):  # a screen: no glyph layer, the text box's own height
                 text_px = float(quad_height(np.asarray([f.quad]))[0])
             else:
-                text_px = median_inside(glyphs, heights, clean.bbox, pad=0.5)
+                text_px = glyphs.median(clean.bbox, pad=0.5)
             reason = why_hidden(f.quad, text_px, page.width, page.height, page.covers, self.config)
             if f.kind == "element" and f.attrs.get("click"):
                 x, y = f.attrs["click"]
@@ -169,25 +192,39 @@ def warp_page(page: PageTruth, frame: Frame, member: str, covers: list) -> PageT
     if frame.identity:
         return replace(page, member=member, covers=covers)
 
-    def boxes(rows, n):
+    def boxes(rows, n):  # rows (x0, y0, x1, y1, text) when n == 5, else ((x0, y0, x1, y1), text)
         if not rows:
             return []
-        _, aabb = warp_boxes(frame.H, [r[:4] if n == 5 else r[0] for r in rows])
-        return [(*map(float, b), r[4]) if n == 5 else (tuple(map(float, b)), r[1]) for b, r in zip(aabb, rows)]
+        cols = list(zip(*rows))  # columns, not rows: thousands of glyphs convert in C
+        _, aabb = warp_boxes(frame.H, np.array(cols[:4], dtype=np.float64).T if n == 5 else cols[0])
+        if n == 5:
+            return list(zip(*aabb.T.tolist(), cols[4]))
+        return list(zip(map(tuple, aabb.tolist()), cols[1]))
 
     return replace(page, member=member, width=frame.width, height=frame.height, chars=boxes(page.chars, 5),
                    words=boxes(page.words, 5), lines=boxes(page.lines, 2), blocks=boxes(page.blocks, 2),
                    frame=frame.H.tolist(), clean=page, covers=covers)
 
 
+def warp_facts(facts: list[Fact], frame: Frame) -> list[Fact]:
+    """Facts' boxes through the homography, all at once: each gets its quadrilateral and the
+    axis-aligned box around it; GUI click points move with them."""
+    if not facts:
+        return []
+    quads, aabb = warp_boxes(frame.H, [f.bbox for f in facts])
+    clicks = [i for i, f in enumerate(facts) if f.attrs.get("click")]
+    moved = {}
+    if clicks:
+        moved = dict(zip(clicks, warp_points(frame.H, [facts[i].attrs["click"] for i in clicks]).tolist()))
+    out = []
+    for i, (f, quad, box) in enumerate(zip(facts, quads.tolist(), aabb.tolist())):
+        attrs = {**f.attrs, "click": moved[i]} if i in moved else f.attrs
+        out.append(replace(f, bbox=tuple(box), quad=tuple(map(tuple, quad)), attrs=attrs))
+    return out
+
+
 def warp_fact(fact: Fact, frame: Frame) -> Fact:
-    quads, aabb = warp_boxes(frame.H, [fact.bbox])
-    quad = tuple((float(x), float(y)) for x, y in quads[0])
-    attrs = fact.attrs
-    if attrs.get("click"):
-        x, y = warp_points(frame.H, [attrs["click"]])[0]
-        attrs = {**attrs, "click": [float(x), float(y)]}
-    return replace(fact, bbox=tuple(float(v) for v in aabb[0]), quad=quad, attrs=attrs)
+    return warp_facts([fact], frame)[0]
 
 
 def page_point(page: PageTruth, point) -> tuple[float, float]:
@@ -203,31 +240,47 @@ def page_box(page: PageTruth, quad) -> tuple[float, float, float, float]:
     return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
 
 
-def glyph_arrays(page: PageTruth) -> np.ndarray:
-    """The glyph boxes (not spaces) a page's text height is measured on, as an (N, 4) array: the
-    rendered page's when the page was degraded (they go through the homography), else its own."""
-    chars = (page.clean or page).chars
-    return np.asarray([c[:4] for c in chars if not c[4].isspace()], dtype=np.float64).reshape(-1, 4)
+class Glyphs:
+    """A page's glyphs (not spaces), for the median text height under a box: their boxes on the
+    rendered page (the page's own when it was not degraded), their heights in the frame (every
+    glyph through the homography once), sorted by the y of their centres."""
+
+    def __init__(self, page: PageTruth):
+        chars = (page.clean or page).chars
+        cols = list(zip(*chars)) or [()] * 5
+        ink = np.array([not c.isspace() for c in cols[4]], dtype=bool)
+        g = np.array(cols[:4], dtype=np.float64).T.reshape(-1, 4)[ink]
+        if page.clean is not None and len(g):
+            heights = quad_height(warp_boxes(np.asarray(page.frame), g)[0])
+        else:
+            heights = g[:, 3] - g[:, 1]
+        cy = (g[:, 1] + g[:, 3]) / 2
+        order = np.argsort(cy, kind="stable")
+        self.cx, self.cy, self.heights = ((g[:, 0] + g[:, 2]) / 2)[order], cy[order], heights[order]
+
+    def __len__(self) -> int:
+        return len(self.cy)
+
+    def median(self, box, pad: float) -> float:
+        """Median height of the glyphs whose centres lie in `box` (rendered-page pixels, grown by
+        `pad`); 0 when none."""
+        x0, y0, x1, y1 = box
+        lo, hi = int(np.searchsorted(self.cy, y0 - pad, "left")), int(np.searchsorted(self.cy, y1 + pad, "right"))
+        cx = self.cx[lo:hi]
+        h = np.sort(self.heights[lo:hi][(cx >= x0 - pad) & (cx <= x1 + pad)])  # np.median costs 30 us a call
+        m = len(h) // 2
+        return 0.0 if not len(h) else float(h[m]) if len(h) % 2 else float((h[m - 1] + h[m]) / 2)
 
 
-def text_height(page: PageTruth, quad, glyphs: np.ndarray | None = None) -> float:
+def text_height(page: PageTruth, quad, glyphs: Glyphs | None = None) -> float:
     """Median frame height of the glyphs under a frame quadrilateral: each glyph's box on the
     rendered page through the homography (exact under rotation); 0 when no glyph is there.
-    A screen (no glyph layer) measures the text box itself. `glyphs`: `glyph_arrays(page)`, when
-    many quads of one page are measured."""
+    A screen (no glyph layer) measures the text box itself. `glyphs`: `Glyphs(page)`, when many
+    quads of one page are measured."""
     if not (page.clean or page).chars:  # a screen: no glyph layer, the text box's own height
         return float(quad_height(np.asarray(quad, dtype=np.float64).reshape(1, 4, 2))[0])
-    g = glyph_arrays(page) if glyphs is None else glyphs
+    g = Glyphs(page) if glyphs is None else glyphs
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     if page.clean is None:
-        box = (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max())
-        return median_inside(g, g[:, 3] - g[:, 1], box, pad=0.0)
-    return median_inside(g, quad_height(warp_boxes(np.asarray(page.frame), g)[0]), page_box(page, q), pad=0.5)
-
-
-def median_inside(glyphs: np.ndarray, heights: np.ndarray, box, pad: float) -> float:
-    """Median of `heights` over the glyphs whose centres lie in `box` (grown by `pad`); 0 when none."""
-    cx, cy = (glyphs[:, 0] + glyphs[:, 2]) / 2, (glyphs[:, 1] + glyphs[:, 3]) / 2
-    x0, y0, x1, y1 = box
-    inside = (cx >= x0 - pad) & (cx <= x1 + pad) & (cy >= y0 - pad) & (cy <= y1 + pad)
-    return float(np.median(heights[inside])) if inside.any() else 0.0
+        return g.median((q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()), pad=0.0)
+    return g.median(page_box(page, q), pad=0.5)

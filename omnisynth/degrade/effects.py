@@ -1,8 +1,11 @@
-"""Pixel effects: paper and ink on the page, then the capture (lighting, lens, sensor, codec).
+"""Pixel effects: ink on the page, light (paper, creases, uneven lighting, shadows), then the capture.
 
-OpenCV and NumPy on uint8 BGR arrays (OpenCV's channel order), seeded by the caller's generator. Smooth fields
-(mottled paper, faded ink, uneven light, shadows) are drawn on a coarse grid and resized up,
-so an effect costs a few milliseconds per megapixel; the measured budget is in bench/.
+OpenCV and NumPy on uint8 BGR arrays (OpenCV's channel order), seeded by the caller's generator.
+Everything that multiplies the pixels is a coarse float32 field (1 = unchanged): the paper's
+and the creases' over the page, the lighting's and the shadow's over the frame; the stage
+multiplies them together (the frame's carried back onto the page through the homography) and
+applies the product in one full-resolution pass, so an effect costs well under a millisecond
+per megapixel beyond that pass; the measured budget is in bench/.
 Overlays (a cursor, another window) return the polygons they cover, for the visibility check.
 """
 
@@ -14,12 +17,14 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from omnisynth.degrade.geometry import cv_matrix
+
 Polygon = list[tuple[float, float]]
 
 
 def smooth_field(gen: np.random.Generator, shape: tuple[int, int], cells: int, size: int = 128) -> np.ndarray:
     """A float32 field in [0, 1] varying over about `cells` cells across an image of `shape`,
-    at most `size` pixels on its longer side (callers resize it, or hand it to `_gain`)."""
+    at most `size` pixels on its longer side (callers resize it, or hand it to `gain`)."""
     h, w = shape
     gh, gw = max(2, round(cells * h / max(h, w))), max(2, round(cells * w / max(h, w)))
     sh, sw = max(2, round(size * h / max(h, w))), max(2, round(size * w / max(h, w)))
@@ -27,13 +32,13 @@ def smooth_field(gen: np.random.Generator, shape: tuple[int, int], cells: int, s
     return cv2.resize(grid, (sw, sh), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def _gain(img: np.ndarray, gain: np.ndarray, tint=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """img x gain (a float field of any size, resized to the image; 1 = unchanged, up to 2; or a
-    uint8 field where 128 is 1) x a per-channel tint, in uint8 arithmetic: the field is quantised
+def gain(img: np.ndarray, field: np.ndarray, tint=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """img x field (a float field of any size, resized to the image; 1 = unchanged, up to 2; or a
+    uint8 field where 128 is 1) x a per-channel tint, in one 8-bit pass: the field is quantised
     to 1/128 before it is resized."""
     h, w = img.shape[:2]
-    scale = 1.0 if gain.dtype == np.uint8 else 128.0
-    small = cv2.merge([cv2.convertScaleAbs(gain, alpha=scale * t) for t in tint])
+    scale = 1.0 if field.dtype == np.uint8 else 128.0
+    small = cv2.merge([cv2.convertScaleAbs(field, alpha=scale * t) for t in tint])
     if small.shape[:2] != (h, w):
         small = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return cv2.multiply(img, small, scale=1 / 128)
@@ -44,34 +49,32 @@ TABLE = 2048
 
 @lru_cache(maxsize=1)
 def _noise_codes() -> np.ndarray:
-    """2048x2048 standard-normal values as uint8 codes (128 + 16 x value), made once per process
-    from a fixed seed: noise of any strength is a lookup of a window of them."""
-    n = np.random.default_rng(0).standard_normal((TABLE, TABLE), dtype=np.float32)
+    """2048x2048x3 standard-normal values as uint8 codes (128 + 16 x value), made once per process
+    from a fixed seed: noise of any strength is a window of them, scaled."""
+    n = np.random.default_rng(0).standard_normal((TABLE, TABLE, 3), dtype=np.float32)
     return np.clip(np.rint(n * 16 + 128), 0, 255).astype(np.uint8)
 
 
 def add_noise(img: np.ndarray, gen: np.random.Generator, std: float) -> np.ndarray:
-    """img + Gaussian noise of `std` grey levels, independent per channel, in saturating 8-bit
-    arithmetic: windows of the code table at seeded offsets, mapped through lookup tables to
-    their positive and negative parts (per-sample noise without drawing millions of numbers)."""
+    """img + Gaussian noise of `std` grey levels, independent per channel, in one saturating
+    8-bit pass (`cv2.addWeighted`): a window of the code table at a seeded offset (per-sample
+    noise without drawing millions of numbers)."""
     codes = _noise_codes()
     h, w = img.shape[:2]
     if h > TABLE or w > TABLE:  # larger than the table: tile it
-        codes = np.tile(codes, (-(-h // TABLE), -(-w // TABLE)))
-
-    def window():
-        y = int(gen.integers(0, codes.shape[0] - h + 1))
-        x = int(gen.integers(0, codes.shape[1] - w + 1))
-        return codes[y:y + h, x:x + w]
-
-    wins = cv2.merge([window() for _ in range(img.shape[2])]) if img.ndim == 3 else window()
-    level = (np.arange(256, dtype=np.float64) - 128) / 16 * std
-    up = np.clip(np.rint(level), 0, 255).astype(np.uint8)
-    down = np.clip(np.rint(-level), 0, 255).astype(np.uint8)
-    return cv2.add(cv2.subtract(img, cv2.LUT(wins, down)), cv2.LUT(wins, up))
+        codes = np.tile(codes, (-(-h // TABLE), -(-w // TABLE), 1))
+    y = int(gen.integers(0, codes.shape[0] - h + 1))
+    x = int(gen.integers(0, codes.shape[1] - w + 1))
+    win = codes[y:y + h, x:x + w]
+    if img.ndim == 2:
+        win = np.ascontiguousarray(win[:, :, 0])
+    elif img.shape[2] != 3:
+        raise ValueError(f"noise on {img.shape[2]} channels")
+    beta = std / 16
+    return cv2.addWeighted(img, 1.0, win, beta, -128 * beta)
 
 
-# -- paper and ink (the page, before it is placed) ------------------------------------------------
+# -- ink (the page's pixels, before it is placed) -------------------------------------------------
 
 def bleed(img: np.ndarray, gen: np.random.Generator, px: float) -> np.ndarray:
     """Ink spreading into the paper: dark strokes thicken by `px` and soften."""
@@ -84,25 +87,29 @@ def bleed(img: np.ndarray, gen: np.random.Generator, px: float) -> np.ndarray:
 def fade(img: np.ndarray, gen: np.random.Generator, amount: float) -> np.ndarray:
     """Ink lost unevenly (a worn toner, an old print): up to `amount` of the darkness, in patches."""
     keep = 1 - amount * smooth_field(gen, img.shape[:2], 6)
-    return cv2.bitwise_not(_gain(cv2.bitwise_not(img), keep))
+    return cv2.bitwise_not(gain(cv2.bitwise_not(img), keep))
 
 
-def paper(img: np.ndarray, gen: np.random.Generator, amount: float) -> np.ndarray:
-    """A procedural paper: a cream or grey tint, low-frequency mottling and fine grain, multiplied in."""
-    h, w = img.shape[:2]
+# -- light: fields that multiply the pixels ----------------------------------------------------------
+
+def paper(gen: np.random.Generator, shape: tuple[int, int], amount: float) -> tuple[np.ndarray, tuple]:
+    """A procedural paper over a page of `shape`: low-frequency mottling and fine grain (a field at
+    half the page's resolution) and a cream or grey tint (per BGR channel)."""
+    h, w = shape
     warm = gen.random() < 0.7  # cream (blue absorbed most; channels are BGR) or a neutral grey recycled paper
     loss = (gen.uniform(0.06, 0.16), gen.uniform(0.04, 0.09), gen.uniform(0.02, 0.06)) if warm else (0.06,) * 3
     half = (max(2, w // 2), max(2, h // 2))
     mottle = cv2.resize(1 - amount * 0.12 * smooth_field(gen, (h, w), 24), half, interpolation=cv2.INTER_LINEAR)
     grain = add_noise(cv2.convertScaleAbs(mottle, alpha=128.0), gen, amount * 0.035 * 128)  # 128 = 1.0
-    return _gain(img, grain, tuple(1 - amount * x for x in loss))
+    return grain.astype(np.float32) * (1 / 128), tuple(1 - amount * x for x in loss)
 
 
-def crease(img: np.ndarray, gen: np.random.Generator, darkness: float) -> np.ndarray:
-    """One or two fold lines across the page: a dark valley with a lit edge beside it."""
-    h, w = img.shape[:2]
-    ys, xs = np.mgrid[0:h:4, 0:w:4].astype(np.float32)  # a coarse distance map, resized up
-    gain = np.ones(ys.shape, dtype=np.float32)
+def crease(gen: np.random.Generator, shape: tuple[int, int], darkness: float) -> np.ndarray:
+    """One or two fold lines across a page of `shape`: a dark valley with a lit edge beside it (a
+    field at a quarter of the page's resolution)."""
+    h, w = shape
+    ys, xs = np.mgrid[0:h:4, 0:w:4].astype(np.float32)
+    field = np.ones(ys.shape, dtype=np.float32)
     for _ in range(gen.integers(1, 3)):
         horizontal = gen.random() < 0.6
         pos = gen.uniform(0.25, 0.75) * (h if horizontal else w)
@@ -111,18 +118,73 @@ def crease(img: np.ndarray, gen: np.random.Generator, darkness: float) -> np.nda
         width = gen.uniform(2.0, 4.0)
         valley = darkness * 0.45 * np.exp(-(dist / width) ** 2)
         lit = darkness * 0.12 * np.exp(-((dist - 2.5 * width) / (2 * width)) ** 2)
-        gain *= (1 - valley + lit).astype(np.float32)
-    return _gain(img, gain)
+        field *= (1 - valley + lit).astype(np.float32)
+    return field
+
+
+def lighting(gen: np.random.Generator, shape: tuple[int, int], depth: float) -> np.ndarray:
+    """Light falling off across a frame of `shape`: a linear ramp or an off-centre vignette, darker
+    by `depth` (a 32-row field)."""
+    h, w = shape
+    gh, gw = 32, max(2, round(32 * w / h))
+    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    ys, xs = ys / (gh - 1), xs / (gw - 1)
+    if gen.random() < 0.5:
+        angle = gen.uniform(0, 2 * math.pi)
+        ramp = (math.cos(angle) * (xs - 0.5) + math.sin(angle) * (ys - 0.5)) + 0.5
+    else:
+        cx, cy = gen.uniform(0.2, 0.8), gen.uniform(0.2, 0.8)
+        ramp = np.hypot(xs - cx, ys - cy) / 0.9
+    return (1 - depth * ramp.clip(0, 1)).astype(np.float32)
+
+
+def shadow(gen: np.random.Generator, shape: tuple[int, int], darkness: float) -> np.ndarray:
+    """A soft shadow cast across part of a frame of `shape` (a hand, a phone): a blurred polygon,
+    darker by `darkness` (a 64-row field)."""
+    h, w = shape
+    gh, gw = 64, max(2, round(64 * w / h))
+    mask = np.zeros((gh, gw), dtype=np.float32)
+    corner = np.array([gen.uniform(0, gw), gen.uniform(0, gh)])
+    pts = corner + gen.uniform(-gw * 0.6, gw * 0.6, size=(int(gen.integers(3, 6)), 2))
+    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1.0)
+    mask = cv2.GaussianBlur(mask, (0, 0), 3.0)
+    return 1 - darkness * mask
+
+
+def product(fields: list[np.ndarray]) -> np.ndarray:
+    """Fields of any sizes over one image, multiplied at the size of the finest."""
+    h, w = max(f.shape for f in fields)
+    out = np.ones((h, w), dtype=np.float32)
+    for f in fields:
+        out *= f if f.shape == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def carry(field: np.ndarray, H: np.ndarray, frame_size: tuple[int, int], page_size: tuple[int, int],
+          rows: int = 64) -> np.ndarray:
+    """A field over the frame as it falls on the page: sampled through the homography `H` (page
+    pixels -> frame pixels) at a grid of `rows` over the page (the fields carried are smooth)."""
+    (fw, fh), (pw, ph) = frame_size, page_size
+    gh, gw = (rows, max(2, round(rows * pw / ph))) if ph >= pw else (max(2, round(rows * ph / pw)), rows)
+    sh, sw = field.shape
+    to_field = np.diag([sw / fw, sh / fh, 1.0]) @ H @ np.diag([pw / gw, ph / gh, 1.0])  # page grid -> field grid
+    return cv2.warpPerspective(field, cv_matrix(to_field), (gw, gh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_REPLICATE)
 
 
 # -- backgrounds the page is placed on ----------------------------------------------------------
 
-def background(gen: np.random.Generator, kind: str, width: int, height: int) -> np.ndarray:
-    """desk: a wood or cloth surface; scene: a wall, ground and shapes; flat: a scan bed or desktop.
-    Drawn at a quarter of the resolution and resized: what is around the page is out of focus anyway."""
-    if kind == "flat":
-        level = int(gen.integers(40, 60)) if gen.random() < 0.3 else int(gen.integers(225, 250))
-        return np.full((height, width, 3), level, dtype=np.uint8)
+def flat(gen: np.random.Generator) -> tuple[int, int, int]:
+    """The grey around a page on a scan bed (a white lid or a dark one) or a screen on a desktop."""
+    level = int(gen.integers(40, 60)) if gen.random() < 0.3 else int(gen.integers(225, 250))
+    return (level,) * 3
+
+
+def background(gen: np.random.Generator, kind: str, width: int, height: int, light: np.ndarray | None = None
+               ) -> np.ndarray:
+    """desk: a wood or cloth surface; scene: a wall, ground and shapes. Drawn at a quarter of the
+    resolution and resized: what is around the page is out of focus anyway. `light`: the frame's
+    light field (lighting and shadow), multiplied in."""
     h, w = max(2, height // 4), max(2, width // 4)
     base = np.array(gen.uniform(40, 200, size=3), dtype=np.float32)
     field = cv2.resize(smooth_field(gen, (h, w), 10), (w, h), interpolation=cv2.INTER_LINEAR)[:, :, None]
@@ -142,6 +204,8 @@ def background(gen: np.random.Generator, kind: str, width: int, height: int) -> 
                 cv2.rectangle(img, (x0, y0), (x1, y1), colour, -1)
             else:
                 cv2.circle(img, (x0, y0), int(gen.integers(max(2, w // 40), max(3, w // 8))), colour, -1, cv2.LINE_AA)
+    if light is not None:
+        img = gain(img, light)
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
@@ -179,33 +243,6 @@ def window(img: np.ndarray, gen: np.random.Generator, fraction: float, dark: boo
 
 
 # -- the capture (the whole frame) -----------------------------------------------------------------
-
-def lighting(img: np.ndarray, gen: np.random.Generator, depth: float) -> np.ndarray:
-    """Light falling off across the frame: a linear ramp or an off-centre vignette, darker by `depth`."""
-    h, w = img.shape[:2]
-    gh, gw = 32, max(2, round(32 * w / h))
-    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
-    ys, xs = ys / (gh - 1), xs / (gw - 1)
-    if gen.random() < 0.5:
-        angle = gen.uniform(0, 2 * math.pi)
-        ramp = (math.cos(angle) * (xs - 0.5) + math.sin(angle) * (ys - 0.5)) + 0.5
-    else:
-        cx, cy = gen.uniform(0.2, 0.8), gen.uniform(0.2, 0.8)
-        ramp = np.hypot(xs - cx, ys - cy) / 0.9
-    return _gain(img, (1 - depth * ramp.clip(0, 1)).astype(np.float32))
-
-
-def shadow(img: np.ndarray, gen: np.random.Generator, darkness: float) -> np.ndarray:
-    """A soft shadow cast across part of the frame (a hand, a phone): a blurred polygon, darker by `darkness`."""
-    h, w = img.shape[:2]
-    gh, gw = 64, max(2, round(64 * w / h))
-    mask = np.zeros((gh, gw), dtype=np.float32)
-    corner = np.array([gen.uniform(0, gw), gen.uniform(0, gh)])
-    pts = corner + gen.uniform(-gw * 0.6, gw * 0.6, size=(int(gen.integers(3, 6)), 2))
-    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(mask, (0, 0), 3.0)
-    return _gain(img, 1 - darkness * mask)
-
 
 def subpixel(img: np.ndarray, gen: np.random.Generator, px: float) -> np.ndarray:
     """Sub-pixel (ClearType-like) text rendering: red and blue sampled `px` apart horizontally
@@ -256,6 +293,6 @@ def jpeg_roundtrip(img: np.ndarray, quality: int) -> np.ndarray:
     return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
 
 
-PAGE = {"bleed": bleed, "fade": fade, "paper": paper, "crease": crease}
-CAPTURE = {"lighting": lighting, "shadow": shadow, "subpixel": subpixel, "blur": blur, "lowres": lowres,
-           "noise": noise}
+INK = {"fade": fade, "bleed": bleed}
+LIGHT = {"lighting": lighting, "shadow": shadow}  # over the frame (paper and crease: over the page)
+CAPTURE = {"subpixel": subpixel, "blur": blur, "lowres": lowres, "noise": noise}

@@ -17,8 +17,9 @@ EDGE_TOLERANCE_PX = 0.5
 
 def out_of_frame(quad: np.ndarray, width: int, height: int) -> bool:
     q = np.asarray(quad, dtype=np.float64)
-    return bool((q[:, 0] < -EDGE_TOLERANCE_PX).any() or (q[:, 1] < -EDGE_TOLERANCE_PX).any()
-                or (q[:, 0] > width + EDGE_TOLERANCE_PX).any() or (q[:, 1] > height + EDGE_TOLERANCE_PX).any())
+    (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+    tol = EDGE_TOLERANCE_PX
+    return bool(x0 < -tol or y0 < -tol or x1 > width + tol or y1 > height + tol)
 
 
 def covered_fraction(quad: np.ndarray, occluders: list) -> float:

@@ -162,15 +162,18 @@ class VisibleFilter(Filter):
         self.config = config  # the recipe's DegradeConfig: its thresholds
 
     def check(self, item: WorkItem) -> Verdict:
-        from omnisynth.degrade import text_height
+        from omnisynth.degrade import Glyphs, text_height
         from omnisynth.degrade.visibility import why_hidden
 
         boxes = [(g, g["role"] == "text") for g in item.sample["grounding"]]
         boxes += [(e, e["kind"] == "text") for e in item.sample["evidence"]]
+        glyphs: dict[int, Glyphs] = {}
         for box, is_text in boxes:
             page = item.truth.page(box["page"])
             # text is judged by its glyphs' height; a shape (a chart mark) or an element by its own size
-            text_px = (text_height(page, box["quad_px"]) or None) if is_text else None
+            if is_text and box["page"] not in glyphs:
+                glyphs[box["page"]] = Glyphs(page)
+            text_px = (text_height(page, box["quad_px"], glyphs[box["page"]]) or None) if is_text else None
             reason = why_hidden(box["quad_px"], text_px, page.width, page.height, page.covers, self.config)
             if reason:
                 return False, f"target_{reason}", (f"{box.get('label', box.get('text', ''))[:60]!r} at "
