@@ -6,4 +6,4 @@ bash scripts/setup.sh
 # a real vLLM on the CPU for the engine tests (tests/test_vllm.py), in its own environment
 bash scripts/setup_vllm.sh
 . .venv/bin/activate
-python -m pytest -q -ra "$@"
+python -m pytest -q -ra --durations=30 "$@"
