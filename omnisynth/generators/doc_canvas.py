@@ -27,6 +27,8 @@ PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 5
               # scene-text boards: a sign, a shelf label, the front of a box
               "sign": (432.0, 216.0), "label": (252.0, 144.0), "package": (216.0, 288.0)}
 INK = (0.1, 0.1, 0.12)
+PALETTE = [(0.20, 0.45, 0.75), (0.90, 0.50, 0.15), (0.25, 0.65, 0.35), (0.75, 0.25, 0.30), (0.50, 0.35, 0.70)]
+MARGIN = 56.0  # page margin, points
 
 
 @lru_cache(maxsize=None)
