@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from omnisynth.schemas.recipe import RecipeError, _describe, load_tree
+from omnisynth.schemas.loading import RecipeError, describe, load_tree
 
 CURRICULA_DIR = Path(__file__).resolve().parent / "curricula"
 GROUPS = ("language", "vision", "audio", "projectors")
@@ -165,4 +165,4 @@ def load_curriculum(name_or_path: str, overrides: list[tuple[str, object]] = ())
     try:
         return Curriculum.model_validate(tree)
     except ValidationError as exc:
-        raise StageError(f"stage file {path}: " + "; ".join(_describe(e, Curriculum) for e in exc.errors())) from None
+        raise StageError(f"stage file {path}: " + "; ".join(describe(e, Curriculum) for e in exc.errors())) from None

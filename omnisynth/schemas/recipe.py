@@ -1,4 +1,5 @@
-"""Recipes: one pydantic model per part, loaded from YAML, unknown keys refused by name.
+"""Recipes: one pydantic model per part, loaded from YAML, unknown keys refused by name
+(the YAML, `--set` overrides and error wording: `omnisynth.schemas.loading`).
 
 A recipe fixes everything that decides the output (generator, task, engine, filters,
 sharding, seed and sample count); `runtime` holds what only decides how fast it runs.
@@ -6,18 +7,19 @@ sharding, seed and sample count); `runtime` holds what only decides how fast it 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from omnisynth.generators.fonts import HANDWRITING
 from omnisynth.schemas.degrade import DegradeConfig
+from omnisynth.schemas.loading import RecipeError, describe, load_tree, parse_overrides
+
+__all__ = ["RecipeError", "load_recipe", "parse_overrides", "bundled_recipes", "Recipe"]
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "pipelines" / "recipes"
 
@@ -52,10 +54,6 @@ TASK_GENERATORS = {"doc_qa": "documents", "doc_long_qa": "documents", "doc_groun
 AV_MEDIA = ("frames", "wav", "mp4")
 # negative samples (the answer is a refusal): only when a recipe names them, and only the oracle writes them
 NEGATIVE_TYPES = ("unanswerable", "absent")
-
-
-class RecipeError(ValueError):
-    """A recipe that cannot run; the message names the offending field."""
 
 
 class _Cfg(BaseModel):
@@ -490,60 +488,12 @@ class Recipe(_Cfg):
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
 
+GENERATOR_TAGS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator, "gui": GuiGenerator,
+                  "html_corpus": HtmlCorpusGenerator, "av": AvGenerator, "video_corpus": VideoCorpusGenerator}
+
+
 def bundled_recipes() -> dict[str, Path]:
     return {p.stem: p for p in sorted(RECIPES_DIR.glob("*.yaml"))}
-
-
-def _set(tree: dict, dotted: str, value) -> None:
-    parts = dotted.split(".")
-    node = tree
-    for i, part in enumerate(parts):
-        if isinstance(node, list):  # `stages.1.steps`: an item of a list by its index
-            if not part.isdigit() or int(part) >= len(node):
-                raise RecipeError(f"--set {dotted}: {'.'.join(parts[:i])} has no item {part!r} (it has {len(node)})")
-            part = int(part)
-        elif not isinstance(node, dict):
-            raise RecipeError(f"--set {dotted}: {'.'.join(parts[:i])} is not a section")
-        if i == len(parts) - 1:
-            node[part] = value
-        elif isinstance(node, dict):
-            node = node.setdefault(part, {})
-        else:
-            node = node[part]
-
-
-def parse_overrides(pairs: list[str]) -> list[tuple[str, object]]:
-    """`key.path=value` strings; values are YAML scalars or lists (`[1, 2]`, `true`, `0.5`)."""
-    out = []
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise RecipeError(f"--set {pair!r}: expected key.path=value")
-        try:
-            out.append((key.strip(), yaml.safe_load(raw)))
-        except yaml.YAMLError as exc:
-            raise RecipeError(f"--set {pair!r}: value is not valid YAML: {exc}") from None
-    return out
-
-
-def load_tree(name_or_path: str, bundled: dict[str, Path], what: str,
-              overrides: list[tuple[str, object]] = ()) -> tuple[Path, dict]:
-    """A bundled name or a YAML path -> (path, mapping with `name` defaulted and overrides set).
-
-    Errors are RecipeError naming the file, or the override, and what was wrong."""
-    path = bundled.get(name_or_path) or Path(name_or_path)
-    if not path.is_file():
-        raise RecipeError(f"no {what} {name_or_path!r}: not a bundled name ({', '.join(bundled)}) nor a YAML file")
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(tree, dict):
-        raise RecipeError(f"{path}: a {what} is a YAML mapping, got {type(tree).__name__}")
-    tree.setdefault("name", path.stem)
-    for key, value in overrides:
-        _set(tree, key, value)
-    return path, tree
 
 
 def load_recipe(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> Recipe:
@@ -556,46 +506,5 @@ def load_recipe(name_or_path: str, overrides: list[tuple[str, object]] = ()) -> 
     try:
         return Recipe.model_validate(tree)
     except ValidationError as exc:
-        raise RecipeError(f"recipe {tree.get('name', path)}: " + "; ".join(_describe(e) for e in exc.errors())) from None
-
-
-_GENERATORS = {"documents": DocumentGenerator, "pdf_corpus": PdfCorpusGenerator, "gui": GuiGenerator,
-               "html_corpus": HtmlCorpusGenerator, "av": AvGenerator, "video_corpus": VideoCorpusGenerator}
-
-
-def _describe(error: dict, root: type[BaseModel] | None = None) -> str:
-    """One pydantic error as `dotted.path: message`; unknown keys get a did-you-mean from `root`'s fields."""
-    raw = [str(p) for p in error["loc"]]
-    # Drop pydantic's union-branch tags ('documents') so paths read like the YAML keys.
-    loc = [p for p in raw if p not in _GENERATORS]
-    where = ".".join(loc) or "recipe"
-    if error["type"] == "extra_forbidden":
-        parent = _model_at(raw[:-1], root or Recipe)
-        allowed = sorted(parent.model_fields) if parent else []
-        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
-        did = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return f"{where}: unknown key{did}; allowed keys: {', '.join(allowed)}"
-    msg = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {msg}"
-
-
-def _model_at(path: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
-    """The config model at a pydantic error location (union tags select the branch)."""
-    model = root
-    for part in path:
-        if part.isdigit():  # a list item: the model stays the list's
-            continue
-        if part in _GENERATORS:
-            model = _GENERATORS[part]
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        options = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not options:
-            return None
-        if len(options) == 1:
-            model = options[0]
-        # a union (the generator): the next location part is the tag that picks the branch
-    return model
+        raise RecipeError(f"recipe {tree.get('name', path)}: "
+                          + "; ".join(describe(e, Recipe, GENERATOR_TAGS) for e in exc.errors())) from None
