@@ -259,6 +259,7 @@ def test_realism_recipes_write_checked_samples_with_exact_quads(name, families):
     for it in kept:
         s = it.sample
         assert s["meta"]["degradations"] and s["media"][0]["member"] == "jpg" and set(it.media) == {"jpg"}
+        assert s["provenance"]["generator_version"].endswith(" degrade/2")  # the pixels' version, beside the layout's
         img = to_bgr(it.media["jpg"])
         assert img.shape[:2] == (s["media"][0]["height"], s["media"][0]["width"])
         if families:

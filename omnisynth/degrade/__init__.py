@@ -23,7 +23,7 @@ from omnisynth.schemas.degrade import CAPTURE_EFFECTS, EFFECTS, INK_EFFECTS, Deg
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
 BACKGROUNDS = {"photo": "desk", "scene": "scene"}  # preset -> what is around the page; else a flat grey
-VERSION = "degrade/1"
+VERSION = "degrade/2"  # 2: light in one multiplication, noise from a 3-channel table
 
 
 def member_for(member: str, fmt: str) -> str:

@@ -72,7 +72,8 @@ class Engine:
             "provenance": {
                 "recipe": spec.recipe, "seed": spec.seed, "index": spec.index, "engine": self.name,
                 "model": self.model, "sampling": self.sampling(item), "generator": truth.generator,
-                "generator_version": f"omnisynth {__version__} {truth.meta['generator_version']}",
+                "generator_version": " ".join(filter(None, (f"omnisynth {__version__}", truth.meta["generator_version"],
+                                                            truth.meta.get("degrade_version")))),
                 "prompt_hash": self.prompt_hash, "config_hash": self.config_hash, "filter_scores": {},
             },
         }
