@@ -4,8 +4,8 @@ OpenCV and NumPy on uint8 BGR arrays (OpenCV's channel order), seeded by the cal
 Everything that multiplies the pixels is a coarse float32 field (1 = unchanged): the paper's
 and the creases' over the page, the lighting's and the shadow's over the frame; the stage
 multiplies them together (the frame's carried back onto the page through the homography) and
-applies the product in one full-resolution pass, so an effect costs well under a millisecond
-per megapixel beyond that pass; the measured budget is in bench/.
+applies the product in one full-resolution pass, so each field costs about a millisecond per
+megapixel beyond that pass; the measured budget is in bench/.
 Overlays (a cursor, another window) return the polygons they cover, for the visibility check.
 """
 
