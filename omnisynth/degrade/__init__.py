@@ -133,16 +133,17 @@ class Degrader:
         keep = 1 - draws.get("scale", 0.0)
         if keep < 0.95:  # shrinking: filter first, as image resizers do, or thin strokes alias and shift
             img = cv2.GaussianBlur(img, (0, 0), 0.45 * (1 / keep**2 - 1) ** 0.5)
-        if not frame.identity and background == "flat":  # a scan bed or a desktop: one grey, outside the light
-            img = cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), flags=cv2.INTER_LINEAR,
+        size = (frame.width, frame.height)
+        if frame.identity:
+            img = img.copy() if img is source else img  # the overlays draw in place: never on the caller's array
+        elif background == "flat":  # a scan bed or a desktop: one grey, outside the light
+            img = cv2.warpPerspective(img, cv_matrix(frame.H), size, flags=cv2.INTER_LINEAR,
                                       borderMode=cv2.BORDER_CONSTANT, borderValue=fx.flat(gen))
-        elif not frame.identity:
+        else:
             canvas = fx.background(gen, background, frame.width, frame.height, light)
-            cv2.warpPerspective(img, cv_matrix(frame.H), (frame.width, frame.height), dst=canvas,
-                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
+            cv2.warpPerspective(img, cv_matrix(frame.H), size, dst=canvas, flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_TRANSPARENT)
             img = canvas
-        elif img is source:
-            img = img.copy()  # the overlays draw in place: never on the caller's array
         covers = []
         if "window" in draws:
             covers.append(fx.window(img, gen, draws["window"], dark=theme == "dark"))
@@ -157,21 +158,16 @@ class Degrader:
         """Facts on `page` into the frame; those that cannot be seen any more are dropped (GUI
         elements stay, marked, for relations). Text height: every glyph's box goes through the
         homography once, then each fact takes the median height of the glyphs inside its box."""
-        mine = [f for f in facts if f.page == page.number]
-        warped = dict(zip(map(id, mine), warp_facts(mine, frame)))
+        warped = iter(warp_facts([f for f in facts if f.page == page.number], frame))  # in the order of `facts`
         glyphs = Glyphs(page)
         kept = []
         for clean in facts:
             if clean.page != page.number:
                 kept.append(clean)
                 continue
-            f = warped[id(clean)]
-            if f.kind == "element" or f.attrs.get("shape"):
-                text_px = None
-            elif not len(glyphs):  # a screen: no glyph layer, the text box's own height
-                text_px = float(quad_height(np.asarray([f.quad]))[0])
-            else:
-                text_px = glyphs.median(clean.bbox, pad=0.5)
+            f = next(warped)
+            shape = f.kind == "element" or f.attrs.get("shape")  # judged by its own size, not by glyphs
+            text_px = None if shape else text_height(page, f.quad, glyphs, clean.bbox)
             reason = why_hidden(f.quad, text_px, page.width, page.height, page.covers, self.config)
             if f.kind == "element" and f.attrs.get("click"):
                 x, y = f.attrs["click"]
@@ -258,9 +254,6 @@ class Glyphs:
         order = np.argsort(cy, kind="stable")
         self.cx, self.cy, self.heights = ((g[:, 0] + g[:, 2]) / 2)[order], cy[order], heights[order]
 
-    def __len__(self) -> int:
-        return len(self.cy)
-
     def median(self, box, pad: float) -> float:
         """Median height of the glyphs whose centres lie in `box` (rendered-page pixels, grown by
         `pad`); 0 when none."""
@@ -272,14 +265,17 @@ class Glyphs:
         return 0.0 if not len(h) else float(h[m]) if len(h) % 2 else float((h[m - 1] + h[m]) / 2)
 
 
-def text_height(page: PageTruth, quad, glyphs: Glyphs | None = None) -> float:
+def text_height(page: PageTruth, quad, glyphs: Glyphs | None = None, box=None) -> float:
     """Median frame height of the glyphs under a frame quadrilateral: each glyph's box on the
     rendered page through the homography (exact under rotation); 0 when no glyph is there.
     A screen (no glyph layer) measures the text box itself. `glyphs`: `Glyphs(page)`, when many
-    quads of one page are measured."""
+    quads of one page are measured; `box`: the quad's box on the rendered page, when the caller
+    has it (the degrade stage: no inverse needed)."""
     if not (page.clean or page).chars:  # a screen: no glyph layer, the text box's own height
         return float(quad_height(np.asarray(quad, dtype=np.float64).reshape(1, 4, 2))[0])
     g = Glyphs(page) if glyphs is None else glyphs
+    if box is not None:
+        return g.median(box, pad=0.5)
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     if page.clean is None:
         return g.median((q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()), pad=0.0)

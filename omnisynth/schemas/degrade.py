@@ -42,8 +42,8 @@ EFFECTS: dict[str, tuple[str, float]] = {
     "window": ("fraction of the frame's width another window covers", 0.8),
 }
 GEOMETRY = ("rotate", "shear", "perspective", "scale", "margin", "crop")
-INK_EFFECTS = ("fade", "bleed")  # the page's pixels, before it is placed
-LIGHT_EFFECTS = ("paper", "crease", "lighting", "shadow")  # multiply the page and what is around it, in one pass
+INK_EFFECTS = ("fade", "bleed")  # the page's pixels, before it is placed; then light (paper, crease, lighting,
+# shadow) multiplies the page and what is around it in one pass (omnisynth.degrade.Degrader.pixels)
 CAPTURE_EFFECTS = ("subpixel", "blur", "lowres", "noise", "jpeg")  # the whole frame, overlays included
 OVERLAYS = ("cursor", "window")
 
