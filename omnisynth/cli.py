@@ -46,6 +46,7 @@ def cmd_run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from omnisynth.model.openai_client import EndpointDown
+    from omnisynth.quiet import ClusterUnreachable
 
     try:
         if plan is not None:
@@ -59,7 +60,7 @@ def cmd_run(args) -> int:
     except OutputMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except EndpointDown as exc:
+    except (EndpointDown, ClusterUnreachable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
@@ -369,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1:]
     args = parser().parse_args(argv)
     args.vllm_args = extra
+    from omnisynth.quiet import quiet
+
+    quiet()  # every Ray and vLLM process this command starts inherits the usage opt-outs
     return args.fn(args)
 
 

@@ -36,11 +36,34 @@ def server_argv(model: str, name: str, host: str, port: int, cpu: bool, dummy: b
     return argv + list(extra)
 
 
-def server_env(cpu: bool) -> dict:
-    env = dict(os.environ)
+def server_env(cpu: bool, usage: dict[str, str] | None = None) -> dict:
+    """This process's environment for the server, with vLLM's usage reporting off (omnisynth/quiet.py).
+
+    `usage` is the driver's `usage_settings()`: a detached actor's node has an environment of
+    its own, so the command that starts it passes the reporting settings (a user's opt-in too).
+    """
+    from omnisynth.quiet import quiet
+
+    env = quiet(dict(os.environ))
+    env.update(usage or {})
     if cpu:
         env.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")  # GiB of KV cache; the default asks for far more
     return env
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """The server gets SIGTERM when the process that started it dies (Linux prctl PR_SET_PDEATHSIG).
+
+    A killed `omnisynth serve`, or a Ray actor whose node went away, would otherwise leave an
+    orphaned vLLM server holding its port and gigabytes of memory.
+    """
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def start_server(argv: list[str], env: dict, **popen) -> subprocess.Popen:
+    return subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None, **popen)
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
@@ -77,7 +100,7 @@ def free_port(host: str) -> int:
 
 
 def serve_local(argv: list[str], url: str, cpu: bool, timeout_s: float, log) -> int:
-    proc = subprocess.Popen(argv, env=server_env(cpu), stdout=log, stderr=subprocess.STDOUT)
+    proc = start_server(argv, server_env(cpu), stdout=log, stderr=subprocess.STDOUT)
     stopping = {"now": False}
 
     def on_signal(signum, frame):
@@ -106,12 +129,12 @@ def serve_local(argv: list[str], url: str, cpu: bool, timeout_s: float, log) -> 
 class ServerActor:
     """Runs the server process on its node for as long as the (detached) actor lives."""
 
-    def __init__(self, argv: list[str], host: str, port: int, cpu: bool, timeout_s: float):
+    def __init__(self, argv: list[str], host: str, port: int, cpu: bool, timeout_s: float, usage: dict[str, str]):
         import ray
 
         ip = ray.util.get_node_ip_address() if host in ("0.0.0.0", "::") else host
         self.url = f"http://{ip}:{port}/v1"
-        self.proc = subprocess.Popen(argv, env=server_env(cpu), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = start_server(argv, server_env(cpu, usage), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/v1", self.proc, timeout_s)
 
     def address(self) -> str:
@@ -121,13 +144,26 @@ class ServerActor:
         return stop(self.proc)
 
 
+def join_cluster() -> None:
+    """ray.init on RAY_ADDRESS's cluster (else the one started on this machine), loopback-aware, bounded."""
+    import ray
+
+    from omnisynth.quiet import prepare_join
+
+    address = os.environ.get("RAY_ADDRESS", "auto")
+    prepare_join(address)
+    ray.init(address=address, namespace="omnisynth", log_to_driver=False)
+
+
 def serve_ray(argv, name: str, host: str, port: int, cpu: bool, timeout_s: float, num_cpus: float, num_gpus: float) -> int:
     import ray
 
-    ray.init(address=os.environ.get("RAY_ADDRESS", "auto"), namespace="omnisynth", log_to_driver=False)
+    from omnisynth.quiet import usage_settings
+
+    join_cluster()
     actor_cls = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus)(ServerActor)
     actor = actor_cls.options(name=ACTOR_PREFIX + name, lifetime="detached", max_restarts=2).remote(
-        argv, host, port, cpu, timeout_s)  # a server that cannot start fails the command after 2 restarts
+        argv, host, port, cpu, timeout_s, usage_settings())  # a server that cannot start fails the command after 2 restarts
     print(ray.get(actor.address.remote()), flush=True)
     print(f"serving in Ray actor {ACTOR_PREFIX + name}; stop with: omnisynth serve --stop {name}", file=sys.stderr)
     return 0
@@ -136,7 +172,7 @@ def serve_ray(argv, name: str, host: str, port: int, cpu: bool, timeout_s: float
 def stop_ray(name: str) -> int:
     import ray
 
-    ray.init(address=os.environ.get("RAY_ADDRESS", "auto"), namespace="omnisynth", log_to_driver=False)
+    join_cluster()
     try:
         actor = ray.get_actor(ACTOR_PREFIX + name)
     except ValueError:

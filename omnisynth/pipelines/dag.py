@@ -150,18 +150,34 @@ def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
 
 
 def ensure_ray(recipe: Recipe) -> bool:
-    """Start a local Ray (or join RAY_ADDRESS's cluster) unless one is up; True if we started it."""
+    """Start a local Ray on loopback (or join RAY_ADDRESS's cluster) unless one is up; True if we started it.
+
+    Without RAY_ADDRESS the run gets a Ray of its own (`address="local"`: never the latest
+    cluster started on the machine, which Ray's default lookup would join) whose processes
+    listen on 127.0.0.1 only. A loopback RAY_ADDRESS makes the driver take 127.0.0.1 as its
+    node address too. Neither Ray nor a vLLM engine it hosts reports usage
+    (omnisynth/quiet.py). Raises ClusterUnreachable when RAY_ADDRESS does not answer.
+    """
     import ray
     from ray.data import DataContext
 
+    from omnisynth.quiet import loopback_ray, prepare_join, quiet
+
     for name in ("ray", "ray.data", "ray._private"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    quiet()
     if ray.is_initialized():
         started = False
     else:
         kwargs = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": True}
-        if not os.environ.get("RAY_ADDRESS") and recipe.runtime.num_cpus:
-            kwargs["num_cpus"] = recipe.runtime.num_cpus
+        address = os.environ.get("RAY_ADDRESS")
+        if address:
+            prepare_join(address, recipe.runtime.connect_timeout_s)
+        else:
+            loopback_ray()
+            kwargs["address"] = "local"
+            if recipe.runtime.num_cpus:
+                kwargs["num_cpus"] = recipe.runtime.num_cpus
         ray.init(**kwargs)
         started = True
     ctx = DataContext.get_current()

@@ -432,6 +432,9 @@ class RuntimeConfig(_Cfg):
         default=None, ge=64, description="memory a render task reserves (Ray schedules by it); none by default"
     )
     progress_interval_s: float = Field(default=2.0, gt=0)
+    connect_timeout_s: float = Field(
+        default=30.0, gt=0, description="with RAY_ADDRESS: seconds to wait for the cluster to answer before the run "
+        "fails (exit code 3) instead of waiting on it for good")
 
 
 class Recipe(_Cfg):
