@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import tarfile
 import tempfile
+import threading
 from pathlib import Path
 
+import psutil
 import pytest
+
+from omnisynth.quiet import RAY_OPT_OUT, SINGLE_MACHINE, VLLM_OPT_OUT
 
 ROOT = Path(__file__).resolve().parent.parent
 VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
@@ -30,11 +35,38 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def vllm_python() -> Path:
+    """The vLLM environment; its absence fails the tests (scripts/test.sh builds it) unless OMNISYNTH_SKIP_VLLM=1."""
     if not VLLM_PY.exists():
-        if os.environ.get("CI"):
-            pytest.fail("the vLLM environment is missing: scripts/setup_vllm.sh builds it (CI runs it)")
-        pytest.skip("no .venv-vllm: run scripts/setup_vllm.sh")
+        if os.environ.get("OMNISYNTH_SKIP_VLLM") == "1":
+            pytest.skip("OMNISYNTH_SKIP_VLLM=1 and no .venv-vllm (scripts/setup_vllm.sh builds it)")
+        pytest.fail("the vLLM environment is missing: scripts/setup_vllm.sh builds it (scripts/test.sh runs it); "
+                    "OMNISYNTH_SKIP_VLLM=1 skips these tests")
     return VLLM_PY
+
+
+def users_env(**extra) -> dict:
+    """This environment less what conftest set for quiet (a user's shell): omnisynth must set it itself."""
+    return {k: v for k, v in os.environ.items() if k not in (*RAY_OPT_OUT, *VLLM_OPT_OUT, SINGLE_MACHINE)} | extra
+
+
+def first_line(proc: subprocess.Popen, timeout_s: float) -> str:
+    """The first line `proc` prints, or '' when it prints none within timeout_s (or exits)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout_s).strip()
+    except queue.Empty:
+        return ""
+
+
+def servers_of(model: Path) -> list[psutil.Process]:
+    """Running vLLM server processes for `model`."""
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if "vllm.entrypoints.openai.api_server" in cmd and str(model) in cmd:
+            found.append(p)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -50,24 +82,33 @@ def server(vllm_python, tiny_model, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "vllm.log"
     proc = subprocess.Popen([str(vllm_python), "-m", "omnisynth.cli", "serve", str(tiny_model), "--name", "tiny",
                              "--cpu", "--dummy-weights", "--max-model-len", "8192", "--log", str(log)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        proc.kill()
-        pytest.fail(f"serve printed {url!r}; stderr: {proc.stderr.read()[-2000:]}; log: {log.read_text()[-3000:]}")
-    yield url
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(120) == 0, "serve did not stop cleanly"
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    with socket.socket() as s:  # the server process is gone with it
-        assert s.connect_ex(("127.0.0.1", port)) != 0
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=users_env())
+    try:
+        url = first_line(proc, 600)
+        if not url.startswith("http://127.0.0.1:"):
+            pytest.fail(f"serve printed {url!r} (exit code {proc.poll()}); log: {log.read_text()[-3000:]}")
+        yield url, proc
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(120) == 0, "serve did not stop cleanly"
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        with socket.socket() as s:  # the server process is gone with it
+            assert s.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # the server gets SIGTERM with it (omnisynth/model/serve.py: _die_with_parent)
+            proc.wait(60)
 
 
-def test_serve_answers_with_the_served_model_name(server):
+def test_serve_answers_with_the_served_model_name_and_its_server_reports_no_usage(server, tiny_model):
     import requests
 
-    models = requests.get(f"{server}/models", timeout=10).json()
+    url, proc = server
+    models = requests.get(f"{url}/models", timeout=10).json()
     assert [m["id"] for m in models["data"]] == ["tiny"]
+    # started from a shell without opt-outs, the vLLM server process got them from omnisynth serve
+    (vllm_server,) = [p for p in servers_of(tiny_model) if p.ppid() == proc.pid]
+    env = vllm_server.environ()
+    assert (env.get("VLLM_NO_USAGE_STATS"), env.get("DO_NOT_TRACK")) == ("1", "1")
 
 
 def _reasons(out: Path) -> list[dict]:
@@ -98,6 +139,7 @@ def test_openai_engine_against_vllm_rejects_unsupported_claims_and_keeps_pairs(s
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
+    server, _ = server
     sets = [("num_samples", 4), ("model.engine", "openai"), ("model.base_url", server), ("model.name", "tiny"),
             ("model.sampling.max_tokens", 768), ("model.sampling.seed", 3), ("model.concurrency", 4)]
     if recipe == "av_speech_qa":
@@ -123,6 +165,7 @@ def test_judge_scores_your_own_videos(server, ray_session, tmp_path, corpus):
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
+    server, _ = server
     sets = [("num_samples", 16), ("generator.path", str(corpus / "media")), ("model.engine", "openai"),
             ("model.base_url", server), ("model.name", "tiny"), ("model.sampling.max_tokens", 512),
             ("model.sampling.seed", 5), ("filters.judge.threshold", 1)]  # every score passes: the test is that each kept sample was judged
@@ -143,14 +186,14 @@ def test_judge_scores_your_own_videos(server, ray_session, tmp_path, corpus):
     assert strict.kept + strict.rejected_by_reason.get("judge/judge_below_threshold", 0) == summary.kept
 
 
-def _in_process(vllm_python, tiny_model, out: Path, recipe: str, n: int, *sets: str) -> dict:
+def _in_process(vllm_python, tiny_model, out: Path, recipe: str, n: int, *sets: str, env: dict | None = None) -> dict:
     cmd = [str(vllm_python), "-m", "omnisynth.cli", "run", recipe, "--out", str(out), "--num-samples", str(n),
            "--engine", "vllm", "--set", f"model.path={tiny_model}", "--set", "model.vllm.device=cpu",
            "--set", "model.vllm.engine_kwargs={load_format: dummy}", "--set", "model.sampling.max_tokens=768",
            "--set", "runtime.num_cpus=4", "--set", "runtime.cpus_per_task=0.5", "--set", "runtime.rows_per_task=2"]
     for extra in sets:
         cmd += ["--set", extra]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr[-4000:]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model"]["engine"] == "vllm" and manifest["model"]["name"] == str(tiny_model)
@@ -159,10 +202,23 @@ def _in_process(vllm_python, tiny_model, out: Path, recipe: str, n: int, *sets: 
 
 
 def test_vllm_engine_in_process_through_ray_data_llm(vllm_python, tiny_model, tmp_path):
-    """`--engine vllm`: the engine runs inside the Ray Data pipeline (ray.data.llm), images and audio in."""
-    manifest = _in_process(vllm_python, tiny_model, tmp_path / "inproc", "av_speech_qa", 4, "generator.duration_s=[6, 8]")
+    """`--engine vllm`: engine replicas run inside the Ray Data pipeline (ray.data.llm), images and audio in.
+
+    Two replicas (`model.vllm.replicas=2`): two engine processes start, each got the usage
+    opt-outs from the run (its shell had none), and the run's Ray logs show both.
+    """
+    temp = tempfile.mkdtemp(prefix="rv", dir="/tmp")  # the run's own Ray temp dir, to read its logs
+    try:
+        manifest = _in_process(vllm_python, tiny_model, tmp_path / "inproc", "av_speech_qa", 4,
+                               "generator.duration_s=[6, 8]", "model.vllm.replicas=2",
+                               env=users_env(RAY_TMPDIR=temp))
+        logs = {p.name: p.read_text(errors="replace") for p in Path(temp).glob("ray/session_*/logs/worker-*")}
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     assert set(manifest["rejected_by_reason"]) <= EXPECTED["av_speech_qa"], manifest["rejected_by_reason"]
     assert manifest["pairs"] == len(_pairs(tmp_path / "inproc")) >= 1
+    engines = [name for name, text in logs.items() if "Initializing a V1 LLM engine" in text]  # a log per actor
+    assert len(engines) == 2, (engines, sorted(logs))
 
 
 def test_vllm_engine_judges_through_a_second_engine_stage(vllm_python, tiny_model, tmp_path, corpus):
@@ -181,7 +237,7 @@ def test_vllm_engine_judges_through_a_second_engine_stage(vllm_python, tiny_mode
 
 
 def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vllm_python, tiny_model, tmp_path):
-    """`omnisynth serve --ray`: the server lives in a named, detached actor on a cluster node."""
+    """`omnisynth serve --ray`: the server lives in a named, detached actor on a cluster node (on loopback)."""
     import requests
 
     from tests.test_job_submit import free_port
@@ -189,24 +245,27 @@ def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vl
     ray = str(vllm_python.with_name("ray"))
     temp = tempfile.mkdtemp(prefix="rs", dir="/tmp")  # Ray's socket paths must stay short
     port = free_port()
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": f"127.0.0.1:{port}"}
+    # the head binds 127.0.0.1 (single-machine switch) and has no opt-outs of its own: the server's come from
+    # the command; the commands run from a user's shell, with RAY_ADDRESS on loopback
     head = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
                              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
                              f"--temp-dir={temp}", f"--dashboard-agent-listen-port={free_port()}",
                              f"--dashboard-agent-grpc-port={free_port()}", f"--metrics-export-port={free_port()}",
                              f"--runtime-env-agent-port={free_port()}", f"--ray-client-server-port={free_port()}"],
-                            env={k: v for k, v in env.items() if k != "RAY_ADDRESS"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=users_env(**{SINGLE_MACHINE: "0"}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = users_env(RAY_ADDRESS=f"127.0.0.1:{port}")
+    serve = [str(vllm_python), "-m", "omnisynth.cli", "serve"]
     try:
-        serve = [str(vllm_python), "-m", "omnisynth.cli", "serve"]
         started = subprocess.run(serve + [str(tiny_model), "--ray", "--name", "omni-test", "--cpu", "--dummy-weights",
                                           "--max-model-len", "4096"], env=env, capture_output=True, text=True,
                                  timeout=600, cwd=ROOT)
         assert started.returncode == 0, started.stderr[-3000:]
         url = started.stdout.strip().splitlines()[-1]
         assert url.startswith("http://127.0.0.1:")
-        # the command has exited; the server answers from the actor
+        # the command has exited; the server answers from the actor, and reports no usage
         assert [m["id"] for m in requests.get(f"{url}/models", timeout=10).json()["data"]] == ["omni-test"]
+        (vllm_server,) = servers_of(tiny_model)
+        assert (vllm_server.environ().get("VLLM_NO_USAGE_STATS"), vllm_server.environ().get("DO_NOT_TRACK")) == ("1", "1")
         stopped = subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, text=True, timeout=180)
         assert stopped.returncode == 0, stopped.stderr[-2000:]
         with pytest.raises(requests.ConnectionError):
@@ -214,6 +273,9 @@ def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vl
         again = subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, text=True, timeout=180)
         assert again.returncode == 1 and "no server named 'omni-test'" in again.stderr
     finally:
+        subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, timeout=180)  # if a step failed
         head.terminate()
         head.wait(120)
         shutil.rmtree(temp, ignore_errors=True)
+        gone, alive = psutil.wait_procs(servers_of(tiny_model), timeout=60)
+        assert not alive, f"vLLM servers outlived the test: {[p.pid for p in alive]}"

