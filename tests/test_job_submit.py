@@ -1,7 +1,9 @@
 """`ray job submit --working-dir . -- omnisynth run ...` against a running cluster (a head started here).
 
-The head listens on 127.0.0.1 only; the job ships this checkout as its working dir, so the
-cluster runs the code of the submission, not an installed copy.
+The head's node address is 127.0.0.1 (conftest sets Ray's single-machine switch, without which
+Ray turns `--node-ip-address=127.0.0.1` into the machine's outside address), so it listens on
+loopback only; the job ships this checkout as its working dir, so the cluster runs the code of
+the submission, not an installed copy.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def head():
     port, dash = free_port(), free_port()
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     env.pop("RAY_ADDRESS", None)
+    assert env["RAY_USAGE_STATS_ENABLED"] == "0" and env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0"  # conftest
     ray = str(Path(sys.executable).with_name("ray"))
     proc = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
                              "--dashboard-host=127.0.0.1", f"--dashboard-port={dash}", "--num-cpus=2",
@@ -45,19 +48,25 @@ def head():
                              f"--ray-client-server-port={free_port()}"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     address = f"http://127.0.0.1:{dash}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ok = subprocess.run([ray, "job", "list", "--address", address], env=env, capture_output=True, timeout=60)
-        if ok.returncode == 0:
-            break
-        assert proc.poll() is None, "ray start --head exited"
-        time.sleep(1)
-    else:
-        pytest.fail("the job server did not come up")
-    yield ray, address, env
-    proc.terminate()  # --block: stops the processes this head started, and only those
-    proc.wait(60)
-    shutil.rmtree(temp, ignore_errors=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            ok = subprocess.run([ray, "job", "list", "--address", address], env=env, capture_output=True, timeout=60)
+            if ok.returncode == 0:
+                break
+            assert proc.poll() is None, "ray start --head exited"
+            time.sleep(1)
+        else:
+            pytest.fail("the job server did not come up")
+        yield ray, address, env
+    finally:  # also when the head never came up
+        proc.terminate()  # --block: stops the processes this head started, and only those
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(30)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_ray_job_submit_runs_a_recipe_on_the_cluster(head, tmp_path):

@@ -37,32 +37,38 @@ def s3():
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.2)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1", "RAY_AUTH_MODE": "disabled"}
     env.pop("RAY_ADDRESS", None)
     query = f"endpoint_override=127.0.0.1:{port}&scheme=http&region=us-east-1"
     old = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED")}
-    os.environ.update({k: env[k] for k in old})  # this process reads the bucket back
-    import pyarrow.fs as pafs
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "moto server did not start"
+                time.sleep(0.2)
+        os.environ.update({k: env[k] for k in old})  # this process reads the bucket back
+        import pyarrow.fs as pafs
 
-    fs, _ = pafs.FileSystem.from_uri(f"s3://omni?{query}&allow_bucket_creation=true")
-    fs.create_dir("omni")
-    yield env, query
-    proc.terminate()
-    proc.wait(30)
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+        fs, _ = pafs.FileSystem.from_uri(f"s3://omni?{query}&allow_bucket_creation=true")
+        fs.create_dir("omni")
+        yield env, query
+    finally:  # also when the server never came up
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(30)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def cli(env, *args, **kw) -> subprocess.CompletedProcess:
