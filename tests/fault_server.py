@@ -3,6 +3,8 @@
 It listens on 127.0.0.1 and answers `/v1/models` and `/v1/chat/completions` from a script
 of behaviours consumed one per chat request (the last one repeats):
   ok            200 with `content` (a JSON string) as the assistant message
+  text:T        200 with T, verbatim, as the assistant message (a reply that is not valid for the schema)
+  length        200 with the first half of `content` and finish_reason "length" (generation hit max_tokens)
   500 / 429 / 400  that status with a short JSON error
   sleep:S       wait S seconds, then answer ok
   malformed     200 whose body is not JSON
@@ -76,9 +78,14 @@ class FaultServer:
                     return self._send(int(step), json.dumps({"error": {"message": f"scripted {step}"}}).encode())
                 if step == "malformed":
                     return self._send(200, b"{this is not json")
+                content, finish = server.content, "stop"
+                if step.startswith("text:"):
+                    content = step.split(":", 1)[1]
+                elif step == "length":
+                    content, finish = content[: len(content) // 2], "length"
                 body = json.dumps({"id": "x", "object": "chat.completion", "model": server.model,
-                                   "choices": [{"index": 0, "message": {"role": "assistant", "content": server.content},
-                                                "finish_reason": "stop"}],
+                                   "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                                                "finish_reason": finish}],
                                    "usage": {"prompt_tokens": 10, "completion_tokens": 5}}).encode()
                 if step == "truncated":
                     self._send(200, body[: len(body) // 2], length=len(body))

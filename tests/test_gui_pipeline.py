@@ -77,6 +77,23 @@ def test_exact_duplicate_screens_are_dropped_run_wide(run_recipe, tmp_path):
     assert verify(again).errors == []
 
 
+def test_duplicate_screens_are_kept_with_screen_dedup_off(run_recipe, tmp_path):
+    """`filters.dedup.screens: false`: byte-identical screenshots all stay (the test above drops them)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    page = "<h1>Orders</h1><button>Approve</button> <button>Reject</button>"
+    (site / "a.html").write_text(page)
+    (site / "b.html").write_text(page)
+    out, summary = run_recipe("html_corpus_grounding", tmp_path / "out", generator__path=str(site), num_samples=4,
+                              output__samples_per_shard=4, generator__settle_ms=0, generator__viewports=[[640, 480]],
+                              runtime__rows_per_task=2, filters__dedup__screens=False)
+    assert (summary.kept, summary.rejected_by_reason) == (4, {})
+    assert verify(out).errors == []
+    screens = [m["png"] for p in sorted((out / "shards").glob("*.tar")) for _, m in iter_tar_samples(p)]
+    assert len(screens) == 4 and len(set(screens)) == 1  # four copies of one screenshot, all kept
+    assert "dedup" not in json.loads((out / "manifest.json").read_text())["filters"]
+
+
 def test_real_pages_of_the_shared_corpus(run_recipe, corpus, tmp_path):
     """The bring-your-own recipe on real pages: SPAs render (scripts run), remote assets are refused,
     pages without a visible control are quarantined as such, and every kept box is a live element."""
