@@ -21,6 +21,9 @@ for pair in "DkgHandwriting:fonts-dkg-handwriting" "Breip:fonts-breip" "Humor Sa
   grep -q "${pair%%:*}" <<<"$fonts" || need+=("${pair##*:}")
 done
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+# unshare and ip: the tests run in a network namespace with loopback only (scripts/test.sh)
+command -v unshare >/dev/null || need+=(util-linux)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
@@ -29,8 +32,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null
-# The CPU build of torch (a local wheel on these machines) before anything asks for torch,
-# so that no multi-GB CUDA build is pulled in by megatron-energon's bare `torch` requirement.
-python -c 'import torch' 2>/dev/null || python -m pip install -q torch==2.13.0
-python -m pip install -q -e '.[test,energon,hf,train]'
+# The Python packages are installed once per pyproject.toml: a stamp holds its hash, so a rerun
+# with nothing new installs nothing and needs no network (the tests run set-up again through
+# scripts/run.sh, inside a namespace with loopback only).
+stamp=.venv/.omnisynth-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! python -c 'import omnisynth, torch' 2>/dev/null; then
+  python -m pip install -q --upgrade pip >/dev/null
+  # The CPU build of torch (a local wheel on these machines) before anything asks for torch,
+  # so that no multi-GB CUDA build is pulled in by megatron-energon's bare `torch` requirement.
+  python -c 'import torch' 2>/dev/null || python -m pip install -q torch==2.13.0
+  python -m pip install -q -e '.[test,energon,hf,train]'
+  echo "$want" > "$stamp"
+fi
