@@ -421,7 +421,10 @@ def test_doc_scan_qa_runs_on_ray_to_shards_of_jpegs(tmp_path):
             assert img.shape[:2] == (sample["media"][0]["height"], sample["media"][0]["width"])
             assert sample["meta"]["degradations"] and len(sample["grounding"][0]["quad_px"]) == 4
             names.append(key)
-    assert len(names) >= 22 and len(set(names)) == len(names)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kept"] + manifest["rejected"] == 24 and manifest["kept"] >= 22, manifest["rejected_by_reason"]
+    assert len(names) == manifest["kept"] == sum(s["samples"] for s in manifest["shards"])
+    assert len(set(names)) == len(names)
     import yaml
 
     definition = yaml.safe_load((out / ".nv-meta" / "dataset.yaml").read_text())  # Energon reads the JPEG member

@@ -8,10 +8,10 @@ endpoint that goes down mid-run.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import tarfile
-import time
 
 import pytest
 
@@ -40,14 +40,30 @@ def test_a_transient_fault_is_retried_until_the_reply_comes(server, fault):
     assert len(server.requests) == 2
 
 
+class CeilingJitter(random.Random):
+    """Full jitter drawn at its ceiling, with the ceilings recorded: the waits become known."""
+
+    def __init__(self):
+        super().__init__(0)
+        self.ceilings: list[float] = []
+
+    def uniform(self, a, b):
+        self.ceilings.append(b)
+        return b
+
+
 def test_retries_back_off_exponentially(server):
     server.set("500", "500", "500", "ok")
-    start = time.monotonic()
-    reply = client(server, backoff_s=0.2).chat(PAYLOAD)
+    jitter = CeilingJitter()
+    reply = client(server, backoff_s=0.2, rng=jitter).chat(PAYLOAD)
     assert reply.text is not None and reply.attempts == 4
+    # each retry's jitter range doubles from backoff_s ...
+    assert jitter.ceilings == pytest.approx([0.2, 0.4, 0.8])
+    # ... and the client really waits what it drew before the next request reaches the server
     gaps = [b["time"] - a["time"] for a, b in zip(server.requests, server.requests[1:])]
-    assert time.monotonic() - start < 0.2 + 0.4 + 0.8 + 1.0  # full jitter never waits more than the cap
-    assert all(g >= 0 for g in gaps)
+    assert len(gaps) == 3
+    for gap, wait in zip(gaps, jitter.ceilings):
+        assert gap >= wait, (gaps, jitter.ceilings)
 
 
 def test_a_refused_request_fails_that_sample_only_without_retries(server):

@@ -13,6 +13,7 @@ from omnisynth.filters.gui import GuiFilter, parse_action
 from omnisynth.generators.browser import Browser
 from omnisynth.generators.gui import GuiGenerator
 from omnisynth.generators.gui_actions import Step, read_result
+from omnisynth.model.gui_tasks import norm, visible
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_chain
 from omnisynth.schemas.recipe import load_recipe
@@ -145,12 +146,20 @@ def test_the_filter_rejects_ambiguous_expressions_and_bad_points(grounding_items
     recipe, stages, items = grounding_items
     gui = next(f for f in stages[2].filters if isinstance(f, GuiFilter))
     item = next(it for it in items if it.rejection is None and it.sample["derivation"]["relation"] == "label")
-    names = [f.text for f in item.truth.facts if f.kind == "element" and not f.attrs["occluded"]]
-    shared = next((n for n in names if names.count(n) > 1), None)
     assert gui.check(item)[0]
 
-    def variant(**changes):
-        clone = WorkItem(item.spec, item.media, item.truth, json.loads(json.dumps(item.sample)))
+    def shared_name(it) -> str | None:
+        """A name two visible elements of the screen carry (a dashboard's repeated 'More options')."""
+        names = [norm(f.text) for f in visible(it.truth)]
+        return next((f.text for f in visible(it.truth) if names.count(norm(f.text)) > 1), None)
+
+    # the seeded screens include one with a repeated name: the ambiguity check always runs
+    crowded = next((it for it in items if it.rejection is None and shared_name(it)), None)
+    assert crowded is not None, "no generated screen repeats a name: the ambiguity check would go untested"
+    assert gui.check(crowded)[0]
+
+    def variant(of=item, **changes):
+        clone = WorkItem(of.spec, of.media, of.truth, json.loads(json.dumps(of.sample)))
         for path, value in changes.items():
             node = clone.sample
             *head, last = path.split("__")
@@ -162,8 +171,9 @@ def test_the_filter_rejects_ambiguous_expressions_and_bad_points(grounding_items
     g = item.sample["grounding"][0]
     assert variant(grounding__0__point_px=[g["bbox_px"][2] + 5, g["point_px"][1]])[1] == "click_outside_target"
     assert variant(derivation__target="No such control anywhere")[1] == "expression_matches_nothing"
-    if shared:
-        assert variant(derivation__target=shared, derivation__role="")[1] == "ambiguous_expression"
+    verdict = variant(crowded, derivation__relation="label", derivation__target=shared_name(crowded),
+                      derivation__role="", derivation__anchor="")
+    assert verdict[1] == "ambiguous_expression", verdict
     assert variant(answer="[0, 0, 1, 1]")[1] == "answer_box_mismatch"
 
 

@@ -84,8 +84,12 @@ def chat_payload(model: str, content: list[dict], schema: dict, sampling: dict, 
 
 class OpenAIClient:
     def __init__(self, base_url: str, key_env: str = "", timeout_s: float = 120.0, retries: int = 4,
-                 backoff_s: float = 0.5, concurrency: int = 8, circuit_failures: int = 8):
+                 backoff_s: float = 0.5, concurrency: int = 8, circuit_failures: int = 8,
+                 rng: random.Random | None = None):
         self.url = base_url.rstrip("/")
+        # where the jitter is drawn; None: the process-wide generator, so workers that unpickle the
+        # same client still spread their retries apart (a seeded Random here would align them)
+        self.rng = rng
         self.key_env = key_env
         self.timeout_s, self.retries, self.backoff_s = timeout_s, retries, backoff_s
         self.concurrency, self.circuit_failures = concurrency, circuit_failures
@@ -150,7 +154,7 @@ class OpenAIClient:
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 why, transient = f"malformed response: {type(exc).__name__}: {str(exc)[:200]}", True
             if transient and attempt <= self.retries:
-                time.sleep(random.uniform(0, self.backoff_s * 2 ** (attempt - 1)))  # full jitter
+                time.sleep((self.rng or random).uniform(0, self.backoff_s * 2 ** (attempt - 1)))  # full jitter
                 continue
             if down:
                 self._record(ok=False, why=why)
