@@ -279,8 +279,7 @@ class Trainer:
         samples = [s for s in batch["samples"] for _ in range(g)]
         rewards = torch.tensor([score(s, self.tok.decode(o, skip_special_tokens=True).strip())["reward"]
                                 for s, o in zip(samples, outs)])
-        grouped = rewards.view(-1, g)
-        adv = ((grouped - grouped.mean(1, keepdim=True)) / (grouped.std(1, keepdim=True) + 1e-4)).view(-1)
+        adv = group_advantages(rewards, g)
         seqs = [Encoded(p.ids + o, p.labels + o, p.images, p.mel) for p, o in zip(prompts, outs)]
         full = _to(collate(seqs, self.tok.pad_token_id), self.device)
         lp, mask = self._logprobs(model, full)
@@ -427,6 +426,17 @@ class Trainer:
         return {"steps": stage.steps, "first_loss": first_loss, "last_loss": last_loss,
                 "tokens_per_s": tokens / max(t_total, 1e-9), "samples_per_s": samples / max(t_total, 1e-9),
                 "loader_wait": t_wait / max(t_total, 1e-9)}
+
+
+def group_advantages(rewards: torch.Tensor, group_size: int) -> torch.Tensor:
+    """GRPO's advantages: each reward (N,) against the others sampled for the same prompt.
+
+    Consecutive runs of `group_size` rewards are one prompt's group; within it the rewards are
+    centred and scaled by their spread, so a group whose answers all score alike teaches
+    nothing (zeros). Example: rewards [1, 0, 0, 0] -> about [1.5, -0.5, -0.5, -0.5].
+    """
+    grouped = rewards.view(-1, group_size)  # (prompts, group_size)
+    return ((grouped - grouped.mean(1, keepdim=True)) / (grouped.std(1, keepdim=True) + 1e-4)).view(-1)
 
 
 def _to(batch: dict, device: torch.device) -> dict:
