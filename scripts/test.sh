@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up, then run the whole test suite (slow end-to-end tests included), as CI does.
 #
-# The suite runs in a network namespace of its own whose only interface is loopback (where this
-# user may make one: root, or unprivileged user namespaces): every server a test starts and
-# every address a test makes the code contact is loopback, and the kernel holds it so. That
+# The suite runs in a network namespace of its own (where this user may make one: root, or
+# unprivileged user namespaces) with loopback and a stand-in outside that ends inside the
+# namespace (scripts/loopback_ns.sh): every server a test starts and every address a test makes
+# the code contact is loopback, and the kernel holds it so. That
 # includes what the libraries do on their own: every Ray head's dashboard process asks the
 # cloud metadata service (169.254.169.254) which cloud it runs on, whatever the usage-stats
 # setting (README: "Loopback only, and quiet"). Without a namespace the tests run as they are,
@@ -16,10 +17,9 @@ bash scripts/setup_vllm.sh
 . .venv/bin/activate
 export RAY_USAGE_STATS_ENABLED=0 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1
 pytest=(python -m pytest -q -ra --durations=30 "$@")
-if unshare --net --map-root-user true 2>/dev/null || { [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; }; then
-  userns=(); [ "$(id -u)" = 0 ] || userns=(--map-root-user)
-  export OMNISYNTH_NETNS=loopback-only  # tests/test_quiet.py checks it holds
-  exec unshare --net "${userns[@]}" bash -c 'ip link set lo up && exec "$@"' bash "${pytest[@]}"
+userns=(); [ "$(id -u)" = 0 ] || userns=(--map-root-user)
+if unshare --net "${userns[@]}" true 2>/dev/null; then
+  exec unshare --net "${userns[@]}" bash scripts/loopback_ns.sh "${pytest[@]}"
 fi
 echo "warning: cannot make a network namespace here (needs root or user namespaces); the tests run with the machine's network" >&2
 exec "${pytest[@]}"

@@ -59,12 +59,12 @@ def first_line(proc: subprocess.Popen, timeout_s: float) -> str:
         return ""
 
 
-def servers_of(model: Path) -> list[psutil.Process]:
-    """Running vLLM server processes for `model`."""
+def servers_of(model: Path, name: str) -> list[psutil.Process]:
+    """Running vLLM server processes serving `model` under `name`."""
     found = []
     for p in psutil.process_iter(["cmdline"]):
         cmd = p.info["cmdline"] or []
-        if "vllm.entrypoints.openai.api_server" in cmd and str(model) in cmd:
+        if "vllm.entrypoints.openai.api_server" in cmd and str(model) in cmd and name in cmd:
             found.append(p)
     return found
 
@@ -106,7 +106,7 @@ def test_serve_answers_with_the_served_model_name_and_its_server_reports_no_usag
     models = requests.get(f"{url}/models", timeout=10).json()
     assert [m["id"] for m in models["data"]] == ["tiny"]
     # started from a shell without opt-outs, the vLLM server process got them from omnisynth serve
-    (vllm_server,) = [p for p in servers_of(tiny_model) if p.ppid() == proc.pid]
+    (vllm_server,) = [p for p in servers_of(tiny_model, "tiny") if p.ppid() == proc.pid]
     env = vllm_server.environ()
     assert (env.get("VLLM_NO_USAGE_STATS"), env.get("DO_NOT_TRACK")) == ("1", "1")
 
@@ -264,7 +264,7 @@ def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vl
         assert url.startswith("http://127.0.0.1:")
         # the command has exited; the server answers from the actor, and reports no usage
         assert [m["id"] for m in requests.get(f"{url}/models", timeout=10).json()["data"]] == ["omni-test"]
-        (vllm_server,) = servers_of(tiny_model)
+        (vllm_server,) = servers_of(tiny_model, "omni-test")
         assert (vllm_server.environ().get("VLLM_NO_USAGE_STATS"), vllm_server.environ().get("DO_NOT_TRACK")) == ("1", "1")
         stopped = subprocess.run(serve + ["--stop", "omni-test"], env=env, capture_output=True, text=True, timeout=180)
         assert stopped.returncode == 0, stopped.stderr[-2000:]
@@ -277,5 +277,5 @@ def test_serve_as_a_detached_ray_actor_outlives_the_command_and_stops_by_name(vl
         head.terminate()
         head.wait(120)
         shutil.rmtree(temp, ignore_errors=True)
-        gone, alive = psutil.wait_procs(servers_of(tiny_model), timeout=60)
+        gone, alive = psutil.wait_procs(servers_of(tiny_model, "omni-test"), timeout=60)
         assert not alive, f"vLLM servers outlived the test: {[p.pid for p in alive]}"
