@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psutil
@@ -165,3 +167,44 @@ def test_a_vllm_server_dies_with_the_command_that_started_it():
         child.wait(30)  # psutil.TimeoutExpired if the server outlived it
     finally:
         parent.kill()
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.slow
+def test_a_cluster_that_refuses_the_driver_fails_the_run_with_exit_code_3(tmp_path):
+    """A head with token authentication and a driver without the token: a clear error, not a traceback."""
+    from tests.test_job_submit import free_port
+
+    temp, port = tempfile.mkdtemp(prefix="rt", dir="/tmp"), free_port()
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}  # not the user's token
+    ray = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+                             "--num-cpus=1", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}",
+                             f"--dashboard-agent-listen-port={free_port()}", f"--dashboard-agent-grpc-port={free_port()}",
+                             f"--metrics-export-port={free_port()}", f"--runtime-env-agent-port={free_port()}",
+                             f"--ray-client-server-port={free_port()}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not answers(port):
+            assert head.poll() is None and time.monotonic() < deadline, "the token head did not come up"
+            time.sleep(0.5)
+        driver = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "RAY_AUTH_MODE": "disabled"}
+        done = subprocess.run([sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(tmp_path / "o"),
+                               "--num-samples", "2", "--set", "runtime.connect_timeout_s=120"], env=driver, cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 3, done.stderr[-3000:]
+        assert "the cluster answers but refused this driver" in done.stderr and "RAY_AUTH_MODE=token" in done.stderr
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    finally:
+        head.terminate()
+        try:
+            head.wait(120)
+        except subprocess.TimeoutExpired:
+            head.kill()
+            head.wait(30)
+        shutil.rmtree(temp, ignore_errors=True)

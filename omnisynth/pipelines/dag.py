@@ -161,7 +161,7 @@ def ensure_ray(recipe: Recipe) -> bool:
     import ray
     from ray.data import DataContext
 
-    from omnisynth.quiet import loopback_ray, prepare_join, quiet
+    from omnisynth.quiet import ClusterUnreachable, loopback_ray, prepare_join, quiet
 
     for name in ("ray", "ray.data", "ray._private"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -178,7 +178,15 @@ def ensure_ray(recipe: Recipe) -> bool:
             kwargs["address"] = "local"
             if recipe.runtime.num_cpus:
                 kwargs["num_cpus"] = recipe.runtime.num_cpus
-        ray.init(**kwargs)
+        try:
+            ray.init(**kwargs)
+        except ConnectionError as exc:  # it answers but will not take us: most often a token the driver lacks
+            if not address:
+                raise
+            raise ClusterUnreachable(
+                f"RAY_ADDRESS={address}: the cluster answers but refused this driver ({str(exc)[:300]}); a cluster "
+                "with token authentication needs RAY_AUTH_MODE=token and its token here (README: Loopback only, "
+                "and quiet)") from None
         started = True
     ctx = DataContext.get_current()
     ctx.enable_progress_bars = False
