@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from omnisynth.model.serve import stop  # SIGTERM, then SIGKILL after a grace period
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,12 +62,7 @@ def head():
             pytest.fail("the job server did not come up")
         yield ray, address, env
     finally:  # also when the head never came up
-        proc.terminate()  # --block: stops the processes this head started, and only those
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(30)
+        stop(proc, grace_s=60)  # SIGTERM to --block stops the processes this head started, and only those
         shutil.rmtree(temp, ignore_errors=True)
 
 

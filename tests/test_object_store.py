@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from omnisynth.model.serve import stop  # SIGTERM, then SIGKILL after a grace period
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--num-samples", "24", "--set", "output.samples_per_shard=6", "--set", "runtime.rows_per_task=3"]
@@ -58,12 +60,7 @@ def s3():
         fs.create_dir("omni")
         yield env, query
     finally:  # also when the server never came up
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(30)
+        stop(proc)
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from omnisynth.model.serve import stop  # SIGTERM, then SIGKILL after a grace period
 from omnisynth.quiet import OPT_IN, RAY_OPT_OUT, SINGLE_MACHINE, VLLM_OPT_OUT, is_loopback, split_address, usage_opt_outs
 from tests.usage_recorder import UsageRecorder
 
@@ -201,10 +202,5 @@ def test_a_cluster_that_refuses_the_driver_fails_the_run_with_exit_code_3(tmp_pa
         assert "the cluster answers but refused this driver" in done.stderr and "RAY_AUTH_MODE=token" in done.stderr
         assert "Traceback" not in done.stderr, done.stderr[-3000:]
     finally:
-        head.terminate()
-        try:
-            head.wait(120)
-        except subprocess.TimeoutExpired:
-            head.kill()
-            head.wait(30)
+        stop(head, grace_s=120)
         shutil.rmtree(temp, ignore_errors=True)
