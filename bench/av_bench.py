@@ -37,7 +37,7 @@ def _recipe():
 
 
 def _ours(recipe, generator, engine, filters, index: int):
-    from omnisynth.filters.verify import run_filters
+    from omnisynth.filters.base import run_filters
     from omnisynth.schemas.truth import SampleSpec, WorkItem
 
     start = time.perf_counter()
@@ -51,8 +51,8 @@ def _ours(recipe, generator, engine, filters, index: int):
 
 
 def _bare(plan, seed: int) -> float:
-    from omnisynth.generators.av_plan import SR
-    from omnisynth.generators.av_render import ffmpeg_command, mix, run_ffmpeg, wav_bytes
+    from omnisynth.generators.clips.timeline import SR
+    from omnisynth.generators.clips.render import ffmpeg_command, mix, run_ffmpeg, wav_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -64,7 +64,7 @@ def _bare(plan, seed: int) -> float:
 
 
 def cost(clips: int) -> dict:
-    from omnisynth.filters.verify import make_filters
+    from omnisynth.filters.base import make_filters
     from omnisynth.generators import make_generator
     from omnisynth.model.engines import make_engine
 
@@ -91,7 +91,7 @@ def _rss_mib() -> float:
 
 
 def memory(clips: int) -> dict:
-    from omnisynth.filters.verify import make_filters
+    from omnisynth.filters.base import make_filters
     from omnisynth.generators import make_generator
     from omnisynth.model.engines import make_engine
 

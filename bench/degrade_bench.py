@@ -81,7 +81,7 @@ def bare_render(recipe_name: str, samples: int, rounds: int) -> dict:
     import pymupdf
 
     from omnisynth.generators import make_generator
-    from omnisynth.generators.doc_canvas import paint
+    from omnisynth.generators.documents.canvas import paint
     from omnisynth.schemas.recipe import load_recipe, parse_overrides
     from omnisynth.schemas.truth import SampleSpec
 
@@ -140,7 +140,7 @@ def main() -> int:
         extra = timed
         if name == "doc_scan_qa":
             extra["bare_pymupdf_png"] = bare_render(name, args.samples, args.rounds)
-        paired = sorted(a / b for a, b in zip(on["rounds_s"], off["rounds_s"]))  # on / off within each round
+        paired = sorted(a / b for a, b in zip(on["rounds_s"], off["rounds_s"], strict=False))  # on / off within each round
         row = {"off": off, "on": on, **extra, "on_over_off": on["seconds"] / off["seconds"],
                "on_over_off_per_round": paired, "on_over_off_median": statistics.median(paired),
                "on_vs_synthdog_measured": on["images_per_s"] / SYNTHDOG_MEASURED}

@@ -40,9 +40,9 @@ RESULTS = HERE / "results"
 def bench_cost(samples: int, rounds: int = 3) -> dict:
     import pymupdf
 
-    from omnisynth.filters.verify import make_filters
+    from omnisynth.filters.base import make_filters
     from omnisynth.generators import make_generator
-    from omnisynth.generators.doc_canvas import paint
+    from omnisynth.generators.documents.canvas import paint
     from omnisynth.model.engines import make_engine
     from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, WriteStage, run_stages_locally
     from omnisynth.schemas.recipe import load_recipe

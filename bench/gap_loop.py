@@ -57,11 +57,12 @@ def main() -> int:
     args = ap.parse_args()
     import ray
 
-    from omnisynth.gap.plan import load_plan, make_plan, plan_yaml, run_plan
+    from omnisynth.gap.plan import load_plan, make_plan, plan_yaml
+    from omnisynth.pipelines.runner import run_plan
     from omnisynth.gap.results import per_category, read_results
-    from omnisynth.model.evaluate import evaluate
-    from omnisynth.model.stages import load_curriculum
-    from omnisynth.model.train import Trainer
+    from omnisynth.train.evaluate import evaluate
+    from omnisynth.train.curriculum import load_curriculum
+    from omnisynth.train.trainer import Trainer
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
@@ -73,7 +74,7 @@ def main() -> int:
         if not (data / name / "manifest.json").is_file():
             run(load_recipe(RECIPE, [("num_samples", n), ("seed", seed)]), data / name)
 
-    base_stages = yaml.safe_load((ROOT / "omnisynth/model/curricula/omni_tiny.yaml").read_text())
+    base_stages = yaml.safe_load((ROOT / "omnisynth/train/curricula/omni_tiny.yaml").read_text())
 
     def stage_file(path: Path, stages: list[dict], **top) -> str:
         path.write_text(yaml.safe_dump({**base_stages, "heldout": 0.0, "save_every": 10 ** 6, **top, "stages": stages}))

@@ -41,7 +41,7 @@ def _recipe(viewport, scale: float = 1.0, families=None):
 def bench_cost(samples: int, viewport, families=None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from omnisynth.generators.browser import chromium_path
+    from omnisynth.generators.gui.browser import chromium_path
     from omnisynth.pipelines.dag import build_stages
     from omnisynth.pipelines.stages import run_stages_locally
     from omnisynth.schemas.truth import SampleSpec, WorkItem
@@ -55,7 +55,7 @@ def bench_cost(samples: int, viewport, families=None) -> dict:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path())
         page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-        for i, (spec, html) in enumerate(zip(specs, pages)):
+        for i, (spec, html) in enumerate(zip(specs, pages, strict=False)):
             t = time.perf_counter()
             page.set_content(html)
             page.screenshot(type="png")

@@ -32,7 +32,7 @@ RESULTS = HERE / "results"
 
 def bare(trainer, stage, si, steps: int) -> dict:
     """The model step alone: batches prepared up front, then timed forward/backward/optimizer."""
-    from omnisynth.model.train_data import Stream, open_source
+    from omnisynth.train.data import Stream, open_source
 
     sources = [open_source(s.path, s.weight, trainer.base, trainer.cur.heldout) for s in stage.data]
     stream = Stream(sources, trainer.cur.seed, si)
@@ -69,8 +69,8 @@ def main() -> int:
     ap.add_argument("--media-cache-mb", type=float, help="override the curriculum's decoded-media cache (0: every "
                     "image and clip decoded anew, as in one pass over a large dataset)")
     args = ap.parse_args()
-    from omnisynth.model.stages import load_curriculum
-    from omnisynth.model.train import Trainer
+    from omnisynth.train.curriculum import load_curriculum
+    from omnisynth.train.trainer import Trainer
 
     cur = load_curriculum(args.stages)
     sft = [s for s in cur.stages if s.objective == "sft"]
@@ -81,7 +81,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(cur, Path(tmp) / "ckpt", Path(args.data_root), quiet=True)
         summary = trainer.run()
-        for si, (stage, s) in enumerate(zip(cur.stages, summary["stages"])):
+        for si, (stage, s) in enumerate(zip(cur.stages, summary["stages"], strict=False)):
             b = bare(trainer, stage, si, args.steps)
             steady = ours_steady(Path(tmp) / "ckpt" / "metrics.jsonl", stage.name)
             rows.append({"stage": stage.name, "batch_size": stage.batch_size,

@@ -33,7 +33,8 @@ def cmd_run(args) -> int:
             overrides.append(("seed", args.seed))
         if args.engine is not None:
             overrides.append(("model.engine", args.engine))
-        from omnisynth.gap.plan import PlanError, is_plan, load_plan, run_plan
+        from omnisynth.gap.plan import PlanError, is_plan, load_plan
+        from omnisynth.pipelines.runner import run_plan
 
         plan = None
         if is_plan(args.recipe):  # a gap plan: its parts, each with the same --set/--seed/--engine applied
@@ -208,8 +209,8 @@ def cmd_serve(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from omnisynth.model.stages import StageError, load_curriculum
-    from omnisynth.model.train_data import DataError
+    from omnisynth.train.curriculum import StageError, load_curriculum
+    from omnisynth.train.data import DataError
     from omnisynth.schemas.recipe import RecipeError, parse_overrides
 
     try:
@@ -217,7 +218,7 @@ def cmd_train(args) -> int:
     except (StageError, RecipeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from omnisynth.model.train import Trainer, TrainError
+    from omnisynth.train.trainer import Trainer, TrainError
 
     out = Path(args.out)
     if args.resume and not (out / "curriculum.json").is_file():
@@ -242,8 +243,8 @@ def cmd_train(args) -> int:
 def cmd_eval(args) -> int:
     import json
 
-    from omnisynth.model.evaluate import evaluate, format_table
-    from omnisynth.model.train_data import DataError
+    from omnisynth.train.evaluate import evaluate, format_table
+    from omnisynth.train.data import DataError
 
     heldout = args.heldout
     if heldout is None:  # what the training held out, when the checkpoint says

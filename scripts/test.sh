@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite (slow end-to-end tests included), as CI does.
+# Set up, lint (ruff), then run the whole test suite (slow end-to-end tests included), as CI does.
 #
 # The suite runs in a network namespace of its own (where this user may make one: root, or
 # unprivileged user namespaces) with loopback and a stand-in outside that ends inside the
@@ -15,6 +15,8 @@ bash scripts/setup.sh
 # a real vLLM on the CPU for the engine tests (tests/test_vllm.py), in its own environment
 bash scripts/setup_vllm.sh
 . .venv/bin/activate
+# lint first (pyflakes + bugbear, pyproject.toml [tool.ruff]): an undefined name fails in seconds, not mid-suite
+ruff check .
 export RAY_USAGE_STATS_ENABLED=0 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1
 pytest=(python -m pytest -q -ra --durations=30 "$@")
 userns=(); [ "$(id -u)" = 0 ] || userns=(--map-root-user)

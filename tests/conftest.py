@@ -49,6 +49,10 @@ def ray_session():
 
     temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")
     loopback_ray()
+    # tests/ on the workers' path (they inherit this environment): a test module that registers a
+    # generator family of its own (test_families.py) is imported there when its config is unpickled
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent),
+                                                             os.environ.get("PYTHONPATH")]))
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=True, _temp_dir=temp)
     try:
         yield Path(temp)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from omnisynth.datasets.verify import verify
-from omnisynth.generators.av import ClipTruth
-from omnisynth.generators.av_plan import make_plan
-from omnisynth.generators.av_render import (SILENCE_DBFS, SOUND_DBFS, check_event, check_probe, dbfs, peak_hz,
+from omnisynth.generators.clips.generator import ClipTruth
+from omnisynth.generators.clips.plan import make_plan
+from omnisynth.generators.clips.render import (SILENCE_DBFS, SOUND_DBFS, check_event, check_probe, dbfs, peak_hz,
                                             read_wav, render_clip)
 from omnisynth.schemas.recipe import RecipeError, load_recipe
 from omnisynth.schemas.truth import GroundTruth, SampleSpec, WorkItem
@@ -50,7 +50,7 @@ def _decode_frames(mp4: Path, indices: list[int]) -> dict[float, np.ndarray]:
                          check=True).stdout
     frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, H, W, 3)
     assert len(frames) == len(indices)
-    return {k / FPS: f for k, f in zip(indices, frames)}
+    return {k / FPS: f for k, f in zip(indices, frames, strict=False)}
 
 
 def test_the_mp4_matches_its_plan_in_streams_sound_silence_and_pixels(tmp_path):
@@ -109,7 +109,7 @@ def _filter_item(plan, rendered, relation: str, ids: list[int], answer: str, tar
 
 def test_a_render_that_misplaces_an_event_rejects_the_samples_resting_on_it():
     from omnisynth.filters.av import AvFilter
-    from omnisynth.model.av_tasks import answer_for
+    from omnisynth.tasks.clips import answer_for
 
     plan, seed = _plan_with({"enter", "tone"})
     enter = next(e for e in plan.events if e.kind == "enter")
@@ -212,7 +212,7 @@ MEDIA_REASONS = {
 
 @pytest.mark.slow
 def test_your_own_videos_are_described_or_quarantined_with_their_reason(run_recipe, corpus):
-    from omnisynth.generators.av import build_video_catalog
+    from omnisynth.generators.clips.generator import build_video_catalog
 
     media = corpus / "media"
     catalog = build_video_catalog(load_recipe("video_corpus_caption", [("generator.path", str(media))]).generator)

@@ -258,7 +258,7 @@ def test_a_page_cannot_register_a_service_worker(tmp_path):
     probe lifts the route and the offline switch of one such context and shows it a page on
     127.0.0.1 that registers a worker. A context without our options, in the same browser,
     registers it: the probe can fail."""
-    from omnisynth.generators.browser import Browser
+    from omnisynth.generators.gui.browser import Browser
 
     site = SwSite()
     browser = Browser(timeout_s=20)

@@ -127,7 +127,7 @@ def test_energon_cooks_multi_page_documents_into_typed_samples(outputs):
         truth = raw[s.meta["key"]]
         assert s.context == truth["question"] and s.answers == truth["answers"]
         assert len(s.images) == truth["meta"]["pages"] >= 2  # blank padding members dropped
-        for image, media in zip(s.images, truth["media"]):
+        for image, media in zip(s.images, truth["media"], strict=False):
             assert tuple(image.shape) == (3, media["height"], media["width"])
         assert s.boxes.shape == (len(truth["grounding"]), 4) and s.box_pages == [g["page"] for g in truth["grounding"]]
 

@@ -22,7 +22,7 @@ import pytest
 from omnisynth.degrade import Degrader, page_point, to_bgr
 from omnisynth.degrade.geometry import plan_frame, warp_points
 from omnisynth.degrade.visibility import covered_fraction, why_hidden
-from omnisynth.filters.verify import make_filters, run_filters
+from omnisynth.filters.base import make_filters, run_filters
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_stages_locally
 from omnisynth.schemas.degrade import DegradeConfig
@@ -334,7 +334,7 @@ def line_recall(it: WorkItem, tmp, limit: int = 8) -> float:
     img = to_bgr(next(iter(it.media.values())))
     lines = [f for f in it.truth.facts if f.kind == "line"][:limit]
     want, got = Counter(), Counter()
-    for f, text in zip(lines, _ocr_many([rectified(img, f.corners) for f in lines], 13, tmp)):  # 13: one raw line
+    for f, text in zip(lines, _ocr_many([rectified(img, f.corners) for f in lines], 13, tmp), strict=False):  # 13: one raw line
         want.update(_words(f.text))
         got.update(_words(text))
     return sum((want & got).values()) / max(1, sum(want.values()))
@@ -372,8 +372,8 @@ def test_tesseract_reads_each_answer_inside_its_quadrilateral(name, tmp_path):
         wants.append(" ".join(_words(ev["text"])))
         crops += [rectified(img, quad), rectified(img, down)]
     texts = [" ".join(_words(t)) for t in _ocr_many(crops, 13, tmp_path)]
-    right = [difflib.SequenceMatcher(None, w, t).ratio() for w, t in zip(wants, texts[0::2])]
-    shifted = [difflib.SequenceMatcher(None, w, t).ratio() for w, t in zip(wants, texts[1::2])]
+    right = [difflib.SequenceMatcher(None, w, t).ratio() for w, t in zip(wants, texts[0::2], strict=False)]
+    shifted = [difflib.SequenceMatcher(None, w, t).ratio() for w, t in zip(wants, texts[1::2], strict=False)]
     assert len(right) >= 8, len(right)
     assert np.median(right) >= 0.9 and np.mean(right) >= 0.8, right
     assert np.mean(shifted) < np.mean(right) - 0.4, (right, shifted)

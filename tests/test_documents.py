@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from omnisynth.generators.doc_layouts import FAMILIES, PALETTE
-from omnisynth.generators.documents import DocumentGenerator, member_names
-from omnisynth.schemas.recipe import DocumentGenerator as DocConfig
+from omnisynth.generators.documents.layouts import FAMILIES, PALETTE
+from omnisynth.generators.documents.generator import DocumentGenerator, member_names
+from omnisynth.generators.documents.config import DocumentGenerator as DocConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import SampleSpec
 
@@ -80,7 +80,7 @@ def test_multi_page_documents_have_every_page_and_footers():
     assert member_names(1) == ["png"]
     labels = sorted(f.text for f in truth.facts if f.kind == "page_label")
     assert labels == [f"Page {n} of 4" for n in range(1, 5)]
-    for member, page in zip(media, truth.pages):
+    for member, page in zip(media, truth.pages, strict=False):
         assert Image.open(io.BytesIO(media[member])).size == (page.width, page.height) == (595, 842)
 
 
@@ -119,7 +119,7 @@ def test_cached_text_width_equals_pymupdf_measurement():
 
     import pymupdf
 
-    from omnisynth.generators.doc_canvas import FONTS, text_width
+    from omnisynth.generators.documents.canvas import FONTS, text_width
 
     rng = random.Random(1)
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;()%|-'#&@"
@@ -139,5 +139,5 @@ def test_shorter_documents_carry_blank_members_up_to_the_recipe_maximum():
         assert 2 <= real <= 5 and truth.meta["pages"] == real
         for member in list(media)[real:]:
             assert Image.open(io.BytesIO(media[member])).size == (1, 1)
-        for member, page in zip(media, truth.pages):
+        for member, page in zip(media, truth.pages, strict=False):
             assert Image.open(io.BytesIO(media[member])).size == (page.width, page.height)

@@ -60,9 +60,9 @@ def test_retries_back_off_exponentially(server):
     # each retry's jitter range doubles from backoff_s ...
     assert jitter.ceilings == pytest.approx([0.2, 0.4, 0.8])
     # ... and the client really waits what it drew before the next request reaches the server
-    gaps = [b["time"] - a["time"] for a, b in zip(server.requests, server.requests[1:])]
+    gaps = [b["time"] - a["time"] for a, b in zip(server.requests, server.requests[1:], strict=False)]
     assert len(gaps) == 3
-    for gap, wait in zip(gaps, jitter.ceilings):
+    for gap, wait in zip(gaps, jitter.ceilings, strict=False):
         assert gap >= wait, (gaps, jitter.ceilings)
 
 
@@ -223,8 +223,8 @@ def test_model_recipes_are_checked_up_front():
 def _dpo_on_pairs(out, tmp_path) -> None:
     import yaml
 
-    from omnisynth.model.stages import load_curriculum
-    from omnisynth.model.train import Trainer
+    from omnisynth.train.curriculum import load_curriculum
+    from omnisynth.train.trainer import Trainer
 
     stage = {"name": "pairs", "objective": "dpo", "data": [{"path": str(out), "pairs": True}], "steps": 4,
              "batch_size": 2, "seq_len": 8192, "lr": {"peak": 1e-3, "warmup": 0, "schedule": "constant"}}

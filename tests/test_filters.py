@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from omnisynth.filters.verify import make_filters, run_filters
+from omnisynth.filters.base import make_filters, run_filters
 from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, run_stages_locally
 from omnisynth.schemas.recipe import load_recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem

@@ -67,7 +67,7 @@ def test_the_budget_follows_the_gap_with_floors_general_data_and_unmapped_catego
     assert "UNMAPPED Figure/single" in text and "Chart/multi: 75/100 wrong (75%" in text
     (tmp_path / "p.yaml").write_text(text)
     loaded, recipes = load_plan(str(tmp_path / "p.yaml"))
-    chart = next(r for p, r in zip(loaded.parts, recipes) if p.category == "Chart/multi")
+    chart = next(r for p, r in zip(loaded.parts, recipes, strict=False) if p.category == "Chart/multi")
     assert chart.name == "gap_chart_multi" and chart.task.kind == "doc_long_qa"
     assert chart.task.question_types == {"cross_page_compare": 1} and "chart" in chart.generator.families
 
@@ -151,7 +151,7 @@ def test_no_weak_category_spends_the_budget_on_general_data():
 def test_our_eval_rows_become_a_plan_for_the_failing_question_type(tmp_path, ray_session):
     """`omnisynth eval --results` rows -> the failing task's own recipe, restricted to its question type."""
     from omnisynth.datasets.shards import iter_tar_samples
-    from omnisynth.gap.plan import run_plan
+    from omnisynth.pipelines.runner import run_plan
     from omnisynth.gap.results import ResultsError
 
     rows = ([{"checkpoint": "03-omni_av", "task": "av_temporal_qa/order", "correct": 0.0}] * 30

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from omnisynth.filters.gui import GuiFilter, parse_action
-from omnisynth.generators.browser import Browser
-from omnisynth.generators.gui import GuiGenerator
-from omnisynth.generators.gui_actions import Step, read_result
-from omnisynth.model.gui_tasks import norm, visible
+from omnisynth.generators.gui.browser import Browser
+from omnisynth.generators.gui.generator import GuiGenerator
+from omnisynth.generators.gui.actions import Step, read_result
+from omnisynth.tasks.gui import norm, visible
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_chain
 from omnisynth.schemas.recipe import load_recipe
@@ -179,7 +179,7 @@ def test_the_filter_rejects_ambiguous_expressions_and_bad_points(grounding_items
 
 def test_click_on_a_covered_part_fails_the_live_hit_test(tmp_path, browser):
     from omnisynth.filters.gui import GuiFilter
-    from omnisynth.model.gui_tasks import element_grounding
+    from omnisynth.tasks.gui import element_grounding
 
     (tmp_path / "page.html").write_text(PAGE.replace("<body", "<body><button>Anchor</button><span").replace(
         "</body>", "</span></body>"))
@@ -309,7 +309,7 @@ def test_action_samples_can_carry_the_screens_of_earlier_steps():
 
 
 def test_negative_samples_ask_for_a_control_the_screen_lacks_and_wrong_ones_are_caught():
-    from omnisynth.model.gui_tasks import GUI_REFUSAL, norm
+    from omnisynth.tasks.gui import GUI_REFUSAL, norm
 
     recipe, stages, items = run_items("gui_grounding", 6, task__question_types={"absent": 1},
                                       generator__families=["settings", "dashboard", "mail"])
@@ -339,7 +339,7 @@ def test_negative_samples_ask_for_a_control_the_screen_lacks_and_wrong_ones_are_
 @pytest.mark.parametrize("targets", ["icon", "text"])
 def test_targets_can_be_held_to_icon_only_or_text_controls(targets):
     from omnisynth.filters.gui import _element_at
-    from omnisynth.model.gui_tasks import target_kind
+    from omnisynth.tasks.gui import target_kind
 
     recipe, stages, items = run_items("gui_pro_grounding", 5, task__targets=targets,
                                       generator__viewports=[[1920, 1080]])

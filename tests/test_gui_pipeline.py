@@ -97,7 +97,7 @@ def test_duplicate_screens_are_kept_with_screen_dedup_off(run_recipe, tmp_path):
 def test_real_pages_of_the_shared_corpus(run_recipe, corpus, tmp_path):
     """The bring-your-own recipe on real pages: SPAs render (scripts run), remote assets are refused,
     pages without a visible control are quarantined as such, and every kept box is a live element."""
-    from omnisynth.generators.gui import build_html_catalog
+    from omnisynth.generators.gui.generator import build_html_catalog
     from omnisynth.schemas.recipe import load_recipe
 
     site = corpus / "html"

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from omnisynth.generators.browser import Browser, chromium_path
+from omnisynth.generators.gui.browser import Browser, chromium_path
 from omnisynth.generators.errors import InputError
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_chain

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from omnisynth.datasets.verify import verify
-from omnisynth.generators.pdf_corpus import build_catalog
+from omnisynth.generators.documents.pdf_corpus import build_catalog
 from omnisynth.schemas.recipe import load_recipe
 
 pytestmark = pytest.mark.slow

@@ -105,7 +105,12 @@ def test_synthetic_screens_skip_the_pixel_check_unless_asked(doc_items):
     item.truth = copy.copy(item.truth)
     item.truth.pages = []
     item.media = {"png": _png(False)}
-    assert QualityFilter(QualityConfig(), "gui").check(item) == (True, "", "")
-    assert QualityFilter(QualityConfig(images="all"), "gui").check(item)[1] == "image_blank"
-    assert QualityFilter(QualityConfig(), "html_corpus").check(item)[1] == "image_blank"  # your pages: checked
-    assert QualityFilter(QualityConfig(images="off"), "documents").check(item)[0]
+    from omnisynth.families import family
+
+    def blank(kind):
+        return family(kind).check_blank
+
+    assert QualityFilter(QualityConfig(), blank("gui")).check(item) == (True, "", "")
+    assert QualityFilter(QualityConfig(images="all"), blank("gui")).check(item)[1] == "image_blank"
+    assert QualityFilter(QualityConfig(), blank("html_corpus")).check(item)[1] == "image_blank"  # your pages: checked
+    assert QualityFilter(QualityConfig(images="off"), blank("documents")).check(item)[0]

@@ -91,8 +91,8 @@ def test_cli_refuses_bad_recipe_before_any_work(tmp_path):
 
 
 def test_gui_recipes_are_checked_up_front(corpus):
-    from omnisynth.generators.gui_layouts import FAMILIES
-    from omnisynth.schemas.recipe import GUI_FAMILIES
+    from omnisynth.generators.gui.layouts import FAMILIES
+    from omnisynth.generators.gui.config import GUI_FAMILIES
 
     assert set(GUI_FAMILIES) == set(FAMILIES)
     with pytest.raises(RecipeError, match=r"generator.viewport: unknown key \(did you mean 'viewports'\?\)"):

@@ -22,10 +22,10 @@ import torch
 import yaml
 
 from omnisynth.geometry import iou
-from omnisynth.model.evaluate import anls, evaluate, headline, score
-from omnisynth.model.stages import StageError, load_curriculum
-from omnisynth.model.train import Trainer
-from omnisynth.model.train_data import BOX, Stream, heldout, open_source, perturb
+from omnisynth.train.evaluate import anls, evaluate, headline, score
+from omnisynth.train.curriculum import StageError, load_curriculum
+from omnisynth.train.trainer import Trainer
+from omnisynth.train.data import BOX, Stream, heldout, open_source, perturb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def data(ray_session, tmp_path_factory) -> Path:
 
 def tiny(tmp: Path, stages: list[dict], **top) -> Path:
     """A stage file from the bundled curriculum's model, with these stages."""
-    base = yaml.safe_load((ROOT / "omnisynth/model/curricula/omni_tiny.yaml").read_text())
+    base = yaml.safe_load((ROOT / "omnisynth/train/curricula/omni_tiny.yaml").read_text())
     base.update(top)
     base["stages"] = stages
     path = tmp / f"stages-{len(list(tmp.glob('stages-*.yaml')))}.yaml"
@@ -178,8 +178,8 @@ def test_killed_run_resumes_exactly(data, tmp_path):
 def test_saved_stage_is_a_hugging_face_folder(data, tmp_path):
     from transformers import AutoModel, AutoTokenizer
 
-    from omnisynth.model.omni import OmniModel
-    from omnisynth.model.train_data import Encoder, collate, media_kwargs
+    from omnisynth.train.omni import OmniModel
+    from omnisynth.train.data import Encoder, collate, media_kwargs
 
     out = tmp_path / "ck"
     Trainer(load_curriculum(str(tiny(tmp_path, [sft("s", {"av_temporal_qa": 1.0}, 2)]))), out, data, quiet=True).run()
@@ -306,7 +306,7 @@ def test_a_corrupt_sample_is_skipped_with_its_reason_and_the_stage_goes_on(data,
 
 
 def test_grpo_advantages_are_relative_to_each_prompts_group():
-    from omnisynth.model.train import group_advantages
+    from omnisynth.train.steps import group_advantages
 
     rewards = torch.tensor([1.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.2, 0.8, 0.2, 0.8])
     adv = group_advantages(rewards, 4).view(3, 4)
@@ -317,7 +317,7 @@ def test_grpo_advantages_are_relative_to_each_prompts_group():
 
 
 def test_a_stage_whose_samples_never_fit_is_refused(data, tmp_path):
-    from omnisynth.model.train import DataError
+    from omnisynth.train.trainer import DataError
 
     path = tiny(tmp_path, [sft("s", {"av_temporal_qa": 1.0}, 2, seq_len=16)])
     with pytest.raises(DataError, match="longer than seq_len 16"):
@@ -325,7 +325,7 @@ def test_a_stage_whose_samples_never_fit_is_refused(data, tmp_path):
 
 
 def test_bad_stage_files_are_refused_naming_the_field(tmp_path):
-    good = yaml.safe_load((ROOT / "omnisynth/model/curricula/omni_tiny.yaml").read_text())
+    good = yaml.safe_load((ROOT / "omnisynth/train/curricula/omni_tiny.yaml").read_text())
     for patch, expect in (({"stages": [{**good["stages"][0], "stpes": 3}]}, "stages.0.stpes: unknown key (did you mean 'steps'?)"),
                           ({"model": {**good["model"], "pattern": "MX"}}, "model.pattern"),
                           ({"stages": [{**good["stages"][0], "objective": "ppo"}]}, "stages.0.objective"),

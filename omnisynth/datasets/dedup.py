@@ -112,38 +112,21 @@ def group_pairs(group: dict, cfg: dict) -> dict:
 def _similar(kind: str, a: str, b: str, cfg: dict) -> float | None:
     if kind == "text":
         x, y = json.loads(a), json.loads(b)
-        jaccard = sum(p == q for p, q in zip(x, y)) / len(x)
+        jaccard = sum(p == q for p, q in zip(x, y, strict=False)) / len(x)
         return jaccard if jaccard >= cfg["text_threshold"] else None
     distance = bin(int(a, 16) ^ int(b, 16)).count("1")
     return float(distance) if distance <= cfg["image_max_distance"] else None
 
 
-def near_duplicates(out: Store, shards: list[int], cfg) -> dict[str, tuple[str, str, str]]:
-    """key -> (reason, original key, detail) for every sample with a lower-index near-duplicate (Ray Data)."""
-    import ray.data
-
-    conf = cfg.model_dump()
-    ds = ray.data.from_items([{"shard": s} for s in shards], override_num_blocks=max(1, min(len(shards), 64)))
-    ds = ds.flat_map(bucket_rows, fn_kwargs={"out": out, "cfg": conf})
-    partitions = max(1, min(200, len(shards)))  # Ray's default of 200 hash partitions is for large runs
-    ds = ds.groupby("bucket", num_partitions=partitions).map_groups(group_pairs, fn_kwargs={"cfg": conf},
-                                                                    batch_format="numpy")
-    found: dict[str, tuple] = {}
-    for batch in ds.iter_batches(batch_size=1024, batch_format="numpy"):
-        for key, reason, orig, oidx, score in zip(batch["key"], batch["reason"], batch["original"],
-                                                  batch["original_index"], batch["score"]):
-            best = found.get(key)
-            if best is None or int(oidx) < best[2]:
-                what = f"Jaccard {score:.2f}" if reason.endswith("text") else f"pHash distance {int(score)} bits"
-                found[str(key)] = (str(reason), str(orig), int(oidx), f"{what} with {orig}")
-    return {k: (r, o, d) for k, (r, o, _, d) in found.items()}
+def signature_shards(out: Store, records: dict[int, ShardRecord]) -> list[int]:
+    """The shards whose samples have signatures to compare (written by the write stage)."""
+    return sorted(s for s in records if out.exists(f"state/signatures/{shard_name(s)}.json"))
 
 
-def drop_near_duplicates(out: Store, records: dict[int, ShardRecord], cfg) -> dict[int, ShardRecord]:
-    shards = sorted(s for s in records if out.exists(f"state/signatures/{shard_name(s)}.json"))
-    if not shards:
-        return records
-    found = near_duplicates(out, shards, cfg)
+def drop_near_duplicates(out: Store, records: dict[int, ShardRecord], shards: list[int],
+                         found: dict[str, tuple[str, str, str]]) -> dict[int, ShardRecord]:
+    """Remove the samples `found` names (key -> (reason, original key, detail); the run-wide
+    comparison `omnisynth.pipelines.dag.near_duplicates` makes it) from `shards`, to the quarantine."""
     for shard in shards:
         path = f"state/signatures/{shard_name(shard)}.json"
         listed = json.loads(out.read_text(path))

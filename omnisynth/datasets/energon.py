@@ -36,9 +36,10 @@ def energon_available() -> bool:
 
 def dataset_definition(recipe_dict: dict) -> dict:
     """What `energon prepare` would write to dataset.yaml for this recipe's samples."""
+    from omnisynth.families import family
+
     gen = recipe_dict["generator"]
-    clips = gen.get("kind") in ("av", "video_corpus")  # sampled frames (+ wav/mp4 members in the JSON's media)
-    if clips or gen.get("pages", [1, 1])[1] > 1 or gen.get("history_screens", 0) > 0:
+    if family(gen["kind"]).is_multi_image(gen):  # several pages or screens, or clips' frames (+ wav/mp4)
         return {"__module__": "megatron.energon", "__class__": "CrudeWebdataset", "subflavors": dict(MULTI_IMAGE)}
     return {
         "sample_type": {"__module__": "megatron.energon", "__class__": "VQASample"},
@@ -62,7 +63,7 @@ def prepare_energon(out: Path, recipe_dict: dict, split: tuple[float, float, flo
     shards = sorted(p.relative_to(out).as_posix() for p in (out / "shards").glob("*.tar"))
     if not shards:
         raise ValueError(f"{out}: no shards to index")
-    parts = [(name, ratio) for name, ratio in zip(("train", "val", "test"), split) if ratio > 0]
+    parts = [(name, ratio) for name, ratio in zip(("train", "val", "test"), split, strict=False) if ratio > 0]
     with contextlib.redirect_stdout(io.StringIO()):  # the preparator prints progress lines
         WebdatasetPreparator.prepare_dataset(out, shards, split_parts_ratio=parts, shuffle_seed=recipe_dict["seed"],
                                              workers=2)

@@ -143,7 +143,7 @@ def contact_sheet(samples: list[tuple[str, dict, dict[str, bytes]]], path: Path,
     heights = [max(t.height for t in row) for row in rows]
     sheet = Image.new("RGB", (columns * (TILE + 8) + 8, sum(heights) + 8 * (len(rows) + 1)), (235, 235, 240))
     y = 8
-    for row, h in zip(rows, heights):
+    for row, h in zip(rows, heights, strict=False):
         for i, t in enumerate(row):
             sheet.paste(t, (8 + i * (TILE + 8), y))
         y += h + 8

@@ -79,18 +79,17 @@ def num_shards(recipe: Recipe) -> int:
     return (recipe.num_samples + per - 1) // per
 
 
-def model_info(recipe: Recipe) -> dict:
+def model_info(recipe: Recipe, prompt_hash: str) -> dict:
     """Engine, model name, sampling parameters and prompt-template hash, as provenance records them."""
-    from omnisynth.model.engines import make_engine
-
     info = recipe.model.public()
     if recipe.model.engine == "oracle":
         info.pop("sampling")
-    info["prompt_hash"] = make_engine(recipe).prompt_hash
+    info["prompt_hash"] = prompt_hash
     return info
 
 
-def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Manifest:
+def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict, prompt_hash: str) -> Manifest:
+    """The manifest of a finished run; `prompt_hash`: the engine's (`omnisynth.model.engines.prompt_hash`)."""
     filters: dict[str, FilterStats] = {}
     reasons: dict[str, int] = {}
     for rec in records:
@@ -114,7 +113,7 @@ def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict) -> Man
         num_samples=recipe.num_samples, kept=sum(r.samples for r in records),
         rejected=sum(r.rejected for r in records), shards=sorted(records, key=lambda r: r.shard),
         filters=dict(sorted(filters.items())), rejected_by_reason=dict(sorted(reasons.items())), run=run,
-        model=model_info(recipe), pairs=sum(r.pairs for r in records),
+        model=model_info(recipe, prompt_hash), pairs=sum(r.pairs for r in records),
     )
 
 

@@ -94,7 +94,7 @@ def mix(out: Path, specs: list[str], num_samples: int, seed: int = 0, samples_pe
     rng = random.Random(seed)
     chosen: list[tuple[Source, str]] = []
     seen: dict[str, Path] = {}
-    for source, n in zip(sources, counts):
+    for source, n in zip(sources, counts, strict=False):
         if n > len(source.index):
             raise MixError(f"{source.path}: {len(source.index)} samples, the mix asks for {n}")
         for key in rng.sample(sorted(source.index), n):
@@ -125,7 +125,7 @@ def mix(out: Path, specs: list[str], num_samples: int, seed: int = 0, samples_pe
                                        sha256=digest, first_index=start, last_index=start + len(batch) - 1,
                                        node_id="mix", filters={}))
     mixed = [{"from": str(s.path), "weight": s.weight, "samples": n, "recipe": s.recipe["name"],
-              "config_hash": s.config_hash} for s, n in zip(sources, counts)]
+              "config_hash": s.config_hash} for s, n in zip(sources, counts, strict=False)]
     recipe = {"name": "mix", "seed": seed, "mix": mixed, "generator": sources[0].recipe["generator"],
               "output": {"samples_per_shard": samples_per_shard, "split": list(split)}}
     config_hash = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]

@@ -179,6 +179,29 @@ def count_filters(records: list[dict]) -> dict[str, dict[str, int]]:
     return stats
 
 
+def _member_key(path, info: tarfile.TarInfo) -> tuple[str, str]:
+    """(sample key, extension) of a tar member, as WebDataset groups them (key = name up to the
+    first dot of the file name). Raises ValueError for a member that is absolute, climbs with
+    '..', or is not a regular file."""
+    if not info.isreg() or info.name.startswith("/") or ".." in info.name.split("/"):
+        raise ValueError(f"{path}: unsafe tar member {info.name!r}")
+    base = info.name.rsplit("/", 1)
+    stem, _, ext = base[-1].partition(".")
+    return ((base[0] + "/" + stem) if len(base) == 2 else stem), ext
+
+
+def index_tar(path: Path | str) -> dict[str, dict[str, tuple[int, int]]]:
+    """key -> {member extension: (data offset, size)} from the tar headers alone (nothing read
+    but headers); a reader then seeks to the bytes it needs. Unsafe members are refused as in
+    `iter_tar_samples`."""
+    index: dict[str, dict[str, tuple[int, int]]] = {}
+    with tarfile.open(path) as tar:
+        for info in tar:
+            key, ext = _member_key(path, info)
+            index.setdefault(key, {})[ext] = (info.offset_data, info.size)
+    return index
+
+
 def iter_tar_samples(path: Path | str, fileobj=None) -> Iterator[tuple[str, dict[str, bytes]]]:
     """(key, {member extension: bytes}) per sample, without extracting anything to disk.
 
@@ -189,11 +212,7 @@ def iter_tar_samples(path: Path | str, fileobj=None) -> Iterator[tuple[str, dict
     with tarfile.open(path if fileobj is None else None, fileobj=fileobj) as tar:
         key, group = None, {}
         for info in tar:
-            if not info.isreg() or info.name.startswith("/") or ".." in info.name.split("/"):
-                raise ValueError(f"{path}: unsafe tar member {info.name!r}")
-            base = info.name.rsplit("/", 1)
-            stem, _, ext = base[-1].partition(".")
-            k = (base[0] + "/" + stem) if len(base) == 2 else stem
+            k, ext = _member_key(path, info)
             if k != key and group:
                 yield key, group
                 group = {}

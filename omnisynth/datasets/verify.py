@@ -37,7 +37,7 @@ def decode_media(ext: str, data: bytes) -> None:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
     elif ext == "wav" or ext.endswith(".wav"):
-        from omnisynth.generators.av_render import read_wav
+        from omnisynth.audio import read_wav
 
         read_wav(data)
     elif ext == "mp4" or ext.endswith(".mp4"):

@@ -191,11 +191,11 @@ def warp_page(page: PageTruth, frame: Frame, member: str, covers: list) -> PageT
     def boxes(rows, n):  # rows (x0, y0, x1, y1, text) when n == 5, else ((x0, y0, x1, y1), text)
         if not rows:
             return []
-        cols = list(zip(*rows))  # columns, not rows: thousands of glyphs convert in C
+        cols = list(zip(*rows, strict=False))  # columns, not rows: thousands of glyphs convert in C
         _, aabb = warp_boxes(frame.H, np.array(cols[:4], dtype=np.float64).T if n == 5 else cols[0])
         if n == 5:
-            return list(zip(*aabb.T.tolist(), cols[4]))
-        return list(zip(map(tuple, aabb.tolist()), cols[1]))
+            return list(zip(*aabb.T.tolist(), cols[4], strict=False))
+        return list(zip(map(tuple, aabb.tolist()), cols[1], strict=False))
 
     return replace(page, member=member, width=frame.width, height=frame.height, chars=boxes(page.chars, 5),
                    words=boxes(page.words, 5), lines=boxes(page.lines, 2), blocks=boxes(page.blocks, 2),
@@ -211,9 +211,9 @@ def warp_facts(facts: list[Fact], frame: Frame) -> list[Fact]:
     clicks = [i for i, f in enumerate(facts) if f.attrs.get("click")]
     moved = {}
     if clicks:
-        moved = dict(zip(clicks, warp_points(frame.H, [facts[i].attrs["click"] for i in clicks]).tolist()))
+        moved = dict(zip(clicks, warp_points(frame.H, [facts[i].attrs["click"] for i in clicks]).tolist(), strict=False))
     out = []
-    for i, (f, quad, box) in enumerate(zip(facts, quads.tolist(), aabb.tolist())):
+    for i, (f, quad, box) in enumerate(zip(facts, quads.tolist(), aabb.tolist(), strict=False)):
         attrs = {**f.attrs, "click": moved[i]} if i in moved else f.attrs
         out.append(replace(f, bbox=tuple(box), quad=tuple(map(tuple, quad)), attrs=attrs))
     return out
@@ -243,7 +243,7 @@ class Glyphs:
 
     def __init__(self, page: PageTruth):
         chars = (page.clean or page).chars
-        cols = list(zip(*chars)) or [()] * 5
+        cols = list(zip(*chars, strict=False)) or [()] * 5
         ink = np.array([not c.isspace() for c in cols[4]], dtype=bool)
         g = np.array(cols[:4], dtype=np.float64).T.reshape(-1, 4)[ink]
         if page.clean is not None and len(g):

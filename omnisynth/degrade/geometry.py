@@ -103,7 +103,7 @@ def plan_frame(rng, draws: dict[str, float], width: int, height: int) -> Frame:
 def homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The 3x3 matrix taking 4 points to 4 points, solved in float64 (OpenCV's solver takes float32)."""
     a, b = [], []
-    for (x, y), (u, v) in zip(np.asarray(src, dtype=np.float64), np.asarray(dst, dtype=np.float64)):
+    for (x, y), (u, v) in zip(np.asarray(src, dtype=np.float64), np.asarray(dst, dtype=np.float64), strict=False):
         a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         b += [u, v]

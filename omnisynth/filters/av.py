@@ -10,9 +10,9 @@ Your own videos have no plan: their cited events must exist (model captions go t
 
 from __future__ import annotations
 
-from omnisynth.filters.verify import KEEP, Filter, Verdict
-from omnisynth.generators.av_render import check_event
-from omnisynth.model.av_tasks import answer_for, mentions
+from omnisynth.filters.base import KEEP, Filter, Verdict
+from omnisynth.generators.clips.render import check_event
+from omnisynth.tasks.clips import answer_for, mentions
 from omnisynth.schemas.truth import WorkItem
 
 CAPTIONS = ("scene_by_scene", "summary")
@@ -51,3 +51,8 @@ class AvFilter(Filter):
         if _norm(answer) not in {_norm(a) for a in expected}:
             return False, "answer_mismatch", f"answer {answer!r}; the timeline gives {expected[:2]}"
         return KEEP
+
+
+def av_filters(recipe, generator=None) -> list[Filter]:
+    """The audio-visual families' checks after the shared ones: events where the render put them."""
+    return [AvFilter()]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 
-from omnisynth.filters.verify import KEEP, Filter, Verdict
+from omnisynth.filters.base import KEEP, Filter, Verdict
 from omnisynth.geometry import iou as _iou
-from omnisynth.model.gui_tasks import COUNTERS, GUI_REFUSAL, absent_from, action_answer, resolve, visible
-from omnisynth.model.tasks import box_text
+from omnisynth.tasks.gui import COUNTERS, GUI_REFUSAL, absent_from, action_answer, resolve, visible
+from omnisynth.tasks.documents import box_text
 from omnisynth.schemas.truth import Fact, WorkItem
 
 ACTION_RE = {
@@ -194,3 +194,8 @@ def parse_action(answer: str) -> dict | None:
             return {"type": kind, "x": int(g[0]), "y": int(g[1]), "text": json.loads(g[2])}
         return {"type": kind, "x": int(g[0]), "y": int(g[1]), "dy": int(g[2])}
     return None
+
+
+def gui_filters(recipe, generator=None) -> list[Filter]:
+    """The GUI families' checks after the shared ones: against the live page the render stage's `generator` holds."""
+    return [GuiFilter(generator)]

@@ -13,7 +13,7 @@ import io
 
 import numpy as np
 
-from omnisynth.filters.verify import KEEP, Filter, Verdict
+from omnisynth.filters.base import KEEP, Filter, Verdict
 from omnisynth.generators.textlayer import squash
 from omnisynth.schemas.truth import WorkItem
 
@@ -35,9 +35,11 @@ def contrast(data: bytes) -> float:
 class QualityFilter(Filter):
     name = "quality"
 
-    def __init__(self, cfg, generator_kind: str = ""):
+    def __init__(self, cfg, check_blank: bool = True):
+        """`cfg`: the recipe's `filters.quality`; `check_blank`: the family's `Family.check_blank`
+        (False: `images: auto` skips the blank-image check, the renderer proved every target painted)."""
         self.cfg = cfg
-        self.images = cfg.images == "all" or (cfg.images == "auto" and generator_kind != "gui")
+        self.images = cfg.images == "all" or (cfg.images == "auto" and check_blank)
 
     def check(self, item: WorkItem) -> Verdict:
         s, cfg = item.sample, self.cfg

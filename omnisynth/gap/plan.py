@@ -17,12 +17,9 @@ each part, so each sample, targets, with what was kept.
 from __future__ import annotations
 
 import datetime
-import json
 import re
-import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TextIO
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -126,7 +123,7 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
         floor = min(max(1, int(targeted * floor_share)), targeted // len(mapped))
         extra = _split(targeted - floor * len(mapped), [max(s.confident_errors, 1e-9) for s, _ in mapped])
         names: set[str] = set()
-        for (s, rule), more in zip(mapped, extra):
+        for (s, rule), more in zip(mapped, extra, strict=False):
             name = _slug(s.category)
             while name in names:
                 name += "_"
@@ -206,28 +203,3 @@ def load_plan(path: str, overrides: list[tuple[str, object]] = ()) -> tuple[Plan
         except RecipeError as exc:
             raise PlanError(f"{path}: part {part.name!r} ({part.category}): {exc}") from None
     return plan, recipes
-
-
-def run_plan(plan: Plan, recipes: list, out, stream: TextIO | None = None) -> dict:
-    """Run every part into `out/parts/NAME` (each resumable on its own), then write `out/gap.json`."""
-    stream = stream or sys.stderr  # looked up per call: the stream may be replaced after import
-    from omnisynth.datasets.store import as_store
-    from omnisynth.pipelines.runner import run
-
-    store = as_store(out)
-    parts = []
-    for part, recipe in zip(plan.parts, recipes):
-        stream.write(f"== part {part.name}: {part.num_samples} samples of {part.recipe} for {part.category}\n")
-        summary = run(recipe, store.child(f"parts/{part.name}"), stream)
-        parts.append({"name": part.name, "category": part.category, "recipe": part.recipe, "set": part.set,
-                      "num_samples": part.num_samples, "kept": summary.kept, "rejected": summary.rejected,
-                      "folder": f"parts/{part.name}", "why": part.why, "stats": part.stats})
-    kept = sum(p["kept"] for p in parts)
-    report = {"plan": plan.name, "benchmark": plan.benchmark, "taxonomy_version": plan.taxonomy_version,
-              "results": plan.results, "budget": plan.budget, "kept": kept,
-              "kept_by_category": {p["category"]: p["kept"] for p in parts},
-              "share_by_category": {p["category"]: round(p["kept"] / kept, 4) if kept else 0.0 for p in parts},
-              "parts": parts, "unmapped": plan.unmapped,
-              "keys": "a sample key starts with its part name (NAME-s<seed>-<index>), which is also its provenance.recipe"}
-    store.write_text("gap.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    return report

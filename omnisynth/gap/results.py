@@ -159,6 +159,12 @@ def _box_in(predict) -> list[float] | None:
     return [float(v) for v in numbers[:4]] if len(numbers) >= 4 else None
 
 
+def normalise(s: str) -> str:
+    """An answer as metrics compare it: lower case, no thousands commas, no final full stop, single spaces."""
+    s = s.lower().replace(",", "").strip().rstrip(".")
+    return " ".join(s.split())
+
+
 def anls(truth: str, pred: str) -> float:
     """Average normalised Levenshtein similarity of one pair, case-insensitive, 0 below 0.5 (as in DocVQA)."""
     a, b = truth.strip().lower(), pred.strip().lower()

@@ -1,35 +1,45 @@
-"""Generators render media and report its ground truth: one module per source."""
+"""Generators render media and report its ground truth, grouped per family group
+(`documents/`, `gui/`, `clips/`); each group's `family.py` registers its families
+(`omnisynth.families`) and its `config.py` holds their recipe sections.
+
+A generator implements a small protocol (`Generator`): `source(spec)` names the input a
+sample comes from, `render(spec)` returns `(media, truth)` (member name -> bytes, and the
+`GroundTruth` the filters check), `needs_actor` says it keeps heavy state warm (a browser)
+and must render in long-lived Ray actors one item at a time, and `release()` frees what one
+batch held. `render` raises `InputError` for bad input (quarantined with its reason) and
+`GroundTruthError` when its own truth does not hold; any other exception is a bug.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the recipe schema imports generators.fonts: no import cycle at run time
+if TYPE_CHECKING:
     from omnisynth.schemas.recipe import Recipe
+    from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
 
-def make_generator(recipe: Recipe, catalog=None):
-    """The generator a recipe names; `catalog` is the corpus listing (PDF, HTML, video) built on the driver."""
-    if recipe.generator.kind == "documents":
-        from omnisynth.generators.documents import DocumentGenerator
+class Generator:
+    """The generator protocol, with the defaults most generators need."""
 
-        return DocumentGenerator(recipe.generator, recipe.task, raw=recipe.degrade.enabled)
-    if recipe.generator.kind == "gui":
-        from omnisynth.generators.gui import GuiGenerator
+    needs_actor: bool = False  # keep heavy state (a browser) warm: render in Ray actors, one item at a time
 
-        return GuiGenerator(recipe.generator, recipe.task)
-    if recipe.generator.kind == "html_corpus":
-        from omnisynth.generators.gui import HtmlCorpusGenerator
+    @classmethod
+    def from_recipe(cls, recipe: Recipe, catalog=None) -> Generator:
+        """Build from a recipe; `catalog` is the family's corpus listing (None when it renders from the seed)."""
+        return cls(recipe.generator, recipe.task)
 
-        return HtmlCorpusGenerator(recipe.generator, recipe.task, catalog or [])
-    if recipe.generator.kind == "av":
-        from omnisynth.generators.av import AvGenerator
+    def source(self, spec: SampleSpec) -> dict:
+        """The input a sample comes from (a file and page, a seed), for quarantine records."""
+        raise NotImplementedError
 
-        return AvGenerator(recipe.generator, recipe.task)
-    if recipe.generator.kind == "video_corpus":
-        from omnisynth.generators.av import VideoCorpusGenerator
+    def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        raise NotImplementedError
 
-        return VideoCorpusGenerator(recipe.generator, recipe.task, catalog or [])
-    from omnisynth.generators.pdf_corpus import PdfCorpusGenerator
+    def release(self) -> None:
+        """Free what the last batch held (an open page)."""
 
-    return PdfCorpusGenerator(recipe.generator, recipe.task, catalog or [], raw=recipe.degrade.enabled)
+
+def make_generator(recipe: Recipe, catalog=None) -> Generator:
+    """The generator of the recipe's family (`omnisynth.families`); `catalog`: its corpus listing, built on the driver."""
+    return recipe.family().load("generator")(recipe, catalog)

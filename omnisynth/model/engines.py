@@ -11,8 +11,7 @@ and `parse` (reply -> the same `Candidate` the oracle writes, or a rejection wit
 from __future__ import annotations
 
 from omnisynth import __version__
-from omnisynth.model.gui_tasks import GUI_PROMPT_HASH, gui_candidate
-from omnisynth.model.tasks import NO_ACTION, PROMPT_HASH, Candidate, Unsupported, oracle_candidate
+from omnisynth.tasks.documents import NO_ACTION, Candidate, Unsupported
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import WorkItem
 
@@ -84,18 +83,7 @@ class OracleEngine(Engine):
 
     def __init__(self, recipe: Recipe):
         super().__init__(recipe)
-        kind = recipe.generator.kind
-        if kind in ("av", "video_corpus"):
-            from omnisynth.model.av_tasks import AV_PROMPT_HASH, av_candidate
-
-            self.prompt_hash, self.write = AV_PROMPT_HASH, av_candidate
-        elif kind in ("gui", "html_corpus"):
-            import functools
-
-            self.prompt_hash = GUI_PROMPT_HASH
-            self.write = functools.partial(gui_candidate, targets=recipe.task.targets)
-        else:
-            self.prompt_hash, self.write = PROMPT_HASH, oracle_candidate
+        self.prompt_hash, self.write = recipe.family().load("writer")(recipe)  # the family's question writer
 
     def annotate(self, items: list[WorkItem]) -> None:
         weights = self.recipe.task.weights()
@@ -178,16 +166,19 @@ class ModelEngine(Engine):
     def _judged(self, item: WorkItem, obj: dict) -> None:
         item.sample["provenance"]["filter_scores"]["judge"] = float(obj["score"])
         keep = obj["score"] >= self.judge.threshold
-        item.filter_log.append(("judge", keep, "" if keep else "judge_below_threshold"))
+        item.log("judge", keep, "" if keep else "judge_below_threshold")
         if not keep:
             item.reject("judge", "judge_below_threshold",
                         f"score {obj['score']} < {self.judge.threshold}: {obj['reason'][:300]}")
 
-    def pair(self, item: WorkItem, filters) -> None:
-        """A rejected model candidate and the oracle's verified answer to the same prompt -> `item.pair`."""
+    def pair(self, item: WorkItem, check) -> None:
+        """A rejected model candidate and the oracle's verified answer to the same prompt -> `item.pair`.
+
+        `check(probe)` runs the recipe's filters on the counterpart (the pipeline's filter
+        chain); a counterpart they reject makes no pair.
+        """
         import json
 
-        from omnisynth.filters.verify import run_filters
         from omnisynth.model.model_tasks import ReplyError
         from omnisynth.schemas.truth import WorkItem as Item
 
@@ -202,7 +193,7 @@ class ModelEngine(Engine):
             probe.sample = self.to_sample(probe, self.task.parse(probe, req, chosen))
         except (ReplyError, Unsupported, KeyError, ValueError):
             return
-        run_filters(filters, probe)
+        check(probe)
         if probe.rejection is None:
             item.pair = {"key": item.spec.key, "task": f"{self.recipe.task.kind}/{req.qtype}",
                          "media": [{"member": m, "modality": k} for m, k in req.media],
@@ -243,12 +234,12 @@ class OpenAIEngine(ModelEngine):
                                  it.request.schema, self.recipe.model.sampling.model_dump(),
                                  None if self.recipe.model.sampling.seed is None else self.sampling(it)["seed"])
                     for it in live]
-        for item, reply in zip(live, self.client.chat_many(payloads)):
+        for item, reply in zip(live, self.client.chat_many(payloads), strict=False):
             item.reply = reply
 
 
 class VllmEngine(ModelEngine):
-    """vLLM engines inside the Ray Data pipeline (`ray.data.llm`); see `omnisynth.model.vllm_stage`."""
+    """vLLM engines inside the Ray Data pipeline (`ray.data.llm`); see `omnisynth.pipelines.vllm`."""
 
     name = "vllm"
 
@@ -269,3 +260,12 @@ ENGINES = {"oracle": OracleEngine, "openai": OpenAIEngine, "vllm": VllmEngine}
 
 def make_engine(recipe: Recipe) -> Engine:
     return ENGINES[recipe.model.engine](recipe)
+
+
+def prompt_hash(recipe: Recipe) -> str:
+    """The hash of the prompt templates the recipe's engine uses (provenance, manifest), without building a client."""
+    if recipe.model.engine == "oracle":
+        return recipe.family().load("writer")(recipe)[0]
+    from omnisynth.model.model_tasks import prompt_hash as model_prompt_hash
+
+    return model_prompt_hash(recipe)

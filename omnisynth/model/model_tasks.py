@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding, quad_px, words_fact
+from omnisynth.tasks.documents import Candidate, Unsupported, box_text, first_qtype, grounding, quad_px, words_fact
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
@@ -182,7 +182,7 @@ class DocModelTask:
 
     def counterpart(self, item, req: Request, rng: random.Random) -> dict | None:
         """The oracle's verified QA for this page, cited by word ids: the chosen side of a pair."""
-        from omnisynth.model.tasks import DocTasks
+        from omnisynth.tasks.documents import DocTasks
 
         tasks = DocTasks(item.truth, rng)
         writers = (["phrase_box", "heading"] if self.grounding else ["region", "key_value", "table_cell"])
@@ -214,7 +214,7 @@ class GuiModelTask:
         self.recipe = recipe
 
     def request(self, item, rng: random.Random) -> Request:
-        from omnisynth.model.gui_tasks import ROLE_WORDS, element_grounding, resolve, visible
+        from omnisynth.tasks.gui import ROLE_WORDS, element_grounding, resolve, visible
 
         truth = item.truth
         els = visible(truth)
@@ -236,7 +236,7 @@ class GuiModelTask:
         return next(f for f in item.truth.facts if f.kind == "element" and f.attrs["oid"] == req.context["oid"])
 
     def parse(self, item, req: Request, reply: dict) -> Candidate:
-        from omnisynth.model.gui_tasks import BOX_FORMAT, element_grounding
+        from omnisynth.tasks.gui import BOX_FORMAT, element_grounding
 
         el = self._target(item, req)
         g = element_grounding(item.truth, el, el.text)
@@ -249,7 +249,7 @@ class GuiModelTask:
                          [answer])
 
     def counterpart(self, item, req: Request, rng: random.Random) -> dict | None:
-        from omnisynth.model.gui_tasks import GUI_TEMPLATES, ROLE_WORDS
+        from omnisynth.tasks.gui import GUI_TEMPLATES, ROLE_WORDS
 
         el = self._target(item, req)
         role = el.attrs["role"]
@@ -295,7 +295,7 @@ class AvModelTask:
         self.name = "av_caption.v1" if self.caption else "av_qa.v1"
 
     def request(self, item, rng: random.Random) -> Request:
-        from omnisynth.model.av_tasks import supports
+        from omnisynth.tasks.clips import supports
 
         clip = item.truth.clip
         weights = self.recipe.task.weights()
@@ -314,7 +314,7 @@ class AvModelTask:
         return Request("annotate", self.name, text, members, schema, qtype)
 
     def parse(self, item, req: Request, reply: dict) -> Candidate:
-        from omnisynth.model.av_tasks import TEMPLATES
+        from omnisynth.tasks.clips import TEMPLATES
 
         labels = [str(i) for i in reply["events"]]
         if self.caption:
@@ -326,7 +326,7 @@ class AvModelTask:
                          [reply["answer"]])
 
     def counterpart(self, item, req: Request, rng: random.Random) -> dict | None:
-        from omnisynth.model.av_tasks import av_candidate
+        from omnisynth.tasks.clips import av_candidate
 
         try:
             cand = av_candidate(self.recipe.task.kind, {req.qtype: 1.0}, item.truth, rng)
@@ -348,7 +348,7 @@ class VideoModelTask:
         self.recipe = recipe
 
     def request(self, item, rng: random.Random) -> Request:
-        from omnisynth.model.av_tasks import describe_measured
+        from omnisynth.tasks.clips import describe_measured
 
         clip = item.truth.clip
         members, times = clip_members(item, self.recipe.model)
@@ -359,7 +359,7 @@ class VideoModelTask:
         return Request("annotate", self.name, text, members, _obj({"caption": {**TEXT, "maxLength": 4000}}), "describe")
 
     def parse(self, item, req: Request, reply: dict) -> Candidate:
-        from omnisynth.model.av_tasks import TEMPLATES
+        from omnisynth.tasks.clips import TEMPLATES
 
         return Candidate("describe", TEMPLATES["describe"][0], reply["caption"], [], [],
                          {"op": "timeline", "relation": "describe", "labels": []}, [reply["caption"]])
@@ -379,15 +379,9 @@ def judge_request(item, rubric: str, max_media: int) -> Request:
     return Request("judge", "judge.v1", text, images + audio, JUDGE_SCHEMA, "judge")
 
 
-MODEL_TASKS = {"documents": DocModelTask, "pdf_corpus": DocModelTask, "gui": GuiModelTask, "html_corpus": GuiModelTask,
-               "av": AvModelTask, "video_corpus": VideoModelTask}
-# task kinds a model can write (the others need an action trace or a state readout the oracle writes)
-MODEL_TASK_KINDS = ("doc_qa", "doc_long_qa", "doc_grounding", "pdf_qa", "gui_grounding", "gui_pro_grounding",
-                    "html_grounding", "av_caption", "av_temporal_qa", "av_interaction_qa", "av_speech_qa", "video_caption")
-
-
 def model_task(recipe):
-    return MODEL_TASKS[recipe.generator.kind](recipe)
+    """The model task of the recipe's family (`omnisynth.families`: `Family.model_task`)."""
+    return recipe.family().load("model_task")(recipe)
 
 
 def prompt_hash(recipe) -> str:

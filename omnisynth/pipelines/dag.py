@@ -1,4 +1,4 @@
-"""Recipe -> stage list -> one Ray Data pipeline. The only module that calls Ray Data.
+"""Recipe -> stage list -> one Ray Data pipeline. With `vllm.py`, the only module that calls Ray Data.
 
 The stage list is built by appending stages from the recipe; `build_dataset` turns it
 into `map_batches` calls over a dataset of work units (a shard's remaining indices, a few
@@ -15,38 +15,39 @@ import pickle
 import numpy as np
 
 from omnisynth.pipelines.stages import (AnnotateStage, CallStage, DegradeStage, FilterStage, PairStage, ParseStage,
-                                       PromptStage, RenderStage, Stage, StageChain, WriteStage)
+                                       PromptStage, RenderStage, Resources, Stage, StageChain, WriteStage)
 from omnisynth.schemas.recipe import Recipe
 from omnisynth.schemas.truth import SampleSpec, WorkItem
 
 
 def build_stages(recipe: Recipe, out, catalog=None) -> list[Stage]:
-    from omnisynth.filters.verify import make_filters
+    from omnisynth.filters.base import make_filters
     from omnisynth.generators import make_generator
     from omnisynth.model.engines import make_engine
 
     generator = make_generator(recipe, catalog)
-    render = RenderStage(generator)
     engine = make_engine(recipe)
     filters = make_filters(recipe, generator)  # GUI filters hit-test the live page
-    stages: list[Stage] = [render]
+    # the recipe's resources, for every stage (the vLLM stage declares its own: pipelines/vllm.py);
+    # a generator with a warm browser puts the whole chain in its actors
+    mb = recipe.runtime.memory_per_task_mb
+    res = Resources(num_cpus=recipe.runtime.cpus_per_task, memory=mb * 2**20 if mb else None,
+                    actor=generator.needs_actor)
+    stages: list[Stage] = [RenderStage(generator, resources=res)]
     if recipe.degrade.enabled:  # before any question is written: the model sees the captured image
-        stages.append(DegradeStage(recipe.degrade))
+        stages.append(DegradeStage(recipe.degrade, resources=res))
     if engine.name == "oracle":
-        stages += [AnnotateStage(engine), FilterStage(filters)]
+        stages += [AnnotateStage(engine, resources=res), FilterStage(filters, resources=res)]
     else:
-        stages += [PromptStage(engine), CallStage(engine), ParseStage(engine), FilterStage(filters)]
+        stages += [PromptStage(engine, resources=res), CallStage(engine, resources=res),
+                   ParseStage(engine, resources=res), FilterStage(filters, resources=res)]
         if recipe.model.preference_pairs:
-            stages.append(PairStage(engine, filters))
+            stages.append(PairStage(engine, filters, resources=res))
         if engine.judge is not None:
-            stages += [PromptStage(engine, "judge"), CallStage(engine, "judge"), ParseStage(engine, "judge")]
+            stages += [PromptStage(engine, "judge", resources=res), CallStage(engine, "judge", resources=res),
+                       ParseStage(engine, "judge", resources=res)]
     dedup = recipe.filters.dedup
-    stages.append(WriteStage(out, dedup if dedup.text or dedup.images else None))
-    for stage in stages:  # the recipe's resources; the vLLM stage declares its own (model/vllm_stage.py)
-        stage.num_cpus = recipe.runtime.cpus_per_task
-        stage.memory = recipe.runtime.memory_per_task_mb * 2**20 if recipe.runtime.memory_per_task_mb else None
-        stage.actor = render.actor  # a warm browser: the whole chain lives in the render actor
-        stage.external = isinstance(stage, CallStage) and engine.name == "vllm"
+    stages.append(WriteStage(out, dedup if dedup.text or dedup.images else None, resources=res))
     return stages
 
 
@@ -67,7 +68,7 @@ class ExpandUnit:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         shards, indices, items = [], [], []
-        for shard, unit in zip(batch["shard"], batch["indices"]):
+        for shard, unit in zip(batch["shard"], batch["indices"], strict=False):
             for index in unit:
                 spec = SampleSpec(self.recipe, self.seed, int(index), int(shard))
                 shards.append(int(shard))
@@ -83,7 +84,7 @@ def chains(stages: list[Stage]) -> list[StageChain]:
     for stage in stages:
         last = groups[-1][-1] if groups else None
         if last is not None and not (last.external or stage.external) and \
-                (last.num_cpus, last.memory, last.actor) == (stage.num_cpus, stage.memory, stage.actor):
+                last.resources == stage.resources:
             groups[-1].append(stage)
         else:
             groups.append([stage])
@@ -140,7 +141,7 @@ def build_dataset(recipe: Recipe, units: list[dict], stages: list[Stage]):
     for chain in todo:
         head = chain.stages[0]
         if head.external:  # the model call: vLLM engine replicas inside the pipeline (ray.data.llm)
-            from omnisynth.model.vllm_stage import apply_vllm
+            from omnisynth.pipelines.vllm import apply_vllm
 
             ds = apply_vllm(ds, recipe, head.engine, head.purpose)
             continue
@@ -192,3 +193,30 @@ def ensure_ray(recipe: Recipe) -> bool:
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     return started
+
+
+def near_duplicates(out, shards: list[int], cfg) -> dict[str, tuple[str, str, str]]:
+    """key -> (reason, original key, detail) for every sample with a lower-index near-duplicate.
+
+    Signatures are bucketed (MinHash bands, pHash prefixes: `omnisynth.datasets.dedup`) and each
+    bucket compared in a Ray Data groupby; of near-duplicates the lowest index stays.
+    """
+    import ray.data
+
+    from omnisynth.datasets.dedup import bucket_rows, group_pairs
+
+    conf = cfg.model_dump()
+    ds = ray.data.from_items([{"shard": s} for s in shards], override_num_blocks=max(1, min(len(shards), 64)))
+    ds = ds.flat_map(bucket_rows, fn_kwargs={"out": out, "cfg": conf})
+    partitions = max(1, min(200, len(shards)))  # Ray's default of 200 hash partitions is for large runs
+    ds = ds.groupby("bucket", num_partitions=partitions).map_groups(group_pairs, fn_kwargs={"cfg": conf},
+                                                                    batch_format="numpy")
+    found: dict[str, tuple] = {}
+    for batch in ds.iter_batches(batch_size=1024, batch_format="numpy"):
+        for key, reason, orig, oidx, score in zip(batch["key"], batch["reason"], batch["original"],
+                                                  batch["original_index"], batch["score"], strict=False):
+            best = found.get(key)
+            if best is None or int(oidx) < best[2]:
+                what = f"Jaccard {score:.2f}" if reason.endswith("text") else f"pHash distance {int(score)} bits"
+                found[str(key)] = (str(reason), str(orig), int(oidx), f"{what} with {orig}")
+    return {k: (r, o, d) for k, (r, o, _, d) in found.items()}

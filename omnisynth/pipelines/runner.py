@@ -7,6 +7,7 @@ the run at any point loses at most unfinished parts; the same command resumes.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_
                                          write_manifest)
 from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status, shard_name
 from omnisynth.datasets.store import Store, as_store
+from omnisynth.model.engines import prompt_hash
 from omnisynth.schemas.recipe import Recipe
 
 RAY_STATS = "ray_data_stats.txt"
@@ -81,21 +83,9 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
     t0 = time.monotonic()
     out = as_store(out)
     catalog, extra = None, {}
-    if recipe.generator.kind == "pdf_corpus":
-        from omnisynth.generators.pdf_corpus import build_catalog, catalog_fingerprint
-
-        catalog = build_catalog(recipe.generator)
-        extra["corpus"] = catalog_fingerprint(catalog)
-    elif recipe.generator.kind == "html_corpus":
-        from omnisynth.generators.gui import build_html_catalog, html_catalog_fingerprint
-
-        catalog = build_html_catalog(recipe.generator)
-        extra["corpus"] = html_catalog_fingerprint(recipe.generator, catalog)
-    elif recipe.generator.kind == "video_corpus":
-        from omnisynth.generators.av import build_video_catalog, video_catalog_fingerprint
-
-        catalog = build_video_catalog(recipe.generator)
-        extra["corpus"] = video_catalog_fingerprint(recipe.generator, catalog)
+    fam = recipe.family()
+    if fam.catalog is not None:  # a corpus family: list the user's files once, here on the driver
+        catalog, extra["corpus"] = fam.load("catalog")(recipe.generator)
     if recipe.model.engine == "openai":  # an endpoint that is down stops the run before any work
         from omnisynth.model.engines import make_engine
 
@@ -111,7 +101,7 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         if ray_stats:  # Ray Data's own per-operator timing of this invocation: which stage bounds throughput
             out.write_text(RAY_STATS, ray_stats + "\n")
             run_info["ray_data_stats"] = RAY_STATS
-        manifest = build_manifest(recipe, list(records.values()), run_info)
+        manifest = build_manifest(recipe, list(records.values()), run_info, prompt_hash(recipe))
         write_manifest(out, manifest)
     finally:
         lock.close()
@@ -159,7 +149,7 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
             stages = build_stages(recipe, out, catalog)
             ds = build_dataset(recipe, work_units(remaining, recipe.runtime.rows_per_task), stages)
             for batch in _batches(ds):
-                for shard, index, status in zip(batch["shard"], batch["index"], batch["status"]):
+                for shard, index, status in zip(batch["shard"], batch["index"], batch["status"], strict=False):
                     if status == "retry":
                         retry += 1
                         continue
@@ -179,9 +169,13 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
 
             records = drop_duplicate_screens(out, records)
         if recipe.filters.dedup.text or recipe.filters.dedup.images:
-            from omnisynth.datasets.dedup import drop_near_duplicates
+            from omnisynth.datasets.dedup import drop_near_duplicates, signature_shards
+            from omnisynth.pipelines.dag import near_duplicates
 
-            records = drop_near_duplicates(out, records, recipe.filters.dedup)
+            shards = signature_shards(out, records)
+            if shards:
+                found = near_duplicates(out, shards, recipe.filters.dedup)
+                records = drop_near_duplicates(out, records, shards, found)
     finally:
         if started:
             ray.shutdown()
@@ -243,3 +237,26 @@ def format_summary(recipe: Recipe, s: RunSummary) -> str:
     lines += [f"  output    {s.out}/shards ({s.shards} shards, {s.bytes / 1e6:.1f} MB)",
               f"  manifest  {s.out}/manifest.json", f"  quarantine {s.out}/quarantine"]
     return "\n".join(lines)
+
+
+def run_plan(plan, recipes: list, out, stream: TextIO | None = None) -> dict:
+    """Run a gap plan (`omnisynth.gap.plan.load_plan`): every part into `out/parts/NAME` (each
+    resumable on its own), then write `out/gap.json` mapping parts to the categories they target."""
+    stream = stream or sys.stderr  # looked up per call: the stream may be replaced after import
+    store = as_store(out)
+    parts = []
+    for part, recipe in zip(plan.parts, recipes, strict=False):
+        stream.write(f"== part {part.name}: {part.num_samples} samples of {part.recipe} for {part.category}\n")
+        summary = run(recipe, store.child(f"parts/{part.name}"), stream)
+        parts.append({"name": part.name, "category": part.category, "recipe": part.recipe, "set": part.set,
+                      "num_samples": part.num_samples, "kept": summary.kept, "rejected": summary.rejected,
+                      "folder": f"parts/{part.name}", "why": part.why, "stats": part.stats})
+    kept = sum(p["kept"] for p in parts)
+    report = {"plan": plan.name, "benchmark": plan.benchmark, "taxonomy_version": plan.taxonomy_version,
+              "results": plan.results, "budget": plan.budget, "kept": kept,
+              "kept_by_category": {p["category"]: p["kept"] for p in parts},
+              "share_by_category": {p["category"]: round(p["kept"] / kept, 4) if kept else 0.0 for p in parts},
+              "parts": parts, "unmapped": plan.unmapped,
+              "keys": "a sample key starts with its part name (NAME-s<seed>-<index>), which is also its provenance.recipe"}
+    store.write_text("gap.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    return report

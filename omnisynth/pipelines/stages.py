@@ -1,21 +1,27 @@
 """Pipeline stages: small picklable classes that do one thing to a batch of work items.
 
-A stage declares its name, resources and columns, loads heavy state in `setup()` on
-the worker, and maps a list of `WorkItem`s. Stages know nothing of Ray: `dag.py` is the
+A stage declares its name, columns and resources (a `Resources` value given when it is
+built: the CPUs and memory Ray reserves per task, and whether it runs in long-lived actors),
+loads heavy state in `setup()` on the worker, and maps a list of `WorkItem`s (the pattern of
+NeMo Curator's stages). Stages know nothing of Ray: `dag.py` is the
 one place that turns them into Ray Data calls, and tests run them on plain lists.
 Between stages an item travels pickled in the `item` column (our own code on both ends).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import time
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from omnisynth.datasets.shards import write_part
 from omnisynth.datasets.store import as_store
+from omnisynth.filters.base import run_filters
 from omnisynth.schemas.truth import WorkItem
 
 ROW_COLUMNS = ("shard", "index", "item")
@@ -24,13 +30,21 @@ ROW_COLUMNS = ("shard", "index", "item")
 RETRY_LATER = {"model_unavailable"}
 
 
+@dataclass(frozen=True)
+class Resources:
+    """What one task of a stage reserves, and how it runs: `num_cpus` logical CPUs, `memory`
+    bytes (None: no reservation), `actor`: in a pool of long-lived Ray actors (a warm browser)
+    instead of tasks. Stages with equal resources run as one Ray Data map (`dag.chains`)."""
+
+    num_cpus: float = 1.0
+    memory: int | None = None
+    actor: bool = False
+
+
 class Stage:
     name = "stage"
-    num_cpus: float = 1.0
-    memory: int | None = None  # bytes Ray reserves per task, None for no reservation
     reads: tuple[str, ...] = ROW_COLUMNS
     writes: tuple[str, ...] = ROW_COLUMNS
-    actor: bool = False  # run in a pool of long-lived Ray actors (warm browser) instead of tasks
     per_item: bool = False  # items go through the chain one at a time (a live page per item)
     batch_only: bool = False  # runs once on the whole batch, after the per-item stages
     external: bool = False  # done outside our stage maps (the vLLM engine stage that dag.py inserts)
@@ -38,8 +52,21 @@ class Stage:
     def end_batch(self) -> None:
         """Release what the batch held (an open page); called after each batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, resources: Resources | None = None) -> None:
+        self.resources = resources or Resources()
         self._ready = False
+
+    @property
+    def num_cpus(self) -> float:
+        return self.resources.num_cpus
+
+    @property
+    def memory(self) -> int | None:
+        return self.resources.memory
+
+    @property
+    def actor(self) -> bool:
+        return self.resources.actor
 
     def setup(self) -> None:
         """Load heavy state (a browser, a model) once per worker process."""
@@ -83,14 +110,13 @@ class RenderStage(Stage):
 
     name = "render"
 
-    def __init__(self, generator):
-        super().__init__()
+    def __init__(self, generator, resources: Resources | None = None):
+        super().__init__(resources)
         self.generator = generator
-        self.actor = self.per_item = getattr(generator, "needs_actor", False)
+        self.per_item = generator.needs_actor  # a live page per item: filters hit-test it
 
     def end_batch(self) -> None:
-        if hasattr(self.generator, "release"):
-            self.generator.release()
+        self.generator.release()
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
         from omnisynth.generators.errors import GroundTruthError, InputError
@@ -105,7 +131,7 @@ class RenderStage(Stage):
                 item.reject(self.name, "ground_truth_mismatch", str(exc))
             except Exception as exc:  # one bad sample must not end the run: quarantine it with the error
                 item.reject(self.name, "render_error", f"{type(exc).__name__}: {exc}")
-            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+            item.log(self.name)
         return items
 
 
@@ -114,8 +140,8 @@ class DegradeStage(Stage):
 
     name = "degrade"
 
-    def __init__(self, config):
-        super().__init__()
+    def __init__(self, config, resources: Resources | None = None):
+        super().__init__(resources)
         self.config = config
 
     def setup(self) -> None:
@@ -134,7 +160,7 @@ class DegradeStage(Stage):
                 item.media, item.truth = self.degrader.apply(item.spec, item.media, item.truth)
             except Exception as exc:  # one bad image must not end the run: quarantine it with the error
                 item.reject(self.name, "degrade_error", f"{type(exc).__name__}: {exc}")
-            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+            item.log(self.name)
         return items
 
 
@@ -143,8 +169,8 @@ class AnnotateStage(Stage):
 
     name = "annotate"
 
-    def __init__(self, engine):
-        super().__init__()
+    def __init__(self, engine, resources: Resources | None = None):
+        super().__init__(resources)
         self.engine = engine
 
     def setup(self) -> None:
@@ -154,15 +180,15 @@ class AnnotateStage(Stage):
         todo = [it for it in items if it.rejection is None]
         self.engine.annotate(todo)
         for item in todo:
-            item.filter_log.append((self.name, item.rejection is None, item.rejection.reason if item.rejection else ""))
+            item.log(self.name)
         return items
 
 
 class PromptStage(Stage):
     """Model engines: ground truth (annotate) or a kept sample (judge) -> the request to send."""
 
-    def __init__(self, engine, purpose: str = "annotate"):
-        super().__init__()
+    def __init__(self, engine, purpose: str = "annotate", resources: Resources | None = None):
+        super().__init__(resources)
         self.engine, self.purpose = engine, purpose
         self.name = "prompt" if purpose == "annotate" else "judge_prompt"
 
@@ -171,7 +197,7 @@ class PromptStage(Stage):
         self.engine.prompt(live, self.purpose)
         if self.purpose == "annotate":
             for item in live:
-                item.filter_log.append(("annotate", item.rejection is None, item.rejection.reason if item.rejection else ""))
+                item.log("annotate")
         return items
 
 
@@ -180,9 +206,10 @@ class CallStage(Stage):
 
     llm = True
 
-    def __init__(self, engine, purpose: str = "annotate"):
-        super().__init__()
+    def __init__(self, engine, purpose: str = "annotate", resources: Resources | None = None):
+        super().__init__(resources)
         self.engine, self.purpose = engine, purpose
+        self.external = engine.name == "vllm"  # ray.data.llm's engine stage takes its place (its own resources)
         self.name = "model" if purpose == "annotate" else "judge_model"
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
@@ -193,8 +220,8 @@ class CallStage(Stage):
 class ParseStage(Stage):
     """Model replies -> candidate samples (or judge verdicts); unusable replies reject with their reason."""
 
-    def __init__(self, engine, purpose: str = "annotate"):
-        super().__init__()
+    def __init__(self, engine, purpose: str = "annotate", resources: Resources | None = None):
+        super().__init__(resources)
         self.engine, self.purpose = engine, purpose
         self.name = "parse" if purpose == "annotate" else "judge"
 
@@ -202,11 +229,10 @@ class ParseStage(Stage):
         live = [it for it in items if it.rejection is None and it.request is not None]
         self.engine.parse(live)
         for item in live:
-            reason = item.rejection.reason if item.rejection else ""
             if self.purpose == "annotate":
-                item.filter_log.append((self.name, item.rejection is None, reason))
+                item.log(self.name)
             elif item.rejection and not any(name == "judge" for name, _, _ in item.filter_log):
-                item.filter_log.append(("judge", False, reason))  # the judge call itself failed
+                item.log("judge")  # the judge call itself failed
         return items
 
 
@@ -215,15 +241,15 @@ class PairStage(Stage):
 
     name = "pairs"
 
-    def __init__(self, engine, filters):
-        super().__init__()
+    def __init__(self, engine, filters, resources: Resources | None = None):
+        super().__init__(resources)
         self.engine, self.filters = engine, filters
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
         for item in items:
             if item.rejection is not None and item.model_reply is not None:
                 try:
-                    self.engine.pair(item, self.filters)
+                    self.engine.pair(item, functools.partial(run_filters, self.filters))
                 except Exception:  # a counterpart that cannot be checked makes no pair; the sample stays rejected
                     item.pair = None
         return items
@@ -232,19 +258,17 @@ class PairStage(Stage):
 class FilterStage(Stage):
     name = "filter"
 
-    def __init__(self, filters):
-        super().__init__()
+    def __init__(self, filters, resources: Resources | None = None):
+        super().__init__(resources)
         self.filters = filters
 
     def process(self, items: list[WorkItem]) -> list[WorkItem]:
-        from omnisynth.filters.verify import run_filters
-
         for item in items:
             try:
                 run_filters(self.filters, item)
             except Exception as exc:  # a filter that cannot decide (a page that died) drops one sample, with why
                 item.reject(self.name, "filter_error", f"{type(exc).__name__}: {exc}")
-                item.filter_log.append((self.name, False, "filter_error"))
+                item.log(self.name)
         return items
 
 
@@ -255,8 +279,8 @@ class WriteStage(Stage):
     writes = ("shard", "index", "status")
     batch_only = True
 
-    def __init__(self, out, dedup=None):
-        super().__init__()
+    def __init__(self, out, dedup=None, resources: Resources | None = None):
+        super().__init__(resources)
         self.out = as_store(out)  # the run's output: parts go to its staging/ folder
         self.dedup = dedup  # the recipe's DedupFilter: which signatures the run-wide pass needs
 

@@ -119,7 +119,7 @@ def _image(data: bytes):
 
 
 def _audio(data: bytes) -> tuple[np.ndarray, int]:
-    from omnisynth.generators.av_render import read_wav
+    from omnisynth.audio import read_wav
 
     pcm, rate = read_wav(data)
     return pcm.astype(np.float32), rate

@@ -67,16 +67,15 @@ def load_tree(name_or_path: str, bundled: dict[str, Path], what: str,
     return path, tree
 
 
-def describe(error: dict, root: type[BaseModel], tags: dict[str, type[BaseModel]] | None = None) -> str:
+def describe(error: dict, root: type[BaseModel], sections: dict[str, type[BaseModel]] | None = None) -> str:
     """One pydantic error as `dotted.path: message`; unknown keys get a did-you-mean from the
-    fields of the model `root` has at that path. `tags`: a discriminated union's tags -> their
-    models (pydantic puts the tag in the location; the path drops it, to read like the YAML)."""
-    tags = tags or {}
-    raw = [str(p) for p in error["loc"]]
-    loc = [p for p in raw if p not in tags]
+    fields of the model `root` has at that path. `sections`: top-level fields whose model is
+    known only from the input (a recipe's `generator`: the config its kind's family registers)."""
+    sections = sections or {}
+    loc = [str(p) for p in error["loc"]]
     where = ".".join(loc) or "recipe"
     if error["type"] == "extra_forbidden":
-        parent = _model_at(raw[:-1], root, tags)
+        parent = _model_at(loc[:-1], root, sections)
         allowed = sorted(parent.model_fields) if parent else []
         hint = difflib.get_close_matches(loc[-1], allowed, n=1)
         did = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -85,14 +84,14 @@ def describe(error: dict, root: type[BaseModel], tags: dict[str, type[BaseModel]
     return f"{where}: {msg}"
 
 
-def _model_at(path: list[str], root: type[BaseModel], tags: dict[str, type[BaseModel]]) -> type[BaseModel] | None:
-    """The config model at a pydantic error location (union tags select the branch)."""
+def _model_at(path: list[str], root: type[BaseModel], sections: dict[str, type[BaseModel]]) -> type[BaseModel] | None:
+    """The config model at a pydantic error location."""
     model = root
-    for part in path:
+    for depth, part in enumerate(path):
         if part.isdigit():  # a list item: the model stays the list's
             continue
-        if part in tags:
-            model = tags[part]
+        if depth == 0 and part in sections:
+            model = sections[part]
             continue
         field = model.model_fields.get(part)
         if field is None:
@@ -101,7 +100,5 @@ def _model_at(path: list[str], root: type[BaseModel], tags: dict[str, type[BaseM
         options = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
         if not options:
             return None
-        if len(options) == 1:
-            model = options[0]
-        # a union (the generator): the next location part is the tag that picks the branch
+        model = options[0]
     return model

@@ -118,3 +118,12 @@ class WorkItem:
 
     def reject(self, stage: str, reason: str, detail: str = "") -> None:
         self.rejection = Rejection(stage, reason, detail[:2000])
+
+    def log(self, stage: str, keep: bool | None = None, reason: str | None = None) -> None:
+        """Record one stage's or filter's verdict in `filter_log` (the manifest counts them per name):
+        by default whether the item is still live and, if not, its rejection reason."""
+        if keep is None:
+            keep = self.rejection is None
+        if reason is None:
+            reason = self.rejection.reason if self.rejection else ""
+        self.filter_log.append((stage, keep, reason))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable
 
-from omnisynth.generators.av_plan import SOUND_WORDS, Event, Plan
-from omnisynth.model.tasks import Candidate, Unsupported, first_qtype
+from omnisynth.generators.clips.timeline import SOUND_WORDS, Event, Plan
+from omnisynth.tasks.documents import Candidate, Unsupported, first_qtype
 
 TEMPLATES = {
     "scene_by_scene": ["Describe the clip scene by scene: what is seen and what is heard, with times.",
@@ -273,6 +274,11 @@ def describe_measured(info: dict, events: list[Event]) -> str:
         out.append("Sound is heard " + ", ".join(spans) + "." if sounds else
                    "The audio track stays below -40 dBFS throughout.")
     return " ".join(out)
+
+
+def oracle_writer(recipe) -> tuple[str, Callable]:
+    """The oracle's question writer for audio-visual families: (prompt hash, `av_candidate`)."""
+    return AV_PROMPT_HASH, av_candidate
 
 
 def av_candidate(task_kind: str, weights: dict[str, float], truth, rng: random.Random) -> Candidate:

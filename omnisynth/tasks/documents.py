@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from omnisynth.generators.content import LABELS
@@ -359,6 +360,11 @@ def first_qtype(truth: GroundTruth, weights: dict[str, float], rng: random.Rando
     names = sorted(weights) if names is None else names
     planned = truth.meta.get("question_type")
     return planned if planned in names else rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def oracle_writer(recipe) -> tuple[str, Callable]:
+    """The oracle's question writer for document families: (prompt hash, `oracle_candidate`)."""
+    return PROMPT_HASH, oracle_candidate
 
 
 def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random) -> Candidate:

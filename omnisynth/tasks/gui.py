@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import functools
 import random
+from collections.abc import Callable
 import re
 
-from omnisynth.model.tasks import Candidate, Unsupported, box_text, first_qtype, grounding
+from omnisynth.tasks.documents import Candidate, Unsupported, box_text, first_qtype, grounding
 from omnisynth.schemas.truth import Fact, GroundTruth
 
 ROLE_WORDS = {"button": "button", "link": "link", "textbox": "text field", "searchbox": "search box",
@@ -47,7 +49,7 @@ GUI_PROMPT_HASH = hashlib.sha256(json.dumps([GUI_TEMPLATES, BOX_FORMAT, GUI_REFU
 
 def negative_names() -> list[str]:
     """Control names our screens use somewhere: a negative asks for one this screen does not show."""
-    from omnisynth.generators.gui_layouts import KPIS, MENU_BAR, NAV, SETTINGS_SWITCHES
+    from omnisynth.generators.gui.layouts import KPIS, MENU_BAR, NAV, SETTINGS_SWITCHES
 
     return sorted({*NAV, *KPIS, *SETTINGS_SWITCHES, *MENU_BAR})
 
@@ -335,6 +337,11 @@ WRITERS = {"label": "label", "function": "function", "position": "position", "fi
            "toggle_state": "toggle_state", "selected_option": "selected_option", "active_tab": "active_tab",
            "screen_text": "screen_text", "count": "count", "click": "next_action", "type": "next_action",
            "select": "next_action", "scroll": "next_action", "absent": "absent"}
+
+
+def oracle_writer(recipe) -> tuple[str, Callable]:
+    """The oracle's question writer for GUI families: (prompt hash, `gui_candidate` for the recipe's targets)."""
+    return GUI_PROMPT_HASH, functools.partial(gui_candidate, targets=recipe.task.targets)
 
 
 def gui_candidate(task_kind: str, weights: dict[str, float], truth: GroundTruth, rng: random.Random,

@@ -1,6 +1,6 @@
 """Stage files: the curriculum `omnisynth train` runs, as pydantic models loaded from YAML.
 
-Bundled curricula live beside this file (`omnisynth/model/curricula/*.yaml`); a path to any
+Bundled curricula live beside this file (`omnisynth/train/curricula/*.yaml`); a path to any
 YAML works too. Unknown keys and wrong types are refused before any work, naming the field.
 """
 

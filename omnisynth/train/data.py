@@ -19,7 +19,6 @@ import hashlib
 import json
 import queue
 import re
-import tarfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -28,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from omnisynth.model.evaluate import normalise
-from omnisynth.model.omni import image_tensor, log_mel
+from omnisynth.datasets.manifest import read_manifest
+from omnisynth.datasets.shards import index_tar
+from omnisynth.gap.results import normalise
+from omnisynth.train.omni import image_tensor, log_mel
 
 
 class DataError(ValueError):
@@ -67,11 +68,9 @@ def shard_paths(spec: str, base: Path, pairs: bool = False) -> list[str]:
             raise DataError(f"{spec}: no preference pairs (pairs/*.tar; a model-engine run writes them)")
         return found
     if path.is_dir():
-        manifest = path / "manifest.json"
-        if not manifest.is_file():
+        if not (path / "manifest.json").is_file():
             raise DataError(f"{spec}: no manifest.json (not a finished omnisynth output folder; run it first)")
-        shards = [r["name"] for r in json.loads(manifest.read_text()).get("shards", []) if r.get("name")]
-        return [str(path / "shards" / s) for s in shards]
+        return [str(path / "shards" / r.name) for r in read_manifest(path).shards]
     if "://" in spec:
         raise DataError(f"{spec}: the trainer reads local shards; sync the output folder here first")
     found = sorted(glob.glob(str(path)))
@@ -84,12 +83,12 @@ def index_tars(paths: list[str]) -> dict[str, tuple[str, dict[str, tuple[int, in
     """key -> (tar, {extension: (data offset, size)}) from the tar headers alone."""
     index: dict[str, tuple[str, dict[str, tuple[int, int]]]] = {}
     for tar_path in paths:
-        with tarfile.open(tar_path) as tar:
-            for info in tar:
-                if not info.isreg() or info.name.startswith("/") or ".." in info.name.split("/"):
-                    raise DataError(f"{tar_path}: unsafe tar member {info.name!r}")
-                key, _, ext = info.name.partition(".")
-                index.setdefault(key, (tar_path, {}))[1][ext] = (info.offset_data, info.size)
+        try:
+            members = index_tar(tar_path)
+        except ValueError as exc:  # an unsafe member
+            raise DataError(str(exc)) from None
+        for key, exts in members.items():
+            index.setdefault(key, (tar_path, {}))[1].update(exts)
     return {k: v for k, v in index.items() if "json" in v[1] or "pair.json" in v[1]}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from omnisynth.gap.results import anls as pair_anls
+from omnisynth.gap.results import normalise
 from omnisynth.geometry import iou
 
 BOX = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
@@ -24,11 +25,6 @@ POINT = re.compile(r"\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
          "nine": 9, "ten": 10}
-
-
-def normalise(s: str) -> str:
-    s = s.lower().replace(",", "").strip().rstrip(".")
-    return " ".join(s.split())
 
 
 def anls(pred: str, answers: list[str]) -> float:
@@ -91,7 +87,7 @@ def score(sample: dict, prediction: str) -> dict:
 def generate(model, batch: dict, eos_id: int, max_new_tokens: int, temperature: float = 0.0,
              generator: torch.Generator | None = None) -> list[list[int]]:
     """Greedy (temperature 0) or sampled continuations of left-padded prompts; media embedded once."""
-    from omnisynth.model.train_data import media_kwargs
+    from omnisynth.train.data import media_kwargs
 
     lm = model.language_model
     embeds = model.embed(batch["input_ids"], **media_kwargs(batch))
@@ -126,13 +122,13 @@ def generate(model, batch: dict, eos_id: int, max_new_tokens: int, temperature: 
 def answer_likelihood(model, batch: dict) -> list[tuple[float, float]]:
     """Per sample, teacher-forced on the reference answer: mean NLL of its tokens and the share of
     them the model ranks first (token accuracy; chance is 1 / vocabulary)."""
-    from omnisynth.model.train_data import label_logprobs, media_kwargs
+    from omnisynth.train.data import label_logprobs, media_kwargs
 
     logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch))
     lp, picked, mask = label_logprobs(logits, batch["labels"])
     nll = -picked.sum(-1) / mask.sum(-1).clamp(min=1)
     acc = ((lp.argmax(-1) == batch["labels"][:, 1:]) & mask).sum(-1) / mask.sum(-1).clamp(min=1)
-    return list(zip(nll.tolist(), acc.tolist()))
+    return list(zip(nll.tolist(), acc.tolist(), strict=False))
 
 
 def _checkpoints(path: Path) -> list[Path]:
@@ -152,8 +148,8 @@ def evaluate(ckpt: Path, data: list[str], split: str = "heldout", heldout_fracti
     """Metrics per checkpoint per data source (and per task type); per-sample rows to `results` (JSONL)."""
     from transformers import AutoTokenizer
 
-    from omnisynth.model.omni import OmniModel
-    from omnisynth.model.train_data import Encoder, assistant_text, collate, open_source
+    from omnisynth.train.omni import OmniModel
+    from omnisynth.train.data import Encoder, assistant_text, collate, open_source
 
     sources = [open_source(d, 1.0, base, heldout_fraction, split="heldout" if split == "heldout" else "all")
                for d in data]
@@ -175,8 +171,8 @@ def evaluate(ckpt: Path, data: list[str], split: str = "heldout", heldout_fracti
                     prompts = [enc.prompt(s["messages"], m) for _, s, m in chunk]
                     outs = generate(model, collate(prompts, tok.pad_token_id, left=True), eos, max_new_tokens)
                     likely = answer_likelihood(model, collate([enc.full(p, assistant_text(s)) for p, (_, s, _) in
-                                                               zip(prompts, chunk)], tok.pad_token_id))
-                    for (key, sample, _), ids, (nll, tok_acc) in zip(chunk, outs, likely):
+                                                               zip(prompts, chunk, strict=False)], tok.pad_token_id))
+                    for (key, sample, _), ids, (nll, tok_acc) in zip(chunk, outs, likely, strict=False):
                         pred = tok.decode(ids, skip_special_tokens=True).strip()
                         s = {**score(sample, pred), "nll": nll, "token_acc": tok_acc}
                         for name in ("all", sample.get("task", "?")):

@@ -15,9 +15,7 @@ the group, with a KL term to the frozen stage-start model).
 from __future__ import annotations
 
 import json
-import math
 import os
-import shutil
 import sys
 import time
 import wave
@@ -28,8 +26,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from omnisynth.model.stages import Curriculum, Stage
-from omnisynth.model.train_data import DataError
+from omnisynth.train.steps import group_advantages, lr_lambda, save_atomic, save_model
+from omnisynth.train.curriculum import Curriculum, Stage
+from omnisynth.train.data import DataError
 
 STATE = "state.pt"
 
@@ -43,7 +42,7 @@ def stage_dir(out: Path, index: int, stage: Stage) -> Path:
 
 
 def _texts(cur: Curriculum, base: Path):
-    from omnisynth.model.train_data import open_source, prompt_messages
+    from omnisynth.train.data import open_source, prompt_messages
 
     for stage in cur.stages:
         for spec in stage.data:
@@ -55,39 +54,6 @@ def _texts(cur: Curriculum, base: Path):
                         if p["type"] == "text":
                             yield p["text"]
                 yield from (sample[k] for k in ("chosen", "rejected") if isinstance(sample.get(k), str))
-
-
-def _lr_lambda(stage: Stage):
-    lr = stage.lr
-
-    def f(step: int) -> float:
-        if step < lr.warmup:
-            return (step + 1) / (lr.warmup + 1)
-        if lr.schedule == "constant":
-            return 1.0
-        t = (step - lr.warmup) / max(1, stage.steps - lr.warmup)
-        shape = 0.5 * (1 + math.cos(math.pi * t)) if lr.schedule == "cosine" else 1 - t
-        return lr.min_ratio + (1 - lr.min_ratio) * shape
-    return f
-
-
-def _save_atomic(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _save_model(model, tok, path: Path, info: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    (tmp / "omnisynth_train.json").write_text(json.dumps(info, indent=2, sort_keys=True))
-    shutil.rmtree(path, ignore_errors=True)
-    os.replace(tmp, path)
 
 
 class Trainer:
@@ -132,7 +98,7 @@ class Trainer:
     def _prepare(self):
         from transformers import AutoTokenizer
 
-        from omnisynth.model.omni import OmniModel, build_tokenizer, default_config
+        from omnisynth.train.omni import OmniModel, build_tokenizer, default_config
 
         self.out.mkdir(parents=True, exist_ok=True)
         plan = self.out / "curriculum.json"
@@ -160,14 +126,14 @@ class Trainer:
             torch.manual_seed(self.cur.seed)
             start = OmniModel(default_config(self.tok, self.cur.model.model_dump()))
         if not (self.out / "init" / "config.json").is_file() and self.rank == 0:
-            _save_model(start, self.tok, self.out / "init", {"stage": "init", "seed": self.cur.seed})
+            save_model(start, self.tok, self.out / "init", {"stage": "init", "seed": self.cur.seed})
         self._barrier()
         self.model = start.to(self.device)
 
     # --- batches ---
 
     def _make(self, stage: Stage, enc):
-        from omnisynth.model.train_data import assistant_text, collate, perturb, prompt_messages
+        from omnisynth.train.data import assistant_text, collate, perturb, prompt_messages
 
         pad = self.tok.pad_token_id
         counts = {"skipped_long": 0, "skipped_bad": 0, "no_rejected": 0}
@@ -233,7 +199,7 @@ class Trainer:
 
     def _logprobs(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-token log-probabilities of the labels (B, L-1) and their mask."""
-        from omnisynth.model.train_data import label_logprobs, media_kwargs
+        from omnisynth.train.data import label_logprobs, media_kwargs
 
         with self._autocast():
             logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch))
@@ -241,7 +207,7 @@ class Trainer:
         return picked, mask
 
     def _step_sft(self, model, batch):
-        from omnisynth.model.train_data import media_kwargs
+        from omnisynth.train.data import media_kwargs
 
         with self._autocast():
             logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], **media_kwargs(batch))
@@ -264,8 +230,8 @@ class Trainer:
                       "chosen_nll": float(nll.detach())}
 
     def _step_grpo(self, model, batch, stage, step):
-        from omnisynth.model.evaluate import generate, score
-        from omnisynth.model.train_data import Encoded, collate
+        from omnisynth.train.evaluate import generate, score
+        from omnisynth.train.data import Encoded, collate
 
         enc, g = self.enc, stage.group_size
         prompts = [p for p in batch["prompts"] for _ in range(g)]
@@ -278,9 +244,9 @@ class Trainer:
         raw.train()
         samples = [s for s in batch["samples"] for _ in range(g)]
         rewards = torch.tensor([score(s, self.tok.decode(o, skip_special_tokens=True).strip())["reward"]
-                                for s, o in zip(samples, outs)])
+                                for s, o in zip(samples, outs, strict=False)])
         adv = group_advantages(rewards, g)
-        seqs = [Encoded(p.ids + o, p.labels + o, p.images, p.mel) for p, o in zip(prompts, outs)]
+        seqs = [Encoded(p.ids + o, p.labels + o, p.images, p.mel) for p, o in zip(prompts, outs, strict=False)]
         full = _to(collate(seqs, self.tok.pad_token_id), self.device)
         lp, mask = self._logprobs(model, full)
         with torch.no_grad():
@@ -297,8 +263,8 @@ class Trainer:
     # --- the run ---
 
     def run(self) -> dict:
-        from omnisynth.model.omni import OmniModel
-        from omnisynth.model.train_data import Encoder, Prefetcher, Stream, open_source
+        from omnisynth.train.omni import OmniModel
+        from omnisynth.train.data import Encoder, Prefetcher, Stream, open_source
 
         self._prepare()
         state_path = self.out / STATE
@@ -332,7 +298,7 @@ class Trainer:
                     p.requires_grad_(name in stage.trainable())
             params = [p for p in model.parameters() if p.requires_grad]
             opt = torch.optim.AdamW(params, lr=stage.lr.peak, weight_decay=stage.weight_decay)
-            sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(stage))
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(stage))
             step = 0
             if mine is not None:
                 opt.load_state_dict(mine["optimizer"])
@@ -352,7 +318,7 @@ class Trainer:
             stats = self._loop(si, stage, train_model, opt, sched, pf, step, counts)
             pf.close()
             if self.rank == 0:
-                _save_model(model, self.tok, done_dir, {"stage": stage.name, "objective": stage.objective,
+                save_model(model, self.tok, done_dir, {"stage": stage.name, "objective": stage.objective,
                                                         "steps": stage.steps, "index": si + 1})
                 state_path.unlink(missing_ok=True)  # the finished stage's folder is the resume point now
             self._barrier()
@@ -418,7 +384,7 @@ class Trainer:
                     window = []
                     w_time = w_tokens = 0.0
                 if self.rank == 0 and (step % self.cur.save_every == 0) and step < stage.steps:
-                    _save_atomic({"stage": si, "step": step, "model": self._unwrap(model).state_dict(),
+                    save_atomic({"stage": si, "step": step, "model": self._unwrap(model).state_dict(),
                                   "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                                   "position": position, "rng": torch.get_rng_state()}, self.out / STATE)
         finally:
@@ -426,17 +392,6 @@ class Trainer:
         return {"steps": stage.steps, "first_loss": first_loss, "last_loss": last_loss,
                 "tokens_per_s": tokens / max(t_total, 1e-9), "samples_per_s": samples / max(t_total, 1e-9),
                 "loader_wait": t_wait / max(t_total, 1e-9)}
-
-
-def group_advantages(rewards: torch.Tensor, group_size: int) -> torch.Tensor:
-    """GRPO's advantages: each reward (N,) against the others sampled for the same prompt.
-
-    Consecutive runs of `group_size` rewards are one prompt's group; within it the rewards are
-    centred and scaled by their spread, so a group whose answers all score alike teaches
-    nothing (zeros). Example: rewards [1, 0, 0, 0] -> about [1.5, -0.5, -0.5, -0.5].
-    """
-    grouped = rewards.view(-1, group_size)  # (prompts, group_size)
-    return ((grouped - grouped.mean(1, keepdim=True)) / (grouped.std(1, keepdim=True) + 1e-4)).view(-1)
 
 
 def _to(batch: dict, device: torch.device) -> dict:

@@ -1,8 +1,8 @@
 """Audio-visual clips: procedural clips with an exact timeline, and your own videos, measured.
 
-`AvGenerator` plans a clip (`av_plan.py`: scenes, moving objects, signs, counters, captions,
+`AvGenerator` plans a clip (`plan.py` draws the `timeline.py`: scenes, moving objects, signs, counters, captions,
 tones, bells, beeps, noise, melodies, espeak-ng speech), renders it with one ffmpeg process
-(`av_render.py`) and keeps the plan as ground truth beside what the render measured (probe
+(`render.py`) and keeps the plan as ground truth beside what the render measured (probe
 frames, the 16 kHz track), so the filter can confirm every event an answer rests on.
 
 `VideoCorpusGenerator` takes the user's files (mp4/webm/mkv/mov; audio files are listed too,
@@ -11,6 +11,10 @@ ffmpeg pass that extracts the sampled frames, the shot changes and the 16 kHz tr
 is no plan to check against: the oracle describes what was measured, and model captions go
 through the judge. A file without audio gets an empty (0-sample) wav; an empty, unreadable,
 video-less, zero-length or truncated file costs its sample, quarantined with the reason.
+
+One import runs up the layers, on purpose: `AvGenerator.plan` asks the clip question writer
+(`omnisynth.tasks.clips.supports`) whether a plan can carry the drawn question type, and
+replans until it can; the rule that says what a question needs lives once, with the question.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from omnisynth.generators.av_plan import Event, Plan, make_plan
-from omnisynth.generators.av_render import (WAV_RATE, dbfs, ffprobe, read_wav, render_clip, run_ffmpeg, tool,
+from omnisynth.generators.clips.timeline import Event, Plan
+from omnisynth.generators.clips.plan import make_plan
+from omnisynth.generators.clips.render import (WAV_RATE, dbfs, ffprobe, read_wav, render_clip, run_ffmpeg, tool,
                                             wav_bytes)
+from omnisynth.generators import Generator
 from omnisynth.generators.errors import InputError
-from omnisynth.schemas.recipe import AvGenerator as AvConfig
+from omnisynth.generators.clips.config import AvGenerator as AvConfig
 from omnisynth.schemas.recipe import TaskConfig
-from omnisynth.schemas.recipe import VideoCorpusGenerator as VideoCorpusConfig
+from omnisynth.generators.clips.config import VideoCorpusGenerator as VideoCorpusConfig
 from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
 VERSION = "av/1"
@@ -74,7 +80,7 @@ def clip_media(frames: list[tuple[float, bytes]], size: tuple[int, int], want: l
     return members, media
 
 
-class AvGenerator:
+class AvGenerator(Generator):
     name = "av"
     version = VERSION
 
@@ -87,8 +93,8 @@ class AvGenerator:
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""
-        from omnisynth.model.av_tasks import supports
-        from omnisynth.generators.documents import weighted
+        from omnisynth.tasks.clips import supports
+        from omnisynth.generators.documents.generator import weighted
 
         cfg = self.config
         qtype = weighted(spec.rng("qtype"), self.task.weights())
@@ -138,7 +144,7 @@ def build_video_catalog(config: VideoCorpusConfig) -> list[str]:
 
 
 def video_catalog_fingerprint(config: VideoCorpusConfig, catalog: list[str]) -> str:
-    from omnisynth.generators.gui import html_catalog_fingerprint  # the same file-list fingerprint
+    from omnisynth.generators.gui.generator import html_catalog_fingerprint  # the same file-list fingerprint
 
     return html_catalog_fingerprint(config, catalog)
 
@@ -191,7 +197,7 @@ def sound_events(pcm: np.ndarray, rate: int, first_id: int) -> list[Event]:
             if e - s >= 0.05]
 
 
-class VideoCorpusGenerator:
+class VideoCorpusGenerator(Generator):
     name = "video_corpus"
     version = CORPUS_VERSION
 
@@ -206,6 +212,10 @@ class VideoCorpusGenerator:
         rel = self.catalog[spec.index % len(self.catalog)]
         root = Path(self.config.path)
         return rel, (root if root.is_file() else root / rel)
+
+    @classmethod
+    def from_recipe(cls, recipe, catalog=None) -> VideoCorpusGenerator:
+        return cls(recipe.generator, recipe.task, catalog or [])
 
     def source(self, spec: SampleSpec) -> dict:
         return {"generator": self.name, "path": self.path(spec)[0]}
@@ -284,7 +294,7 @@ class VideoCorpusGenerator:
             frame_times = times.get(order[0], []) if order else []
             cuts = times.get(order[1], []) if len(order) > 1 else []
             jpgs = sorted(work.glob("f*.jpg"))
-            frames = [(t, p.read_bytes()) for t, p in zip(frame_times, jpgs)]
+            frames = [(t, p.read_bytes()) for t, p in zip(frame_times, jpgs, strict=False)]
             if proc.returncode != 0 and not frames:
                 raise InputError("media_unreadable", f"{path.name}: ffmpeg cannot decode it: {stderr.strip()[-300:]}")
             wav = (work / "a.wav").read_bytes() if audio and (work / "a.wav").exists() else wav_bytes(

@@ -1,175 +1,16 @@
-"""Audio-visual clip plans: the timeline that is both the render script and the ground truth.
+"""Audio-visual clip plans: `Planner` draws the timeline (`omnisynth.generators.clips.timeline`)
+from the sample's random stream; `make_plan` speaks the sentences with espeak-ng first.
 
 A plan is a pure function of the sample's random stream (and the lengths of the spoken
-sentences, which espeak-ng decides). It holds
-
-- `sprites`: everything drawn over the scene backgrounds, each with a visible window and a
-  piecewise-linear track of its top-left corner (an object that changes colour is two
-  sprites with adjacent windows on one track);
-- `events`: what happens, in the shape of the sample JSON's `events` (modality, kind,
-  start/end seconds, text, subject/other, box track), each with the `probes` that check it
-  in the rendered media: the colour expected in a region of a frame at a time, or the
-  energy/pitch expected in a window of the audio track.
-
-Times are seconds rounded to milliseconds; boxes are pixels of the video frame.
+sentences, which espeak-ng decides).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 
-SR = 22050  # sample rate of the mixed track: espeak-ng's own, so speech is never resampled before the mix
-
-BACKGROUNDS = {"dark blue": (24, 38, 84), "dark green": (22, 66, 40), "grey": (96, 96, 100),
-               "black": (12, 12, 14), "brown": (82, 52, 30), "teal": (16, 84, 90), "maroon": (86, 20, 34)}
-COLOURS = {"red": (230, 40, 40), "green": (40, 200, 70), "blue": (50, 110, 245), "yellow": (245, 220, 40),
-           "orange": (250, 140, 20), "purple": (160, 70, 220), "white": (245, 245, 245), "pink": (250, 120, 190)}
-SHAPES = {"square": (56, 56), "circle": (60, 60), "triangle": (64, 56), "bar": (112, 36)}  # at 360 px height
-LABEL_BOX = (16, 16, 16)
-LABEL_TEXT = (250, 250, 250)
-SIGNS = ("PLATFORM 3", "EXIT", "GATE B", "NORTH HALL", "LAB 2", "STUDIO", "DOCK 7", "ZONE A", "MARKET",
-         "STATION 9", "ROOM 12", "PARK")
-SENTENCES = ("The red line leaves in five minutes.", "Please wait behind the yellow mark.",
-             "The meeting starts at nine.", "Turn left at the second gate.", "Keep the doors closed.",
-             "The package arrived this morning.", "We will be landing shortly.", "The lights go out at ten.",
-             "Bring the blue folder to room four.", "The market opens on Sunday.", "Check the second screen.",
-             "The train to Lisbon is delayed.", "Lunch is served in the main hall.", "Count the boxes twice.",
-             "The river is high today.", "Switch off the engine now.")
-AUDIO_KINDS = ("tone", "beep", "bell", "noise", "music", "speech")
-SOUND_WORDS = {"tone": "a steady tone", "beep": "a short beep", "bell": "a bell", "noise": "a burst of noise",
-               "music": "a short melody"}
-
-
-@dataclass
-class Sprite:
-    name: str  # what it is: 'red circle', or the label text
-    kind: str  # object | label
-    shape: str  # circle | square | triangle | bar | label
-    colour: str
-    rgb: tuple[int, int, int]
-    size: tuple[int, int]
-    start: float
-    end: float  # visible in [start, end]
-    keys: list[tuple[float, float, float]]  # (t, x, y) of the top-left corner
-    obj: int = -1  # object identity across colour changes
-    scene: int = 0
-    fontsize: int = 0  # labels
-
-    def pos(self, t: float) -> tuple[float, float]:
-        keys = self.keys
-        if t <= keys[0][0]:
-            return keys[0][1], keys[0][2]
-        for (t0, x0, y0), (t1, x1, y1) in zip(keys, keys[1:]):
-            if t <= t1:
-                a = (t - t0) / (t1 - t0) if t1 > t0 else 1.0
-                return x0 + a * (x1 - x0), y0 + a * (y1 - y0)
-        return keys[-1][1], keys[-1][2]
-
-    def box(self, t: float) -> tuple[float, float, float, float]:
-        x, y = self.pos(t)
-        return x, y, x + self.size[0], y + self.size[1]
-
-    def visible(self, t: float) -> bool:
-        return self.start <= t <= self.end
-
-
-@dataclass
-class Probe:
-    """A measurement the rendered clip must pass for its event to count as placed right."""
-
-    modality: str  # visual | audio
-    t0: float  # visual: the frame time; audio: window start
-    t1: float = 0.0  # audio: window end
-    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # visual: region to measure
-    expect: str = "colour"  # visual: colour | text; audio: sound | silence
-    rgb: tuple[int, int, int] = (0, 0, 0)
-    freq: float = 0.0  # audio: the dominant frequency expected (0: any)
-    sustained: float = 1.0  # audio sound: share of 50 ms stretches of the window that must be loud
-    obj: int = -1  # visual colour probe of an object: its colour is whatever look it has at t0
-
-
-@dataclass
-class Event:
-    id: int
-    modality: str
-    kind: str
-    start: float
-    end: float
-    text: str = ""
-    subject: str = ""
-    other: str = ""
-    scene: int = 0
-    track: list[list[float]] = field(default_factory=list)  # [t, x0, y0, x1, y1]
-    freq: float = 0.0
-    probes: list[Probe] = field(default_factory=list)
-    objs: tuple[int, ...] = ()  # the subject's (and other's) object ids: named by their look at `start`
-
-    def json(self) -> dict:
-        return {"id": self.id, "modality": self.modality, "kind": self.kind, "start": self.start, "end": self.end,
-                "text": self.text, "subject": self.subject, "other": self.other, "scene": self.scene,
-                "track": self.track, "freq_hz": self.freq}
-
-
-@dataclass
-class Scene:
-    index: int
-    start: float
-    end: float
-    background: str
-    rgb: tuple[int, int, int]
-
-
-@dataclass
-class AudioCue:
-    """One sound in the mix: its kind, samples start, and what drives its synthesis."""
-
-    event: int
-    kind: str
-    start: float
-    end: float
-    freq: float = 0.0
-    notes: list[float] = field(default_factory=list)
-    speech: object = None  # float32 samples at SR for speech
-    text: str = ""  # what is said
-
-
-@dataclass
-class Plan:
-    width: int
-    height: int
-    fps: int
-    duration: float
-    scenes: list[Scene]
-    sprites: list[Sprite]
-    events: list[Event]
-    cues: list[AudioCue]
-    captions: bool
-
-    def event(self, eid: int) -> Event:
-        return self.events[eid]
-
-    def objects_at(self, t: float) -> list[Sprite]:
-        """Object sprites wholly inside the frame at t, left to right."""
-        out = [s for s in self.sprites if s.kind == "object" and s.visible(t) and self.inside(s.box(t))]
-        return sorted(out, key=lambda s: s.box(t)[0])
-
-    def inside(self, box) -> bool:
-        return _inside(box, self.width, self.height)
-
-    def scene_at(self, t: float) -> Scene:
-        return next((s for s in self.scenes if s.start <= t < s.end), self.scenes[-1])
-
-    def frame_time(self, t: float) -> float:
-        return round(t * self.fps) / self.fps
-
-
-def _inside(box, width: int, height: int) -> bool:
-    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
-
-
-def _r(t: float) -> float:
-    return round(t, 3)
+from omnisynth.generators.clips.timeline import (AUDIO_KINDS, BACKGROUNDS, COLOURS, LABEL_BOX, SENTENCES, SHAPES, SIGNS, SR,
+                                                AudioCue, Event, Plan, Probe, Scene, Sprite, inside, ms)
 
 
 class Planner:
@@ -190,10 +31,10 @@ class Planner:
 
     def plan(self) -> Plan:
         rng = self.rng
-        edges = [0.0] + [_r(self._frame(self.duration * (i + 1) / self.n_scenes)) for i in range(self.n_scenes - 1)]
-        edges.append(_r(self.duration))
+        edges = [0.0] + [ms(self._frame(self.duration * (i + 1) / self.n_scenes)) for i in range(self.n_scenes - 1)]
+        edges.append(ms(self.duration))
         backgrounds = rng.sample(sorted(BACKGROUNDS), self.n_scenes)
-        for i, (s, e) in enumerate(zip(edges, edges[1:])):
+        for i, (s, e) in enumerate(zip(edges, edges[1:], strict=False)):
             scene = Scene(i, s, e, backgrounds[i], BACKGROUNDS[backgrounds[i]])
             self.scenes.append(scene)
             if i > 0:
@@ -252,7 +93,7 @@ class Planner:
 
     def _track(self, sprite: Sprite, t0: float, t1: float) -> list[list[float]]:
         times = sorted({t0, t1, *(k[0] for k in sprite.keys if t0 < k[0] < t1)})
-        return [[_r(t), *(round(v, 1) for v in sprite.box(t))] for t in times]
+        return [[ms(t), *(round(v, 1) for v in sprite.box(t))] for t in times]
 
     def _inner(self, box, frac: float = 0.3) -> tuple[int, int, int, int]:
         x0, y0, x1, y1 = box
@@ -260,7 +101,7 @@ class Planner:
         return round(cx - hw), round(cy - hh), round(cx + hw), round(cy + hh)
 
     def inside(self, box) -> bool:
-        return _inside(box, self.w, self.h)
+        return inside(box, self.w, self.h)
 
     def _colour_probe(self, sprite: Sprite, t: float) -> Probe:
         t = self._frame(t)
@@ -280,8 +121,8 @@ class Planner:
 
     def _object(self, shape: str, colour: str, scene: Scene, start: float, end: float, keys) -> Sprite:
         self.obj_count += 1
-        sprite = Sprite(f"{colour} {shape}", "object", shape, colour, COLOURS[colour], self._size(shape), _r(start),
-                        _r(end), [(_r(t), round(x, 1), round(y, 1)) for t, x, y in keys], self.obj_count, scene.index)
+        sprite = Sprite(f"{colour} {shape}", "object", shape, colour, COLOURS[colour], self._size(shape), ms(start),
+                        ms(end), [(ms(t), round(x, 1), round(y, 1)) for t, x, y in keys], self.obj_count, scene.index)
         self.sprites.append(sprite)
         return sprite
 
@@ -335,13 +176,13 @@ class Planner:
                 events.append(("leave", t2, t2 + (self.w - rest - w) / speed, t3))
         sprite = self._object(shape, colour, scene, start, end, keys)
         if not events:
-            ev = self._event(modality="visual", kind="present", start=_r(S), end=_r(E), subject=sprite.name,
+            ev = self._event(modality="visual", kind="present", start=ms(S), end=ms(E), subject=sprite.name,
                              scene=scene.index, track=self._track(sprite, S, E), objs=(sprite.obj,))
             ev.probes = [self._colour_probe(sprite, (S + E) / 2)]
         for kind, ta, tb, tc in events:
             # enter: [first visible, wholly inside]; leave: [starts moving, last visible]
             s, e = (ta, tb) if kind == "enter" else (ta, tc)
-            ev = self._event(modality="visual", kind=kind, start=_r(s), end=_r(e), subject=sprite.name,
+            ev = self._event(modality="visual", kind=kind, start=ms(s), end=ms(e), subject=sprite.name,
                              scene=scene.index, track=self._track(sprite, ta, tc), objs=(sprite.obj,))
             if kind == "enter":
                 ev.probes = [self._absent_probe(sprite.box(tc), ta - 0.12, scene), self._colour_probe(sprite, tc + 0.12)]
@@ -360,7 +201,7 @@ class Planner:
         ya, yb = self._lane_y(lane, ha), self._lane_y(lane, hb)
         mover = self._object(shapes[0], colours[0], scene, S, E, [(ts, xa0, ya), (t_touch, xb - wa, ya)])
         still = self._object(shapes[1], colours[1], scene, S, E, [(S, xb, yb)])
-        ev = self._event(modality="visual", kind="touch", start=_r(t_touch), end=_r(t_touch), subject=mover.name,
+        ev = self._event(modality="visual", kind="touch", start=ms(t_touch), end=ms(t_touch), subject=mover.name,
                          other=still.name, scene=scene.index, track=self._track(mover, ts, t_touch))
         ev.probes = [self._colour_probe(mover, t_touch - 0.4), self._colour_probe(mover, t_touch + 0.12),
                      self._colour_probe(still, t_touch + 0.12)]
@@ -379,7 +220,7 @@ class Planner:
         slow = self._object(shapes[1], colours[1], scene, S, E, [(ts, xb0, yb), (te, xb1, yb)])
         va, vb = (xa1 - xa0) / (te - ts), (xb1 - xb0) / (te - ts)
         tau = ts + (xb0 + wb / 2 - xa0 - wa / 2) / (va - vb)
-        ev = self._event(modality="visual", kind="overtake", start=_r(tau), end=_r(tau), subject=fast.name,
+        ev = self._event(modality="visual", kind="overtake", start=ms(tau), end=ms(tau), subject=fast.name,
                          other=slow.name, scene=scene.index, track=self._track(fast, ts, te))
         before, after = max(ts, tau - 0.5), min(te, tau + 0.5)
         ev.probes = [self._colour_probe(fast, before), self._colour_probe(slow, before),
@@ -399,24 +240,24 @@ class Planner:
             return
         new = self.rng.choice(sorted(free))
         self.combos.add((new, sprite.shape))
-        after = Sprite(f"{new} {sprite.shape}", "object", sprite.shape, new, COLOURS[new], sprite.size, _r(t), sprite.end,
+        after = Sprite(f"{new} {sprite.shape}", "object", sprite.shape, new, COLOURS[new], sprite.size, ms(t), sprite.end,
                        sprite.keys, sprite.obj, scene.index)
-        sprite.end = _r(t - 1 / self.fps)
+        sprite.end = ms(t - 1 / self.fps)
         self.sprites.append(after)
-        ev = self._event(modality="visual", kind="colour_change", start=_r(t), end=_r(t), text=new,
+        ev = self._event(modality="visual", kind="colour_change", start=ms(t), end=ms(t), text=new,
                          subject=sprite.name, scene=scene.index, track=self._track(after, t, t))
         if self.inside(sprite.box(t - 0.12)) and self.inside(after.box(t + 0.12)) and sprite.visible(t - 0.12) \
                 and after.visible(t + 0.12):
             ev.probes = [self._colour_probe(sprite, t - 0.12), self._colour_probe(after, t + 0.12)]
 
     def _label(self, text: str, scene: Scene, start: float, end: float, where: str, fontsize: int) -> Sprite:
-        from omnisynth.generators.av_render import label_size
+        from omnisynth.generators.clips.render import label_size
 
         w, h = label_size(text, fontsize)
         x = {"top_left": 0.04 * self.w, "top_right": 0.96 * self.w - w, "bottom": (self.w - w) / 2}[where]
         y = 0.04 * self.h if where.startswith("top") else 0.955 * self.h - h
-        sprite = Sprite(text, "label", "label", "white", LABEL_BOX, (w, h), _r(self._frame(start)),
-                        _r(self._frame(end)), [(0.0, round(x), round(y))], -1, scene.index, fontsize)
+        sprite = Sprite(text, "label", "label", "white", LABEL_BOX, (w, h), ms(self._frame(start)),
+                        ms(self._frame(end)), [(0.0, round(x), round(y))], -1, scene.index, fontsize)
         self.sprites.append(sprite)
         return sprite
 
@@ -438,7 +279,7 @@ class Planner:
         S, E = scene.start, scene.end
         n = self.rng.randint(2, 4)
         times = [self._frame(S + (E - S) * (i + 1) / (n + 1)) for i in range(n)]
-        for i, (t0, t1) in enumerate(zip(times, times[1:] + [E])):
+        for i, (t0, t1) in enumerate(zip(times, times[1:] + [E], strict=False)):
             sprite = self._label(f"COUNT {i + 1}", scene, t0, t1 - 1 / self.fps, "top_right", round(20 * self.k))
             ev = self._event(modality="visual", kind="counter", start=sprite.start, end=sprite.end,
                              text=sprite.name, scene=scene.index, track=self._track(sprite, t0, t0))
@@ -474,7 +315,7 @@ class Planner:
             if cues[-1].end > self.duration - 0.2:
                 break
             for cue in cues:
-                cue.start, cue.end = _r(cue.start), _r(cue.end)
+                cue.start, cue.end = ms(cue.start), ms(cue.end)
                 ev = self._event(modality="audio", kind=kind, start=cue.start, end=cue.end, text=cue.text,
                                  freq=cue.freq)
                 cue.event = ev.id
@@ -493,18 +334,18 @@ class Planner:
     def _audio_probes(self, ev: Event, cue: AudioCue) -> None:
         span = cue.end - cue.start
         inner = (cue.start + 0.03, cue.end - 0.03) if cue.kind != "bell" else (cue.start + 0.02, cue.start + 0.35)
-        ev.probes = [Probe("audio", _r(inner[0]), _r(inner[1]), expect="sound",
+        ev.probes = [Probe("audio", ms(inner[0]), ms(inner[1]), expect="sound",
                            freq=cue.freq if cue.kind in ("tone", "beep", "bell") else 0.0,
                            sustained=0.5 if cue.kind == "speech" else 1.0)]  # speech pauses between words
         if span > 0 and cue.start >= 0.2:
-            ev.probes.append(Probe("audio", _r(cue.start - 0.15), _r(cue.start - 0.03), expect="silence"))
+            ev.probes.append(Probe("audio", ms(cue.start - 0.15), ms(cue.start - 0.03), expect="silence"))
         if cue.kind != "bell" and cue.end + 0.2 <= self.duration:  # a bell rings on past its event
-            ev.probes.append(Probe("audio", _r(cue.end + 0.03), _r(cue.end + 0.15), expect="silence"))
+            ev.probes.append(Probe("audio", ms(cue.end + 0.03), ms(cue.end + 0.15), expect="silence"))
 
 
 def make_plan(width, height, fps, duration, scenes, objects, captions, voice, rng: random.Random) -> Plan:
     """Plan one clip; speech is synthesised here because its length is part of the timeline."""
-    from omnisynth.generators.av_render import speak
+    from omnisynth.generators.clips.render import speak
 
     return Planner(width, height, fps, duration, scenes, objects, captions, lambda text: speak(text, voice),
                    rng).plan()

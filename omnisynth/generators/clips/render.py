@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from omnisynth.generators.av_plan import LABEL_BOX, LABEL_TEXT, SR, Plan, Probe
+from omnisynth.generators.clips.timeline import LABEL_BOX, LABEL_TEXT, SR, Plan, Probe
+from omnisynth.audio import read_wav, wav_bytes  # noqa: F401 - re-exported: the clip generator's media
 from omnisynth.generators.errors import InputError
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -131,26 +132,10 @@ def mix(plan: Plan, seed: int) -> np.ndarray:
     return np.clip(track, -1, 1)
 
 
-def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return buf.getvalue()
-
-
-def read_wav(data: bytes) -> tuple[np.ndarray, int]:
-    with wave.open(io.BytesIO(data)) as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
-        return pcm.reshape(-1, w.getnchannels()).mean(axis=1), w.getframerate()
-
-
 def _piecewise(keys, axis: int) -> str:
     """An ffmpeg expression in t for a piecewise-linear coordinate."""
     expr = f"{keys[-1][axis]:g}"
-    for (t0, *p0), (t1, *p1) in reversed(list(zip(keys, keys[1:]))):
+    for (t0, *p0), (t1, *p1) in reversed(list(zip(keys, keys[1:], strict=False))):
         a, b = p0[axis - 1], p1[axis - 1]
         seg = f"{a:g}" if t1 <= t0 or a == b else f"{a:g}+(t-{t0:g})*{(b - a) / (t1 - t0):.6g}"
         expr = f"if(lt(t,{t1:g}),{seg},{expr})"
@@ -258,9 +243,9 @@ def render_clip(plan: Plan, seed: int, frames: int, want_mp4: bool, timeout: flo
         if len(raw) != len(probe_idx):
             raise RuntimeError(f"ffmpeg wrote {len(raw)} probe frames, expected {len(probe_idx)}")
         return {"mp4": (work / "clip.mp4").read_bytes() if want_mp4 else None,
-                "frames": [(k / plan.fps, jpg) for k, jpg in zip(sampled, jpgs)],
+                "frames": [(k / plan.fps, jpg) for k, jpg in zip(sampled, jpgs, strict=False)],
                 "wav": (work / "audio.wav").read_bytes(),
-                "probe_frames": {k / plan.fps: frame for k, frame in zip(probe_idx, raw)}}
+                "probe_frames": {k / plan.fps: frame for k, frame in zip(probe_idx, raw, strict=False)}}
 
 
 # -- measuring a render ------------------------------------------------------------------------

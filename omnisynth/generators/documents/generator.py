@@ -17,11 +17,12 @@ from functools import lru_cache
 import pymupdf
 
 from omnisynth.generators.content import Content
-from omnisynth.generators.doc_canvas import HAND_PREFIX, PAGE_SIZES, Canvas, paint
-from omnisynth.generators.doc_layouts import (CONTINUATIONS, FAMILIES, HAND_FAMILIES, PROVIDES, SCENE_FAMILIES,
+from omnisynth.generators.documents.canvas import HAND_PREFIX, PAGE_SIZES, Canvas, paint
+from omnisynth.generators.documents.layouts import (CONTINUATIONS, FAMILIES, HAND_FAMILIES, PROVIDES, SCENE_FAMILIES,
                                               header_footer)
+from omnisynth.generators import Generator
 from omnisynth.generators.errors import GroundTruthError
-from omnisynth.schemas.recipe import DocumentGenerator as DocumentConfig
+from omnisynth.generators.documents.config import DocumentGenerator as DocumentConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
@@ -63,7 +64,7 @@ def blank_png() -> bytes:
     return pix.tobytes("png")
 
 
-class DocumentGenerator:
+class DocumentGenerator(Generator):
     name = "documents"
     version = VERSION
 
@@ -71,6 +72,10 @@ class DocumentGenerator:
         self.config = config
         self.task = task
         self.raw = raw  # pages as pixel arrays for the degrade stage, which encodes them
+
+    @classmethod
+    def from_recipe(cls, recipe, catalog=None) -> DocumentGenerator:
+        return cls(recipe.generator, recipe.task, raw=recipe.degrade.enabled)
 
     def source(self, spec: SampleSpec) -> dict:
         return {"generator": self.name, "seed": spec.seed, "index": spec.index}
@@ -111,7 +116,7 @@ class DocumentGenerator:
         doc = pymupdf.open()
         media, pages, facts = {}, [], []
         members = member_names(self.config.pages[1])
-        for cv, member in zip(plan.pages, members):
+        for cv, member in zip(plan.pages, members, strict=False):
             page = doc.new_page(width=cv.width, height=cv.height)
             paint(page, cv.ops)
             png, truth = render_page(page, self.config.dpi, cv.page, member, raw=self.raw)

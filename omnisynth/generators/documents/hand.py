@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from omnisynth.generators.content import Content
-from omnisynth.generators.doc_canvas import MARGIN, Canvas, font_metrics
+from omnisynth.generators.documents.canvas import MARGIN, Canvas, font_metrics
 
 PENS = [(0.10, 0.16, 0.55), (0.12, 0.12, 0.15), (0.05, 0.25, 0.60)]  # blue and black ballpoint
 

@@ -1,5 +1,5 @@
 """Layout families of synthetic documents, drawn onto `Canvas` pages: the printed ones here,
-the handwritten ones in `doc_hand`, the scene-text boards in `doc_scene`; the registry of all.
+the handwritten ones in `hand.py`, the scene-text boards in `scene.py`; the registry of all.
 
 Each family function draws one page and records the facts it placed: titles, headings,
 text lines, key-value fields, table cells, chart marks with their exact values. The
@@ -13,9 +13,9 @@ import math
 import random
 
 from omnisynth.generators.content import Content, fmt_money
-from omnisynth.generators.doc_canvas import INK, MARGIN, PALETTE, Canvas
-from omnisynth.generators.doc_hand import draw_handform, draw_note
-from omnisynth.generators.doc_scene import draw_label, draw_package, draw_sign
+from omnisynth.generators.documents.canvas import INK, MARGIN, PALETTE, Canvas
+from omnisynth.generators.documents.hand import draw_handform, draw_note
+from omnisynth.generators.documents.scene import draw_label, draw_package, draw_sign
 
 PROVIDES = {
     "report": {"region", "heading", "phrase", "page_locate"},

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pymupdf
 
+from omnisynth.generators import Generator
 from omnisynth.generators.errors import InputError
 from omnisynth.generators.textlayer import render_page
-from omnisynth.schemas.recipe import PdfCorpusGenerator as PdfCorpusConfig
+from omnisynth.generators.documents.config import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
 
@@ -74,7 +75,7 @@ def open_pdf(path: Path, password: str | None) -> pymupdf.Document:
     return doc
 
 
-class PdfCorpusGenerator:
+class PdfCorpusGenerator(Generator):
     name = "pdf_corpus"
     version = VERSION
 
@@ -96,6 +97,10 @@ class PdfCorpusGenerator:
         slot = index % self.slots
         i = bisect.bisect_right(self.starts, slot) - 1
         return self.catalog[i], slot - self.starts[i]
+
+    @classmethod
+    def from_recipe(cls, recipe, catalog=None) -> PdfCorpusGenerator:
+        return cls(recipe.generator, recipe.task, catalog or [], raw=recipe.degrade.enabled)
 
     def source(self, spec: SampleSpec) -> dict:
         entry, page_no = self.locate(spec.index)

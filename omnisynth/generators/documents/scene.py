@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from omnisynth.generators.content import Content
-from omnisynth.generators.doc_canvas import PALETTE, Canvas, text_width
+from omnisynth.generators.documents.canvas import PALETTE, Canvas, text_width
 
 BOARDS = [((0.0, 0.42, 0.24), (1, 1, 1)), ((0.10, 0.25, 0.60), (1, 1, 1)), ((0.72, 0.10, 0.10), (1, 1, 1)),
           ((0.97, 0.96, 0.93), (0.10, 0.10, 0.12)), ((0.98, 0.80, 0.10), (0.10, 0.10, 0.12)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omnisynth.generators.browser import Tab
+from omnisynth.generators.gui.browser import Tab
 from omnisynth.generators.content import Content
 from omnisynth.generators.errors import GroundTruthError
 

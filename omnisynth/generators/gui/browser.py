@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from omnisynth.generators.errors import InputError
-from omnisynth.generators.gui_dom import EXTRACT_JS, HIT_JS
+from omnisynth.generators.gui.dom import EXTRACT_JS, HIT_JS
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 

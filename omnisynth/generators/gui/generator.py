@@ -1,6 +1,6 @@
 """GUI screens rendered in a real Chromium, with ground truth read from the live DOM.
 
-`GuiGenerator` writes a procedural screen (gui_layouts), shows it in the worker's warm
+`GuiGenerator` writes a procedural screen (`layouts.py`, controls from `ui.py`), shows it in the worker's warm
 browser, and takes every visible interactive element's role, accessible name, state and
 box (screenshot pixels, device-pixel aware, clipped, occlusion-checked by hit testing)
 from the page itself. For `gui_actions` it plans a goal over the elements it found, drives
@@ -20,14 +20,16 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from omnisynth.generators.browser import Browser, Tab
-from omnisynth.generators.documents import blank_png, weighted
+from omnisynth.generators.gui.browser import Browser, Tab
+from omnisynth.generators.documents.generator import blank_png, weighted
+from omnisynth.generators import Generator
 from omnisynth.generators.errors import GroundTruthError, InputError
-from omnisynth.generators.gui_actions import (ACTION_FAMILIES, Step, find_element, goal_steps, goal_text, perform,
+from omnisynth.generators.gui.actions import (ACTION_FAMILIES, Step, find_element, goal_steps, goal_text, perform,
                                               plan_goals, read_result, scroll_step)
-from omnisynth.generators.gui_layouts import Ui, page
-from omnisynth.schemas.recipe import GuiGenerator as GuiConfig
-from omnisynth.schemas.recipe import HtmlCorpusGenerator as HtmlCorpusConfig
+from omnisynth.generators.gui.layouts import page
+from omnisynth.generators.gui.ui import Ui
+from omnisynth.generators.gui.config import GuiGenerator as GuiConfig
+from omnisynth.generators.gui.config import HtmlCorpusGenerator as HtmlCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
@@ -75,7 +77,7 @@ def targets(truth: GroundTruth) -> list[Fact]:
             and not f.attrs["offscreen"] and not f.attrs["disabled"] and f.text]
 
 
-class _BrowserUser:
+class _BrowserUser(Generator):
     """Shared by both generators: the lazily started browser and the live page."""
 
     name = "gui"
@@ -189,7 +191,7 @@ class GuiGenerator(_BrowserUser):
             pages = [PageTruth(i, f"h{len(real) - i}.png", screen.width, screen.height, [], [], [])
                      for i in range(len(real))]
             truth.pages = pages + [PageTruth(len(real), "png", screen.width, screen.height, [], [], [])]
-            media.update((p.member, png) for p, png in zip(pages, real))
+            media.update((p.member, png) for p, png in zip(pages, real, strict=False))
             media.update((f"h{i}.png", blank_png()) for i in range(len(real) + 1, n + 1))
             truth.meta["pages"] = len(truth.pages)
         return media, truth
@@ -249,6 +251,10 @@ class HtmlCorpusGenerator(_BrowserUser):
         if not self.catalog:
             raise InputError("no_input", f"no .html/.htm files under {self.config.path}")
         return self.catalog[spec.index % len(self.catalog)]
+
+    @classmethod
+    def from_recipe(cls, recipe, catalog=None) -> HtmlCorpusGenerator:
+        return cls(recipe.generator, recipe.task, catalog or [])
 
     def source(self, spec: SampleSpec) -> dict:
         return {"file": self._entry(spec)} if self.catalog else {}

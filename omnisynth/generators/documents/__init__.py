@@ -1,0 +1,1 @@
+"""Document families: rendered pages (layouts, handwriting, scene text) and your own PDFs."""

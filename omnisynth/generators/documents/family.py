@@ -1,0 +1,53 @@
+"""The document families: rendered documents (`documents`) and your own PDFs (`pdf_corpus`).
+
+Imported by the registry (`omnisynth.families.BUILTIN`); it imports only the config models,
+every other piece is named by reference and loaded where it runs.
+"""
+
+from __future__ import annotations
+
+from omnisynth.families import Family, TaskKind, register
+
+
+def _multi_page(config) -> str | None:
+    return None if config.pages[1] >= 2 else "needs generator.pages with max >= 2"
+
+
+def _pdf_catalog(config):
+    from omnisynth.generators.documents.pdf_corpus import build_catalog, catalog_fingerprint
+
+    catalog = build_catalog(config)
+    return catalog, catalog_fingerprint(catalog)
+
+
+def _multi_image(generator: dict) -> bool:
+    return generator.get("pages", [1, 1])[1] > 1  # multi-page documents: every page image in the sample
+
+
+register(Family(
+    kind="documents",
+    config="omnisynth.generators.documents.config:DocumentGenerator",
+    generator="omnisynth.generators.documents.generator:DocumentGenerator.from_recipe",
+    tasks=(
+        TaskKind("doc_qa", ("region", "key_value", "table_cell", "chart_value", "unanswerable")),
+        TaskKind("doc_long_qa", ("page_locate", "page_fact", "cross_page_compare", "unanswerable"), check=_multi_page),
+        TaskKind("doc_grounding", ("heading", "field_value", "table_cell", "phrase")),
+    ),
+    writer="omnisynth.tasks.documents:oracle_writer",
+    model_task="omnisynth.model.model_tasks:DocModelTask",
+    filters="omnisynth.filters.verify:document_filters",
+    multi_image=_multi_image,
+    module=__name__,
+))
+
+register(Family(
+    kind="pdf_corpus",
+    config="omnisynth.generators.documents.config:PdfCorpusGenerator",
+    generator="omnisynth.generators.documents.pdf_corpus:PdfCorpusGenerator.from_recipe",
+    tasks=(TaskKind("pdf_qa", ("read_line", "locate_text")),),
+    writer="omnisynth.tasks.documents:oracle_writer",
+    model_task="omnisynth.model.model_tasks:DocModelTask",
+    filters="omnisynth.filters.verify:document_filters",
+    catalog=_pdf_catalog,
+    module=__name__,
+))

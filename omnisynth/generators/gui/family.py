@@ -1,0 +1,58 @@
+"""The GUI families: procedural app screens (`gui`) and your own HTML pages (`html_corpus`).
+
+Imported by the registry (`omnisynth.families.BUILTIN`); it imports only the registry,
+every other piece is named by reference and loaded where it runs.
+"""
+
+from __future__ import annotations
+
+from omnisynth.families import Family, TaskKind, register
+
+GROUNDING = ("label", "function", "position", "absent")
+
+
+def _html_catalog(config):
+    from omnisynth.generators.gui.generator import build_html_catalog, html_catalog_fingerprint
+
+    catalog = build_html_catalog(config)
+    return catalog, html_catalog_fingerprint(config, catalog)
+
+
+def _multi_image(generator: dict) -> bool:
+    return generator.get("history_screens", 0) > 0  # gui_actions with the screens before earlier steps
+
+
+# the live page is the ground truth: filters hit-test it inside the browser workers
+register(Family(
+    kind="gui",
+    config="omnisynth.generators.gui.config:GuiGenerator",
+    generator="omnisynth.generators.gui.generator:GuiGenerator.from_recipe",
+    tasks=(
+        TaskKind("gui_grounding", GROUNDING, targets=True),
+        TaskKind("gui_pro_grounding", GROUNDING, targets=True),
+        # state readouts and action traces: only the oracle has them
+        TaskKind("gui_qa", ("field_value", "toggle_state", "selected_option", "active_tab", "screen_text", "count"),
+                 model=False),
+        TaskKind("gui_actions", ("click", "type", "select", "scroll"), model=False, degrade=False),
+    ),
+    writer="omnisynth.tasks.gui:oracle_writer",
+    model_task="omnisynth.model.model_tasks:GuiModelTask",
+    filters="omnisynth.filters.gui:gui_filters",
+    multi_image=_multi_image,
+    check_blank=False,  # the live page proved every target painted and visible
+    live_page=True,
+    module=__name__,
+))
+
+register(Family(
+    kind="html_corpus",
+    config="omnisynth.generators.gui.config:HtmlCorpusGenerator",
+    generator="omnisynth.generators.gui.generator:HtmlCorpusGenerator.from_recipe",
+    tasks=(TaskKind("html_grounding", ("label", "position"), targets=True),),
+    writer="omnisynth.tasks.gui:oracle_writer",
+    model_task="omnisynth.model.model_tasks:GuiModelTask",
+    filters="omnisynth.filters.gui:gui_filters",
+    catalog=_html_catalog,
+    live_page=True,
+    module=__name__,
+))

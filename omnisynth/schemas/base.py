@@ -1,0 +1,50 @@
+"""The base of every recipe section, and of every family's `generator` section.
+
+`GeneratorConfig` is the contract between a recipe and a generator family: a family's config
+model subclasses it with `kind: Literal["<its kind>"]`, and validating a `generator` mapping
+dispatches on its `kind` through the family registry (`omnisynth.families`), so a kind no
+family registers is refused naming the registered ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class Cfg(BaseModel):
+    """A recipe section: unknown keys are refused, defaults are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class GeneratorConfig(Cfg):
+    """A recipe's `generator` section; validating this base picks the family's own model by `kind`."""
+
+    kind: str
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _by_kind(cls, value, handler):
+        if cls is GeneratorConfig and isinstance(value, dict):
+            from omnisynth.families import UnknownFamily, family
+
+            try:
+                model = family(value.get("kind")).load("config")
+            except UnknownFamily as exc:
+                raise ValueError(str(exc)) from None
+            return model.model_validate(value)
+        if cls is GeneratorConfig and isinstance(value, GeneratorConfig):
+            return value
+        return handler(value)
+
+
+def existing_path(v: str) -> str:
+    """A corpus path (`generator.path`): required, must exist; returned absolute."""
+    if not v:
+        raise ValueError("is required: set it with --set generator.path=DIR")
+    p = Path(v).expanduser()
+    if not p.exists():
+        raise ValueError(f"{v!r} does not exist")
+    return str(p.resolve())
