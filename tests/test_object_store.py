@@ -153,9 +153,13 @@ def test_a_second_run_is_refused_while_the_lease_is_fresh_and_a_stale_one_is_tak
     finally:
         lock.close()
     assert not store.exists(".lock")  # released on close
-    # a run on another machine that stopped renewing its lease long ago
+    # a run on another machine that stopped renewing its lease long ago, killed while it rewrote the lease
+    # and the manifest: taking the output over sweeps what it left half written at the root
     store.write_json(".lock", {"token": "x", "renewed": time.time() - LEASE_S - 1, "pid": 1, "host": "elsewhere"})
+    store.write_text("..lock.dead0001.tmp", "{")
+    store.write_text(".manifest.json.dead0002.tmp", "{")
     claim_output(store, recipe, {}).close()
+    assert not [n for n in listing(store) if n.endswith(".tmp")], listing(store)
     # ...and one that renewed it just now is respected
     store.write_json(".lock", {"token": "y", "renewed": time.time(), "pid": 1, "host": "elsewhere"})
     with pytest.raises(OutputMismatch, match="pid 1 on elsewhere"):

@@ -45,6 +45,7 @@ def test_killed_run_resumes_to_the_exact_output(run_recipe, tmp_path):
     finished_before = len(list((out / "state").glob("shard-*.json")))
     assert finished_before < 6, "the run finished before it could be killed; the test proves nothing"
     assert not (out / "manifest.json").exists()
+    (out / ".manifest.json.dead0001.tmp").write_text("{")  # as a run killed while writing its manifest leaves
 
     rerun = omnisynth_run(out)
     output, _ = rerun.communicate(timeout=300)

@@ -48,7 +48,9 @@ def claim_output(out: Store, recipe: Recipe, extra: dict):
         lock.close()
         raise OutputMismatch(f"{out} holds output of another configuration ({diff}); "
                              f"rerun with its original settings to resume, or use a new --out")
-    out.sweep_temporaries(("shards", "pairs", "quarantine", "state", "state/signatures", "state/screens"))
+    # (an object store's root was swept when its lease was taken: its renewal writes there from now on)
+    root = ("",) if out.local else ()
+    out.sweep_temporaries((*root, "shards", "pairs", "quarantine", "state", "state/signatures", "state/screens"))
     if out.local:  # the layout exists from the start, also for a run that keeps nothing
         for sub in ("shards", "quarantine", "state", "staging"):
             (out.path / sub).mkdir(parents=True, exist_ok=True)

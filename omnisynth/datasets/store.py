@@ -230,12 +230,12 @@ class Store:
             self.fs.create_dir(self.root, recursive=True)
 
     def sweep_temporaries(self, folders: tuple[str, ...]) -> int:
-        """Remove hidden `.*.tmp` files a crashed writer left in `folders`; returns how many."""
+        """Remove hidden `.*.tmp` files a crashed writer left in `folders` ("" is the output's root); returns how many."""
         removed = 0
         for folder in folders:
             for name in self._names(folder):
                 if name.startswith(".") and name.endswith(".tmp"):
-                    self.delete(f"{folder}/{name}")
+                    self.delete(f"{folder}/{name}" if folder else name)
                     removed += 1
         return removed
 
@@ -280,6 +280,8 @@ class _Lease:
                 raise OutputBusy(f"{store.uri} is being written by another omnisynth run "
                                  f"(pid {held.get('pid')} on {held.get('host')}, lease renewed {age:.0f} s ago; "
                                  f"a dead run's lease expires after {LEASE_S:.0f} s)")
+        # the root's temporaries of a run that died writing its lease or manifest: ours is not started yet
+        store.sweep_temporaries(("",))
         self._write()
         time.sleep(0.5)  # two runs that started together: the later write wins, the other one backs off
         if (self._read() or {}).get("token") != self.token:
