@@ -106,3 +106,13 @@ def test_gui_recipes_are_checked_up_front(corpus):
     with pytest.raises(RecipeError, match="unknown question type 'chart_value' for gui_grounding"):
         load_recipe("gui_grounding", [("task.question_types", {"chart_value": 1})])
     assert load_recipe("html_corpus_grounding", [("generator.path", str(corpus / "html"))]).generator.kind == "html_corpus"
+
+
+def test_document_family_names_match_the_layouts():
+    """The recipe section lists the layout names without importing PyMuPDF; they must be the layouts' own."""
+    from omnisynth.generators.documents.config import EXTRA_FAMILIES, FAMILIES
+    from omnisynth.generators.documents.layouts import FAMILIES as LAYOUTS
+    from omnisynth.generators.documents.layouts import HAND_FAMILIES, SCENE_FAMILIES
+
+    assert FAMILIES + EXTRA_FAMILIES == tuple(LAYOUTS)
+    assert set(HAND_FAMILIES) | set(SCENE_FAMILIES) == set(EXTRA_FAMILIES)
