@@ -93,7 +93,9 @@ class Family:
     images to check they are not blank (False where the renderer already proved every target
     painted); `live_page`: its filters hit-test a live page in the browser workers (model
     calls go over HTTP, not an in-pipeline vLLM); `judge_by_default`: no ground truth to check
-    the answer against, so `filters.judge.mode: auto` judges it with a model engine.
+    the answer against, so `filters.judge.mode: auto` judges it with a model engine; `prompts`:
+    a folder holding the model task's prompt templates (`<template>.txt`), for a family whose
+    templates are not bundled in `omnisynth/model/prompts/`.
     """
 
     kind: str
@@ -109,6 +111,7 @@ class Family:
     check_blank: bool = True
     live_page: bool = False
     judge_by_default: bool = False
+    prompts: str | None = None
     module: str = field(default="", compare=False)
 
     def is_multi_image(self, generator: dict) -> bool:

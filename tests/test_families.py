@@ -246,3 +246,39 @@ def test_an_installed_package_adds_its_family_through_the_entry_point(tmp_path, 
     monkeypatch.setattr(registry, "_loaded", False)  # as in a fresh process: bundled and installed load on first use
     assert registry.family("plugin_tally").kind == "plugin_tally"
     assert registry.task_kind("plugin_tally_qa")[0].kind == "plugin_tally"
+
+
+class TallyModelConfig(TallyConfig):
+    kind: Literal["tally_m"] = "tally_m"
+
+
+class TallyModelTask:
+    """The model side of a family outside the package: only its template name matters here."""
+
+    name = "tally_count.v1"
+
+    def __init__(self, recipe):
+        self.recipe = recipe
+
+
+def test_a_family_brings_its_prompt_templates_in_its_own_folder(tmp_path):
+    """Model engines read the family's prompt file from the folder it registers (no file added to the package)."""
+    import hashlib
+
+    from omnisynth.model.engines import prompt_hash
+    from omnisynth.model.model_tasks import template, templates_hash
+
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "tally_count.v1.txt").write_text("How many red dots are in this image? Answer with a number.\n")
+    register(Family(kind="tally_m", config=TallyModelConfig, generator=make_generator, writer=writer,
+                    tasks=(TaskKind("tally_m_qa", ("count",)),), filters=lambda recipe, generator: [],
+                    model_task=TallyModelTask, prompts=str(prompts), module=__name__))
+    text, digest = template("tally_count.v1")
+    assert text.startswith("How many red dots") and digest == hashlib.sha256(text.encode()).hexdigest()[:16]
+    recipe = load_recipe(_write(tmp_path, RECIPE.replace("kind: tally\n", "kind: tally_m\n")
+                                .replace("kind: tally_qa", "kind: tally_m_qa")),
+                         [("model.engine", "openai"), ("model.base_url", "http://127.0.0.1:9/v1"), ("model.name", "m")])
+    assert prompt_hash(recipe) == templates_hash(["tally_count.v1"])
+    with pytest.raises(FileNotFoundError, match="prompt template missing.v1.txt is in none of .*prompts"):
+        template("missing.v1")

@@ -50,9 +50,18 @@ class Request:
 
 @cache
 def template(name: str) -> tuple[str, str]:
-    """(text, sha256[:16]) of a versioned prompt template."""
-    text = (PROMPTS_DIR / f"{name}.txt").read_text()
-    return text, hashlib.sha256(text.encode()).hexdigest()[:16]
+    """(text, sha256[:16]) of a versioned prompt template, `<name>.txt`: the bundled ones
+    (`omnisynth/model/prompts/`), else the `prompts` folder a registered family names
+    (`omnisynth.families.Family.prompts`). Raises FileNotFoundError naming where it looked."""
+    from omnisynth.families import families
+
+    folders = [PROMPTS_DIR] + [Path(f.prompts) for f in families().values() if f.prompts]
+    for folder in folders:
+        path = folder / f"{name}.txt"
+        if path.is_file():
+            text = path.read_text()
+            return text, hashlib.sha256(text.encode()).hexdigest()[:16]
+    raise FileNotFoundError(f"prompt template {name}.txt is in none of {', '.join(str(f) for f in folders)}")
 
 
 def templates_hash(names: list[str]) -> str:
