@@ -12,6 +12,16 @@ def cmd_list(args) -> int:
 
     from omnisynth.schemas.recipe import bundled_recipes
 
+    if args.families:  # the registry: bundled families and those installed packages add
+        from omnisynth.families import families
+
+        for kind, fam in families().items():
+            print(f"{kind}  ({fam.module or 'registered at run time'})")
+            for task in fam.tasks:
+                how = "" if task.model else "  [oracle only]"
+                print(f"  {task.name}: {', '.join(task.question_types)}{how}")
+        return 0
+
     recipes = bundled_recipes()
     width = max(len(n) for n in recipes)
     for name, path in recipes.items():
@@ -270,7 +280,10 @@ def cmd_eval(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("list", help="the named recipes")
+    s = sub.add_parser("list", help="the named recipes (--families: the generator families and their task kinds)")
+    s.add_argument("--families", action="store_true",
+                   help="list the registered generator families (bundled and installed), their task kinds and "
+                        "question types instead")
     s.set_defaults(fn=cmd_list)
     s = sub.add_parser("run", help="run a recipe into an output folder (rerun to resume)")
     s.add_argument("recipe", help="a bundled recipe name (see `omnisynth list`) or a YAML file")

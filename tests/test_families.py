@@ -282,3 +282,14 @@ def test_a_family_brings_its_prompt_templates_in_its_own_folder(tmp_path):
     assert prompt_hash(recipe) == templates_hash(["tally_count.v1"])
     with pytest.raises(FileNotFoundError, match="prompt template missing.v1.txt is in none of .*prompts"):
         template("missing.v1")
+
+
+def test_omnisynth_list_families_shows_bundled_and_registered_ones(capsys):
+    from omnisynth.cli import main
+
+    assert main(["list", "--families"]) == 0
+    out = capsys.readouterr().out
+    assert "documents  (omnisynth.generators.documents.family)" in out
+    assert "  doc_long_qa: page_locate, page_fact, cross_page_compare, unanswerable" in out
+    assert "  gui_actions: click, type, select, scroll  [oracle only]" in out
+    assert f"tally  ({__name__})" in out and "  tally_qa: count  [oracle only]" in out
