@@ -30,6 +30,10 @@ def cmd_list(args) -> int:
     return 0
 
 
+# rejection reasons that mean an exception in a stage's own code (a generator, the degrader, a filter)
+CODE_ERRORS = ("render_error", "degrade_error", "filter_error")
+
+
 def cmd_run(args) -> int:
     from omnisynth.datasets.manifest import OutputMismatch
     from omnisynth.pipelines.runner import format_summary, run
@@ -78,6 +82,12 @@ def cmd_run(args) -> int:
         print("\ninterrupted: finished shards are kept; rerun the same command to resume", file=sys.stderr)
         return 130
     print(format_summary(recipe, summary))
+    bugs = [r for r in summary.rejected_by_reason if r.rsplit("/", 1)[-1] in CODE_ERRORS]
+    if summary.kept == 0 and summary.rejected and len(bugs) == len(summary.rejected_by_reason):
+        # every sample failed in our code or a family's, not on its input: a bug to fix, not a finished run
+        print(f"error: every sample failed with a code error ({', '.join(bugs)}); the exceptions are in "
+              f"{args.out}/quarantine/*.jsonl (detail)", file=sys.stderr)
+        return 1
     return 0
 
 

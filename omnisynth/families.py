@@ -3,7 +3,7 @@
 A family is what a recipe's `generator.kind` names: rendered documents, your PDFs, procedural
 screens, your HTML pages, planned clips, your videos, and every later one. Its record
 (`Family`) names its recipe config model, its generator, its ground-truth question writer,
-its task kinds and their question types, its model task (prompt files), its verify filters,
+its task kinds and their question types, its model task (prompt files), its ground-truth filters,
 its corpus catalog (when it reads your files) and how Energon reads its samples. Every
 place that used to compare the kind as a string asks the registry instead, and an
 unknown kind is refused naming the registered ones; nothing falls through to a default.
@@ -78,7 +78,9 @@ class Family:
     References (`Ref`) are ``"module:attribute"`` strings or the objects themselves:
     - `config`: the pydantic model of the recipe's `generator` section; its `kind` field is a
       `Literal` of this family's kind (a subclass of `omnisynth.schemas.base.GeneratorConfig`).
-    - `generator(recipe, catalog) -> generator`: builds the generator (`omnisynth.generators.Generator`).
+    - `generator`: a `omnisynth.generators.Generator` subclass (built with `from_recipe(recipe,
+      catalog)`, by default `cls(recipe.generator, recipe.task)`), or a factory
+      `(recipe, catalog) -> generator`.
     - `writer(recipe) -> (prompt_hash, write)`: the oracle's ground-truth question writer;
       `write(task_kind, weights, truth, rng) -> Candidate` raises `Unsupported` when the truth
       allows no question of the drawn type.

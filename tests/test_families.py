@@ -116,8 +116,8 @@ def make_generator(recipe, catalog=None):
 
 
 TALLY = register(Family(
-    kind="tally", config=TallyConfig, generator=make_generator, tasks=(TaskKind("tally_qa", ("count",), model=False),),
-    writer=writer, filters=lambda recipe, generator: [RecountFilter()], module=__name__))
+    kind="tally", config=TallyConfig, generator=TallyGenerator,  # built with Generator.from_recipe
+    tasks=(TaskKind("tally_qa", ("count",), model=False),), writer=writer, filters=lambda recipe, generator: [RecountFilter()], module=__name__))
 
 RECIPE = """\
 name: tally_qa
@@ -159,6 +159,8 @@ def test_a_family_registered_from_one_module_runs_end_to_end_to_shards(run_recip
 
 
 def test_the_family_filter_rejects_a_wrong_count(tmp_path):
+    from omnisynth.generators import make_generator as build
+
     from omnisynth.filters.base import make_filters, run_filters
     from omnisynth.model.engines import make_engine
     from omnisynth.schemas.truth import SampleSpec, WorkItem
@@ -166,7 +168,8 @@ def test_the_family_filter_rejects_a_wrong_count(tmp_path):
     path = tmp_path / "tally_qa.yaml"
     path.write_text(RECIPE)
     recipe = load_recipe(str(path))
-    gen = family("tally").load("generator")(recipe, None)
+    gen = build(recipe)  # the family names the class: built with from_recipe
+    assert isinstance(gen, TallyGenerator) and gen.config.dots == (2, 7)
     item = WorkItem(SampleSpec(recipe.name, recipe.seed, 0, 0))
     item.media, item.truth = gen.render(item.spec)
     engine = make_engine(recipe)
@@ -293,3 +296,29 @@ def test_omnisynth_list_families_shows_bundled_and_registered_ones(capsys):
     assert "  doc_long_qa: page_locate, page_fact, cross_page_compare, unanswerable" in out
     assert "  gui_actions: click, type, select, scroll  [oracle only]" in out
     assert f"tally  ({__name__})" in out and "  tally_qa: count  [oracle only]" in out
+
+
+class BrokenConfig(TallyConfig):
+    kind: Literal["tally_broken"] = "tally_broken"
+
+
+class BrokenGenerator(TallyGenerator):
+    def render(self, spec):
+        raise AttributeError("'Recipe' object has no attribute 'size'")  # as a family's own bug does
+
+
+def test_a_run_whose_every_sample_hits_a_code_error_fails(ray_session, tmp_path, capsys):
+    """Quarantining a generator's exception keeps one bad sample from ending a run; when it is every sample,
+    the command says so and exits 1 instead of reporting an empty success."""
+    from omnisynth.cli import main
+
+    register(Family(kind="tally_broken", config=BrokenConfig, generator=BrokenGenerator, writer=writer,
+                    tasks=(TaskKind("tally_broken_qa", ("count",), model=False),),
+                    filters=lambda recipe, generator: [], module=__name__))
+    path = _write(tmp_path, RECIPE.replace("kind: tally\n", "kind: tally_broken\n").replace("kind: tally_qa", "kind: tally_broken_qa"))
+    assert main(["run", path, "--out", str(tmp_path / "out"), "--num-samples", "4"]) == 1
+    err = capsys.readouterr().err
+    assert "every sample failed with a code error (render/render_error)" in err and "quarantine" in err
+    rows = [json.loads(line) for f in sorted((tmp_path / "out" / "quarantine").glob("*.jsonl"))
+            for line in f.read_text().splitlines()]
+    assert len(rows) == 4 and all("has no attribute 'size'" in r["detail"] for r in rows)

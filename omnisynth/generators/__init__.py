@@ -41,5 +41,12 @@ class Generator:
 
 
 def make_generator(recipe: Recipe, catalog=None) -> Generator:
-    """The generator of the recipe's family (`omnisynth.families`); `catalog`: its corpus listing, built on the driver."""
-    return recipe.family().load("generator")(recipe, catalog)
+    """The generator of the recipe's family (`omnisynth.families`); `catalog`: its corpus listing, built on the driver.
+
+    The family names a `Generator` subclass (built with its `from_recipe`) or a factory
+    `(recipe, catalog) -> generator`.
+    """
+    make = recipe.family().load("generator")
+    if isinstance(make, type) and issubclass(make, Generator):
+        return make.from_recipe(recipe, catalog)
+    return make(recipe, catalog)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SerializeAsAny, ValidationError, field_validator, model_validator
 
 from omnisynth.schemas.base import Cfg, GeneratorConfig
 from omnisynth.schemas.degrade import DegradeConfig
@@ -35,6 +35,9 @@ class TaskConfig(_Cfg):
     targets: Literal["any", "icon", "text"] = Field(default="any", description=(
         "GUI grounding: which elements are targets: any, icon-only controls (an icon, no visible text: "
         "ScreenSpot-Pro's ui_type icon), or controls that show their name as text"))
+    # the registry's record, kept from validation: it travels with the recipe to Ray workers,
+    # which then need no registry lookup (a family registered at run time exists on the driver only)
+    _spec: object = PrivateAttr(default=None)
 
     @field_validator("kind")
     @classmethod
@@ -49,7 +52,9 @@ class TaskConfig(_Cfg):
 
     @model_validator(mode="after")
     def _types(self) -> TaskConfig:
-        task = self.spec()
+        from omnisynth.families import task_kind
+
+        task = self._spec = task_kind(self.kind)[1]
         if self.targets != "any" and not task.targets:
             raise ValueError(f"targets {self.targets!r} applies to GUI grounding tasks, not {self.kind}")
         known = task.question_types
@@ -64,9 +69,11 @@ class TaskConfig(_Cfg):
 
     def spec(self):
         """This task kind's registry record (`omnisynth.families.TaskKind`)."""
-        from omnisynth.families import task_kind
+        if self._spec is None:
+            from omnisynth.families import task_kind
 
-        return task_kind(self.kind)[1]
+            self._spec = task_kind(self.kind)[1]
+        return self._spec
 
     def weights(self) -> dict[str, float]:
         """The question types to write, by weight; by default every type except the opt-in negatives."""
@@ -238,12 +245,13 @@ class Recipe(_Cfg):
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     degrade: DegradeConfig = Field(default_factory=DegradeConfig, description=(
         "make rendered pages and screens look scanned, photographed or captured; boxes follow exactly"))
+    _family: object = PrivateAttr(default=None)  # the registry's record, kept from validation (see TaskConfig)
 
     @model_validator(mode="after")
     def _compatible(self) -> Recipe:
-        from omnisynth.families import NEGATIVE_TYPES, task_kind
+        from omnisynth.families import NEGATIVE_TYPES, family, task_kind
 
-        fam = self.family()
+        fam = self._family = family(self.generator.kind)
         owner, task = task_kind(self.task.kind)
         if self.degrade.enabled:
             if not fam.images:
@@ -279,10 +287,12 @@ class Recipe(_Cfg):
         return self
 
     def family(self):
-        """The registry record of this recipe's generator family (`omnisynth.families.Family`)."""
-        from omnisynth.families import family
+        """The registry record of this recipe's generator family (`omnisynth.families.Family`), kept from validation."""
+        if self._family is None:
+            from omnisynth.families import family
 
-        return family(self.generator.kind)
+            self._family = family(self.generator.kind)
+        return self._family
 
     def config_hash(self) -> str:
         """Hash of everything that decides the output bytes (not runtime knobs)."""
