@@ -13,13 +13,9 @@ def cmd_list(args) -> int:
     from omnisynth.schemas.recipe import bundled_recipes
 
     if args.families:  # the registry: bundled families and those installed packages add
-        from omnisynth.families import families
+        from omnisynth.families import listing
 
-        for kind, fam in families().items():
-            print(f"{kind}  ({fam.module or 'registered at run time'})")
-            for task in fam.tasks:
-                how = "" if task.model else "  [oracle only]"
-                print(f"  {task.name}: {', '.join(task.question_types)}{how}")
+        print("\n".join(listing()))
         return 0
 
     recipes = bundled_recipes()

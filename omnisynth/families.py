@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Family", "TaskKind", "UnknownFamily", "register", "family", "families", "task_kind", "task_kinds",
-           "resolve", "NEGATIVE_TYPES"]
+           "resolve", "listing", "NEGATIVE_TYPES"]
 
 BUILTIN = ("omnisynth.generators.documents.family", "omnisynth.generators.gui.family",
            "omnisynth.generators.clips.family")
@@ -194,6 +194,15 @@ def task_kind(name: str) -> tuple[Family, TaskKind]:
         return _TASKS[name]
     except (KeyError, TypeError):
         raise UnknownFamily(f"unknown task kind {name!r}; registered: {', '.join(sorted(_TASKS))}") from None
+
+
+def listing() -> list[str]:
+    """`omnisynth list --families`: each family with where it comes from, its task kinds and question types."""
+    lines = []
+    for kind, fam in families().items():
+        lines.append(f"{kind}  ({fam.module or 'registered at run time'})")
+        lines += [f"  {t.name}: {', '.join(t.question_types)}" + ("" if t.model else "  [oracle only]") for t in fam.tasks]
+    return lines
 
 
 def resolve(ref: Ref) -> Any:
