@@ -12,6 +12,7 @@ batch held. `render` raises `InputError` for bad input (quarantined with its rea
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
     from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
 
-class Generator:
-    """The generator protocol, with the defaults most generators need."""
+class Generator(ABC):
+    """The generator protocol, with the defaults most generators need; `source` and `render` are each family's own."""
 
     needs_actor: bool = False  # keep heavy state (a browser) warm: render in Ray actors, one item at a time
 
@@ -29,14 +30,15 @@ class Generator:
         """Build from a recipe; `catalog` is the family's corpus listing (None when it renders from the seed)."""
         return cls(recipe.generator, recipe.task)
 
+    @abstractmethod
     def source(self, spec: SampleSpec) -> dict:
         """The input a sample comes from (a file and page, a seed), for quarantine records."""
-        raise NotImplementedError
 
+    @abstractmethod
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
-        raise NotImplementedError
+        """(media: member name -> bytes, ground truth) of one sample; a pure function of (seed, index)."""
 
-    def release(self) -> None:
+    def release(self) -> None:  # noqa: B027 - optional hook: generators without warm state hold nothing
         """Free what the last batch held (an open page)."""
 
 

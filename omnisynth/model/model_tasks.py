@@ -50,17 +50,17 @@ class Request:
 
 @cache
 def template(name: str) -> tuple[str, str]:
-    """(text, sha256[:16]) of a versioned prompt template, `<name>.txt`: the bundled ones
-    (`omnisynth/model/prompts/`), else the `prompts` folder a registered family names
-    (`omnisynth.families.Family.prompts`). Raises FileNotFoundError naming where it looked."""
-    from omnisynth.families import families
+    """(text, sha256[:16]) of prompt template `<name>.txt`: bundled (`model/prompts/`), else in a registered
+    family's `prompts` folder (`omnisynth.families.Family.prompts`). FileNotFoundError names where it looked."""
+    path, folders = PROMPTS_DIR / f"{name}.txt", [PROMPTS_DIR]
+    if not path.is_file():  # the registry is asked only for templates the package does not bundle
+        from omnisynth.families import families
 
-    folders = [PROMPTS_DIR] + [Path(f.prompts) for f in families().values() if f.prompts]
-    for folder in folders:
-        path = folder / f"{name}.txt"
-        if path.is_file():
-            text = path.read_text()
-            return text, hashlib.sha256(text.encode()).hexdigest()[:16]
+        folders += [Path(f.prompts) for f in families().values() if f.prompts]
+        path = next((p for p in (f / f"{name}.txt" for f in folders[1:]) if p.is_file()), None)
+    if path:
+        text = path.read_text()
+        return text, hashlib.sha256(text.encode()).hexdigest()[:16]
     raise FileNotFoundError(f"prompt template {name}.txt is in none of {', '.join(str(f) for f in folders)}")
 
 
