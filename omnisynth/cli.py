@@ -68,7 +68,7 @@ def cmd_run(args) -> int:
                   f"{args.out}/gap.json maps parts to categories")
             return 0
         summary = run(recipe, args.out)
-    except OutputMismatch as exc:
+    except (OutputMismatch, RecipeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (EndpointDown, ClusterUnreachable) as exc:
@@ -77,7 +77,7 @@ def cmd_run(args) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: finished shards are kept; rerun the same command to resume", file=sys.stderr)
         return 130
-    print(format_summary(recipe, summary))
+    print(format_summary(summary.recipe, summary))
     bugs = [r for r in summary.rejected_by_reason if r.rsplit("/", 1)[-1] in CODE_ERRORS]
     if summary.kept == 0 and summary.rejected and len(bugs) == len(summary.rejected_by_reason):
         # every sample failed in our code or a family's, not on its input: a bug to fix, not a finished run
@@ -287,14 +287,13 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnisynth", description="Verified synthetic multimodal training data")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("list", help="the named recipes (--families: the generator families and their task kinds)")
-    s.add_argument("--families", action="store_true",
-                   help="list the registered generator families (bundled and installed), their task kinds and "
-                        "question types instead")
+    s.add_argument("--families", action="store_true", help="the registered families (bundled and installed) instead")
     s.set_defaults(fn=cmd_list)
     s = sub.add_parser("run", help="run a recipe into an output folder (rerun to resume)")
     s.add_argument("recipe", help="a bundled recipe name (see `omnisynth list`) or a YAML file")
     s.add_argument("--out", required=True, help="output folder, or a pyarrow filesystem URI (s3://bucket/prefix)")
-    s.add_argument("--num-samples", type=int, help="samples to attempt (each is kept or quarantined)")
+    s.add_argument("--num-samples", type=lambda v: v if v == "all" else int(v),
+                   help="samples to attempt (each is kept or quarantined); 'all': every usable unit of your corpus")
     s.add_argument("--seed", type=int)
     s.add_argument("--engine", help="annotation engine: oracle | vllm | openai (same as --set model.engine=...)")
     s.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a recipe field")

@@ -79,16 +79,19 @@ class Family:
     - `config`: the pydantic model of the recipe's `generator` section; its `kind` field is a
       `Literal` of this family's kind (a subclass of `omnisynth.schemas.base.GeneratorConfig`).
     - `generator`: a `omnisynth.generators.Generator` subclass (built with `from_recipe(recipe,
-      catalog)`, by default `cls(recipe.generator, recipe.task)`), or a factory
-      `(recipe, catalog) -> generator`.
+      inventory)`, by default `cls(recipe.generator, recipe.task)`), or a factory
+      `(recipe, inventory) -> generator`.
     - `writer(recipe) -> (prompt_hash, write)`: the oracle's ground-truth question writer;
       `write(task_kind, weights, truth, rng) -> Candidate` raises `Unsupported` when the truth
       allows no question of the drawn type.
     - `model_task(recipe) -> ModelTask`: prompts a model and parses its reply (None: oracle only).
     - `filters(recipe, generator) -> list[Filter]`: the family's ground-truth checks, run after
       the schema and box checks.
-    - `catalog(config) -> (catalog, fingerprint)`: the corpus listing built once on the driver
-      (None: the family renders from the seed alone).
+    - `probe(config, path) -> omnisynth.generators.corpus.Probe`: reads one file of the user's
+      corpus (`config.path`, a `CorpusSource`) by content and says which units it offers (pages,
+      clips) or why none; the driver probes every file once before any sample and hands the
+      generator the `Inventory` (None: the family renders from the seed alone). `unit`: what a
+      unit is called in the printed inventory ("pages", "clips").
     `images`: samples are page or screen images (the degrade stage applies); `multi_image`:
     samples hold several media (Energon `CrudeWebdataset` with the `multi_image` subflavor,
     instead of `VQASample`), or a function of the generator section (JSON) that says so; `check_blank`: the quality filter's `images: auto` decodes its
@@ -107,7 +110,8 @@ class Family:
     writer: Ref
     filters: Ref
     model_task: Ref = None
-    catalog: Ref = None
+    probe: Ref = None
+    unit: str = "units"
     images: bool = True
     multi_image: bool | Callable[[dict], bool] = False
     check_blank: bool = True

@@ -198,36 +198,43 @@ def test_the_clip_itself_travels_when_the_recipe_asks(run_recipe, tmp_path):
         assert any(p["type"] == "video" and p["video"] == "mp4" for p in sample["messages"][0]["content"])
 
 
-MEDIA_REASONS = {
+INVENTORY_REASONS = {  # unusable files: reported once, in inventory.jsonl, never sampled
     "CORRUPT_empty_0bytes.webm": "media_empty_file",
     "CORRUPT_truncated_moov_missing_chaplin.mp4": "media_unreadable",
-    "CORRUPT_truncated_mdat_rabbit320.mp4": "media_truncated",
     "audio_only_mp3_crunching.mp3": "media_no_video",
     "audio_only_pcm_example.wav": "media_no_video",
     "audio_only_vorbis_viper.ogg": "media_no_video",
     "mp3_with_cover_art.mp3": "media_no_video",
+    "MANIFEST.tsv": "not_media",
+    "subtitles.srt": "not_media",
+    "subtitles_en.vtt": "not_media",
+}
+MEDIA_REASONS = {  # usable by their headers; their samples fail on what decoding finds
+    "CORRUPT_truncated_mdat_rabbit320.mp4": "media_truncated",
     "av_vp9_opus_no_duration.webm": "image_blank",  # its picture is black throughout (grey levels 0-8)
 }
 
 
 @pytest.mark.slow
 def test_your_own_videos_are_described_or_quarantined_with_their_reason(run_recipe, corpus):
-    from omnisynth.generators.clips.generator import build_video_catalog
-
     media = corpus / "media"
-    catalog = build_video_catalog(load_recipe("video_corpus_caption", [("generator.path", str(media))]).generator)
-    out, summary = run_recipe("video_corpus_caption", num_samples=len(catalog), generator__path=str(media),
+    out, summary = run_recipe("video_corpus_caption", num_samples="all", generator__path=str(media),
                               runtime__rows_per_task=2)
+    inventory = [json.loads(line) for line in (out / "inventory.jsonl").read_text().splitlines()]
+    assert sorted(r["file"] for r in inventory) == sorted(p.name for p in media.iterdir())
+    assert {r["file"]: r["reason"] for r in inventory if not r["units"]} == INVENTORY_REASONS
+    assert "cover picture" in next(r["detail"] for r in inventory if r["file"] == "mp3_with_cover_art.mp3")
+    units = sum(r["units"] for r in inventory)
+    assert summary.recipe.num_samples == units == len(media_files := list(media.iterdir())) - len(INVENTORY_REASONS)
     rows = [json.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.open()]
     reasons = {r["source"]["path"]: r["reason"] for r in rows}
-    assert reasons == MEDIA_REASONS
-    assert "cover picture" in next(r["detail"] for r in rows if r["source"]["path"] == "mp3_with_cover_art.mp3")
+    assert reasons == MEDIA_REASONS and len(rows) == len(MEDIA_REASONS)  # each file once
     assert verify(out).errors == []
     import webdataset as wds
 
     samples = {json.loads(s["json"])["meta"]["source"]: (json.loads(s["json"]), s)
                for s in wds.WebDataset(sorted(str(p) for p in (out / "shards").glob("*.tar")), shardshuffle=False)}
-    assert len(samples) == summary.kept == len(catalog) - len(MEDIA_REASONS)
+    assert len(samples) == summary.kept == len(media_files) - len(INVENTORY_REASONS) - len(MEDIA_REASONS)
     video_only, members = samples["video_only_bikes.mp4"]
     assert "without an audio track" in video_only["answer"]
     assert read_wav(members["wav"])[0].size == 0

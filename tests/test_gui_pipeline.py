@@ -97,13 +97,13 @@ def test_duplicate_screens_are_kept_with_screen_dedup_off(run_recipe, tmp_path):
 def test_real_pages_of_the_shared_corpus(run_recipe, corpus, tmp_path):
     """The bring-your-own recipe on real pages: SPAs render (scripts run), remote assets are refused,
     pages without a visible control are quarantined as such, and every kept box is a live element."""
-    from omnisynth.generators.gui.generator import build_html_catalog
-    from omnisynth.schemas.recipe import load_recipe
-
     site = corpus / "html"
-    files = build_html_catalog(load_recipe("html_corpus_grounding", [("generator.path", str(site))]).generator)
     out, summary = run_recipe("html_corpus_grounding", tmp_path / "corpus", generator__path=str(site),
-                              num_samples=len(files), output__samples_per_shard=len(files), runtime__rows_per_task=5)
+                              num_samples="all", output__samples_per_shard=1000, runtime__rows_per_task=5)
+    inventory = [json.loads(line) for line in (out / "inventory.jsonl").read_text().splitlines()]
+    pages = [r["file"] for r in inventory if r["units"]]  # by content: .html files and what sniffs as HTML
+    assert summary.recipe.num_samples == len(pages) and not [r for r in inventory if r.get("reason")]
+    assert "mdn/html/tables/advanced/items-sold.html" in pages and "MANIFEST.tsv" not in pages
     rows = [json.loads(line) for line in (out / "quarantine" / "shard-000000.jsonl").read_text().splitlines()]
     reasons = {r["source"].get("file", r["key"]): r["reason"] for r in rows}
     assert set(reasons.values()) <= {"no_targets", "empty_page", "duplicate_screen"}, reasons

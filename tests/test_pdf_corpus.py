@@ -7,37 +7,37 @@ import json
 import pytest
 
 from omnisynth.datasets.verify import verify
-from omnisynth.generators.documents.pdf_corpus import build_catalog
-from omnisynth.schemas.recipe import load_recipe
 
 pytestmark = pytest.mark.slow
 
-EXPECTED_REASONS = {
+INVENTORY_REASONS = {  # unusable files: reported once, in inventory.jsonl, never sampled
     "BROKEN_empty_0bytes.pdf": "pdf_empty_file",
     "BROKEN_fuzzed_poppler742.pdf": "pdf_unreadable",
     "BROKEN_invalid_header_eof_only.pdf": "pdf_unreadable",
     "BROKEN_truncated_tracemonkey_400KB.pdf": "pdf_no_pages",
     "ENCRYPTED_aes256.pdf": "pdf_encrypted",
     "ENCRYPTED_libreoffice_pw.pdf": "pdf_encrypted",
-    "scan_huckfinn_c02-22.pdf": "page_no_text_layer",
-    "scan_linn_2col.pdf": "page_no_text_layer",
-    "scan_skew.pdf": "page_no_text_layer",
-    "ccitt_fax_image.pdf": "page_no_text_layer",
+    "scan_huckfinn_c02-22.pdf": "pdf_no_text_layer",
+    "scan_linn_2col.pdf": "pdf_no_text_layer",
+    "scan_skew.pdf": "pdf_no_text_layer",
+    "ccitt_fax_image.pdf": "pdf_no_text_layer",
+    "MANIFEST.tsv": "not_pdf",
 }
 
 
-def test_corpus_run_quarantines_bad_files_and_keeps_good_pages(run_recipe, corpus):
+def test_corpus_run_reports_bad_files_once_and_keeps_good_pages(run_recipe, corpus):
     overrides = {"generator__path": str(corpus / "pdfs"), "generator__dpi": 60,
                  "generator__passwords": {"ENCRYPTED_password_test.pdf": "test"}}
-    recipe = load_recipe("pdf_corpus_qa", [(k.replace("__", "."), v) for k, v in overrides.items()])
-    slots = sum(max(e.pages, 1) for e in build_catalog(recipe.generator))
-    out, summary = run_recipe("pdf_corpus_qa", num_samples=slots, output__samples_per_shard=50, **overrides)
-    assert summary.kept + summary.rejected == slots
-    rows = [json.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.open()]
-    assert len(rows) == summary.rejected
-    reasons = {r["source"]["path"]: r["reason"] for r in rows}
-    for name, reason in EXPECTED_REASONS.items():
+    out, summary = run_recipe("pdf_corpus_qa", num_samples="all", output__samples_per_shard=50, **overrides)
+    inventory = {r["file"]: r for r in map(json.loads, (out / "inventory.jsonl").read_text().splitlines())}
+    assert set(inventory) == {p.name for p in (corpus / "pdfs").iterdir()}
+    reasons = {name: r["reason"] for name, r in inventory.items() if not r["units"]}
+    for name, reason in INVENTORY_REASONS.items():
         assert reasons.get(name) == reason, (name, reasons.get(name))
+    assert all(inventory[name]["detail"] for name in reasons)
+    assert summary.kept + summary.rejected == summary.recipe.num_samples == sum(r["units"] for r in inventory.values())
+    rows = [json.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.open()]
+    assert len(rows) == summary.rejected and not {r["source"]["path"] for r in rows} & set(reasons)
     assert all(r["detail"] and r["stage"] for r in rows)
     assert "ENCRYPTED_password_test.pdf" not in reasons  # its password was configured
     assert verify(out).errors == []

@@ -31,7 +31,8 @@ def test_every_bundled_recipe_loads(corpus):
         ([("generator.families", ["poster"])], "generator.families.0: Input should be"),
         ([("task.question_types", {"colour": 1})], "unknown question type 'colour' for doc_qa"),
         ([("generator.pages", [3, 1])], "generator.pages: must be [min, max]"),
-        ([("num_samples", 0)], "num_samples: Input should be greater than or equal to 1"),
+        ([("num_samples", 0)], "num_samples: must be a positive integer or 'all' (got 0)"),
+        ([("num_samples", "all")], "num_samples 'all' takes every unit of a corpus of your files"),
         ([("model.engine", "gpt")], "model.engine: Input should be 'oracle'"),
     ],
 )

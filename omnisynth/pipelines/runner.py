@@ -19,13 +19,15 @@ from omnisynth.datasets.manifest import (build_manifest, claim_output, finished_
 from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_status, shard_name
 from omnisynth.datasets.store import Store, as_store
 from omnisynth.model.engines import prompt_hash
-from omnisynth.schemas.recipe import Recipe
+from omnisynth.generators.corpus import INVENTORY, Inventory, take_inventory
+from omnisynth.schemas.recipe import Recipe, RecipeError
 
 RAY_STATS = "ray_data_stats.txt"
 
 
 @dataclass
 class RunSummary:
+    recipe: Recipe  # as run: `num_samples: all` counted
     out: Store
     kept: int
     rejected: int
@@ -82,17 +84,24 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
     stream = stream or sys.stderr  # looked up per call: the stream may be replaced after import
     t0 = time.monotonic()
     out = as_store(out)
-    catalog, extra = None, {}
-    fam = recipe.family()
-    if fam.catalog is not None:  # a corpus family: list the user's files once, here on the driver
-        catalog, extra["corpus"] = fam.load("catalog")(recipe.generator)
+    inventory, extra = None, {}
+    if recipe.family().probe is not None:  # a corpus family: probe the user's files once, here on the driver
+        inventory = take_corpus_inventory(recipe, out)
+        recipe = count_samples(recipe, inventory)
+        extra["corpus"] = inventory.fingerprint()
+        stream.write(inventory.summary(f"{out}/{INVENTORY}"))
     if recipe.model.engine == "openai":  # an endpoint that is down stops the run before any work
         from omnisynth.model.engines import make_engine
 
         make_engine(recipe).check()
     lock = claim_output(out, recipe, extra)
     try:
-        records, progress, resumed, ray_stats = _generate(recipe, out, catalog, stream)
+        if inventory is not None:
+            out.write_text(INVENTORY, inventory.jsonl())
+            if not inventory.units:
+                raise RecipeError(f"generator.path {recipe.generator.path}: no usable file among "
+                                  f"{len(inventory.entries)} (each one's reason is in {out}/{INVENTORY})")
+        records, progress, resumed, ray_stats = _generate(recipe, out, inventory, stream)
         processed = progress.new
         energon = _energon(out, recipe, records)
         seconds = time.monotonic() - t0
@@ -105,9 +114,35 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         write_manifest(out, manifest)
     finally:
         lock.close()
-    return RunSummary(out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, manifest.stage_seconds,
+    return RunSummary(recipe, out, manifest.kept, manifest.rejected, manifest.rejected_by_reason, manifest.stage_seconds,
                       len(manifest.shards),
                       sum(r.bytes for r in manifest.shards), seconds, processed, resumed)
+
+
+def take_corpus_inventory(recipe: Recipe, out: Store) -> Inventory:
+    """Probe every file of the recipe's corpus (omnisynth.generators.corpus); an earlier run of the same
+    configuration into `out` lends its inventory lines for files that did not change."""
+    from functools import partial
+
+    previous = None
+    try:
+        if json.loads(out.read_text("run.json")).get("config_hash") == recipe.config_hash():
+            previous = out.read_text(INVENTORY)
+    except (FileNotFoundError, ValueError):
+        pass
+    fam, gen = recipe.family(), recipe.generator
+    return take_inventory(gen.path, partial(fam.load("probe"), gen), recipe.seed, gen.max_per_file, fam.unit, previous)
+
+
+def count_samples(recipe: Recipe, inventory: Inventory) -> Recipe:
+    """`num_samples: all` -> the corpus's usable units; more samples than units with `max_per_file` set is refused."""
+    if recipe.num_samples == "all":
+        return recipe.model_copy(update={"num_samples": max(inventory.units, 1)})
+    if recipe.generator.max_per_file and recipe.num_samples > inventory.units:
+        raise RecipeError(f"num_samples {recipe.num_samples}: the corpus has {inventory.units} usable units with "
+                          f"generator.max_per_file={recipe.generator.max_per_file} ({inventory.usable_files} files); "
+                          "lower num_samples, use --num-samples all, or raise max_per_file")
+    return recipe
 
 
 def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):

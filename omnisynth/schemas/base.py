@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Cfg(BaseModel):
@@ -48,3 +48,21 @@ def existing_path(v: str) -> str:
     if not p.exists():
         raise ValueError(f"{v!r} does not exist")
     return str(p.resolve())
+
+
+class CorpusSource(GeneratorConfig):
+    """The generator section of a family that reads your files: where they are and how many units one may give.
+
+    Mixed into a family's config model (`class PdfCorpusGenerator(CorpusSource)`); the driver
+    probes every file under `path` before any sample (omnisynth.generators.corpus).
+    """
+
+    path: str = Field(default="", description="folder (searched recursively, hidden names skipped) or one file; "
+                      "every file is probed by content, whatever its suffix")
+    max_per_file: int | None = Field(default=None, ge=1, description=(
+        "most units (pages, clips) taken from any one file: the samples spread over more files"))
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        return existing_path(v)

@@ -234,7 +234,9 @@ class RuntimeConfig(_Cfg):
 class Recipe(_Cfg):
     name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", description="also the prefix of every sample key")
     description: str = ""
-    num_samples: int = Field(default=1000, ge=1, description="samples attempted: each is kept or quarantined")
+    num_samples: int | Literal["all"] = Field(default=1000, description=(
+        "samples attempted: each is kept or quarantined; 'all' (a corpus family): every usable unit of the "
+        "corpus once, counted by the inventory before the run"))
     seed: int = Field(default=0, ge=0)
     generator: SerializeAsAny[GeneratorConfig] = Field(description=(
         "what renders the media: `kind` names a registered family (omnisynth.families), the rest is its config"))
@@ -247,12 +249,28 @@ class Recipe(_Cfg):
         "make rendered pages and screens look scanned, photographed or captured; boxes follow exactly"))
     _family: object = PrivateAttr(default=None)  # the registry's record, kept from validation (see TaskConfig)
 
+    @field_validator("num_samples", mode="before")
+    @classmethod
+    def _count(cls, v):
+        if v == "all":
+            return v
+        try:
+            n = int(v)
+        except (TypeError, ValueError):
+            n = 0
+        if isinstance(v, bool) or n < 1 or (isinstance(v, float) and v != n):
+            raise ValueError(f"must be a positive integer or 'all' (got {v!r})")
+        return n
+
     @model_validator(mode="after")
     def _compatible(self) -> Recipe:
         from omnisynth.families import NEGATIVE_TYPES, family, task_kind
 
         fam = self._family = family(self.generator.kind)
         owner, task = task_kind(self.task.kind)
+        if self.num_samples == "all" and fam.probe is None:
+            raise ValueError(f"num_samples 'all' takes every unit of a corpus of your files; generator.kind "
+                             f"{self.generator.kind!r} renders from the seed: give a number")
         if self.degrade.enabled:
             if not fam.images:
                 raise ValueError(f"degrade: applies to page and screen images; generator.kind "

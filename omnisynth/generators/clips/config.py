@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import GeneratorConfig, existing_path
+from omnisynth.schemas.base import CorpusSource, GeneratorConfig
 AV_MEDIA = ("frames", "wav", "mp4")
 
 
@@ -59,11 +59,7 @@ class AvGenerator(_Clips):
         return self
 
 
-class VideoCorpusGenerator(_Clips):
-    kind: Literal["video_corpus"] = "video_corpus"
-    path: str = Field(default="", description="folder (searched recursively) or one media file")
+class VideoCorpusGenerator(_Clips, CorpusSource):
+    """Your videos: any container and codec ffmpeg reads (probed by content); one clip per video file."""
 
-    @field_validator("path")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        return existing_path(v)
+    kind: Literal["video_corpus"] = "video_corpus"

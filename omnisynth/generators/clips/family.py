@@ -9,13 +9,6 @@ from __future__ import annotations
 from omnisynth.families import Family, TaskKind, register
 
 
-def _video_catalog(config):
-    from omnisynth.generators.clips.generator import build_video_catalog, video_catalog_fingerprint
-
-    catalog = build_video_catalog(config)
-    return catalog, video_catalog_fingerprint(config, catalog)
-
-
 # samples hold sampled frames (+ wav/mp4 members): Energon reads them as multi-image samples
 register(Family(
     kind="av",
@@ -43,7 +36,8 @@ register(Family(
     writer="omnisynth.tasks.clips:oracle_writer",
     model_task="omnisynth.model.model_tasks:VideoModelTask",
     filters="omnisynth.filters.av:av_filters",
-    catalog=_video_catalog,
+    probe="omnisynth.generators.clips.probe:probe_media",
+    unit="clips",
     images=False,
     multi_image=True,
     judge_by_default=True,  # your videos have no plan to check a caption against

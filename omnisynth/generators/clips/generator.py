@@ -5,8 +5,8 @@ tones, bells, beeps, noise, melodies, espeak-ng speech), renders it with one ffm
 (`render.py`) and keeps the plan as ground truth beside what the render measured (probe
 frames, the 16 kHz track), so the filter can confirm every event an answer rests on.
 
-`VideoCorpusGenerator` takes the user's files (mp4/webm/mkv/mov; audio files are listed too,
-so a folder's audio-only files are reported rather than silently skipped): ffprobe, then one
+`VideoCorpusGenerator` takes the user's files (whatever ffmpeg reads, probed by content into
+the inventory by `probe.py`, which reports audio-only and unreadable files once): ffprobe, then one
 ffmpeg pass that extracts the sampled frames, the shot changes and the 16 kHz track. There
 is no plan to check against: the oracle describes what was measured, and model captions go
 through the judge. A file without audio gets an empty (0-sample) wav; an empty, unreadable,
@@ -32,6 +32,7 @@ from omnisynth.generators.clips.plan import make_plan
 from omnisynth.generators.clips.render import (WAV_RATE, dbfs, ffprobe, read_wav, render_clip, run_ffmpeg, tool,
                                             wav_bytes)
 from omnisynth.generators import Generator
+from omnisynth.generators.corpus import Inventory
 from omnisynth.generators.errors import InputError
 from omnisynth.generators.clips.config import AvGenerator as AvConfig
 from omnisynth.schemas.recipe import TaskConfig
@@ -41,8 +42,6 @@ from omnisynth.schemas.truth import GroundTruth, SampleSpec
 VERSION = "av/1"
 CORPUS_VERSION = "video_corpus/1"
 SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
-VIDEO_EXTS = (".mp4", ".webm", ".mkv", ".mov", ".m4v")
-AUDIO_EXTS = (".mp3", ".ogg", ".wav", ".m4a", ".flac", ".opus")
 
 
 @dataclass
@@ -135,20 +134,6 @@ def _audio_video(members, media, want, wav: bytes, audio_s: float, mp4: bytes | 
 
 
 # -- your own videos -----------------------------------------------------------------------------
-def build_video_catalog(config: VideoCorpusConfig) -> list[str]:
-    root = Path(config.path)
-    if root.is_file():
-        return [root.name]
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.is_file() and p.suffix.lower() in VIDEO_EXTS + AUDIO_EXTS)
-
-
-def video_catalog_fingerprint(config: VideoCorpusConfig, catalog: list[str]) -> str:
-    from omnisynth.generators.gui.generator import html_catalog_fingerprint  # the same file-list fingerprint
-
-    return html_catalog_fingerprint(config, catalog)
-
-
 _SHOWINFO = re.compile(r"\[Parsed_showinfo_(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.]+)")
 _ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # log prefixes carry pointers: not in quarantine details
 _DECODE_ERROR = re.compile(r"(error while decoding|Invalid NAL|partial file|corrupt|Invalid data|"
@@ -201,21 +186,20 @@ class VideoCorpusGenerator(Generator):
     name = "video_corpus"
     version = CORPUS_VERSION
 
-    def __init__(self, config: VideoCorpusConfig, task: TaskConfig, catalog: list[str]):
-        if not catalog:
-            raise InputError("video_corpus_empty", f"no video files ({', '.join(VIDEO_EXTS)}) under {config.path}")
+    def __init__(self, config: VideoCorpusConfig, task: TaskConfig, inventory: Inventory | None):
+        if inventory is None or not inventory.units:
+            raise InputError("video_corpus_empty", f"no usable video files under {config.path} (see inventory.jsonl)")
         self.config = config
         self.task = task
-        self.catalog = catalog
+        self.inventory = inventory
 
     def path(self, spec: SampleSpec) -> tuple[str, Path]:
-        rel = self.catalog[spec.index % len(self.catalog)]
-        root = Path(self.config.path)
-        return rel, (root if root.is_file() else root / rel)
+        entry, _ = self.inventory.locate(spec.index)
+        return entry.path, self.inventory.file(entry)
 
     @classmethod
     def from_recipe(cls, recipe, catalog=None) -> VideoCorpusGenerator:
-        return cls(recipe.generator, recipe.task, catalog or [])
+        return cls(recipe.generator, recipe.task, catalog)
 
     def source(self, spec: SampleSpec) -> dict:
         return {"generator": self.name, "path": self.path(spec)[0]}

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import GeneratorConfig, existing_path
+from omnisynth.schemas.base import CorpusSource, GeneratorConfig
 from omnisynth.generators.fonts import HANDWRITING
 
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart")
@@ -61,17 +61,15 @@ class DocumentGenerator(GeneratorConfig):
         return v
 
 
-class PdfCorpusGenerator(GeneratorConfig):
+class PdfCorpusGenerator(CorpusSource):
+    """Your PDFs: files whose bytes are a PDF, whatever their name; units are pages."""
+
     kind: Literal["pdf_corpus"] = "pdf_corpus"
-    path: str = Field(default="", description="folder (searched recursively) or one PDF file")
     dpi: int = Field(default=144, ge=36, le=600)
-    max_pages_per_file: int | None = Field(default=None, ge=1, description="cap pages taken per PDF")
+    max_pages_per_file: int | None = Field(default=None, ge=1, description=(
+        "only the first N pages of each PDF are units (max_per_file instead draws N pages from anywhere in it)"))
     min_words: int = Field(default=5, ge=1, description="a page with fewer text-layer words is rejected")
     passwords: dict[str, str] = Field(
         default_factory=dict, description="file name -> password for encrypted PDFs; others are quarantined"
     )
 
-    @field_validator("path")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        return existing_path(v)

@@ -13,13 +13,6 @@ def _multi_page(config) -> str | None:
     return None if config.pages[1] >= 2 else "needs generator.pages with max >= 2"
 
 
-def _pdf_catalog(config):
-    from omnisynth.generators.documents.pdf_corpus import build_catalog, catalog_fingerprint
-
-    catalog = build_catalog(config)
-    return catalog, catalog_fingerprint(catalog)
-
-
 def _multi_image(generator: dict) -> bool:
     return generator.get("pages", [1, 1])[1] > 1  # multi-page documents: every page image in the sample
 
@@ -48,6 +41,7 @@ register(Family(
     writer="omnisynth.tasks.documents:oracle_writer",
     model_task="omnisynth.model.model_tasks:DocModelTask",
     filters="omnisynth.filters.verify:document_filters",
-    catalog=_pdf_catalog,
+    probe="omnisynth.generators.documents.pdf_corpus:probe_pdf",
+    unit="pages",
     module=__name__,
 ))

@@ -1,24 +1,24 @@
 """Bring-your-own PDFs: render the user's pages and take ground truth from their text layer.
 
-The driver builds a `catalog` once (every PDF under `generator.path`, sorted, with its page
-count); sample i takes page slot i modulo the number of slots, so a run is a pure function
-of the folder's contents and the seed. A file that cannot be used (empty, corrupt,
-encrypted without a configured password, no pages, no text layer on the page) costs one
-sample, which is quarantined with the reason; the run goes on.
+Every file under `generator.path` is probed once before any sample (`probe_pdf`, through
+`omnisynth.generators.corpus`): a PDF by its bytes, whatever its name; its units are its pages
+(the first `max_pages_per_file`). A file that cannot be used (empty, not a PDF, corrupt,
+encrypted without a configured password, no pages, no text layer: a scan) is reported once in
+`inventory.jsonl` and never sampled. Samples are spread over the files by the inventory's
+seeded order; a page of a usable file that still fails (too few words) costs its sample,
+quarantined with the reason.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
 
 from omnisynth.generators import Generator
+from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import InputError
-from omnisynth.generators.textlayer import render_page
+from omnisynth.generators.textlayer import render_page, text_layer
 from omnisynth.generators.documents.config import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
@@ -26,36 +26,45 @@ from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
 VERSION = "pdf_corpus/1"
 
 
-@dataclass(frozen=True)
-class CorpusEntry:
-    path: str  # relative to the corpus root
-    pages: int  # 0 when the file cannot be opened: it still takes one slot, to be quarantined
-    size: int
-    mtime_ns: int
+def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
+    """A file's pages as units, or why it has none (`pdf_empty_file`, `not_pdf`, the `open_pdf` reasons,
+    `pdf_damaged`, `pdf_no_text_layer`).
 
-
-def build_catalog(config: PdfCorpusConfig) -> list[CorpusEntry]:
-    root = Path(config.path)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix.lower() == ".pdf")
-    entries = []
-    for f in files:
-        stat = f.stat()
-        rel = f.name if root.is_file() else f.relative_to(root).as_posix()
-        try:
-            doc = open_pdf(f, config.passwords.get(f.name))
-            pages = doc.page_count
-            doc.close()
-        except InputError:
-            pages = 0
-        if config.max_pages_per_file:
-            pages = min(pages, config.max_pages_per_file)
-        entries.append(CorpusEntry(rel, pages, stat.st_size, stat.st_mtime_ns))
-    return entries
-
-
-def catalog_fingerprint(entries: list[CorpusEntry]) -> str:
-    body = "\n".join(f"{e.path}\t{e.size}\t{e.mtime_ns}\t{e.pages}" for e in entries)
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
+    A file whose text the ground truth cannot use is told from one with a few text-free pages
+    by its first, middle and last unit pages, counted as rendering counts them (words of
+    left-to-right lines): when none holds `min_words` words, the file is a scan (OCR it first)
+    or holds only vertical text. Single pages are checked again when they are rendered.
+    """
+    head = read_head(path, 1024)
+    if not head:
+        return Probe(reason="pdf_empty_file", detail=f"{path.name}: the file is empty (0 bytes)", kind="pdf")
+    what = sniff(head)
+    if what != "a PDF document":
+        return Probe(reason="not_pdf", detail=f"{path.name}: not a PDF ({what or 'unrecognised bytes'})")
+    try:
+        doc = open_pdf(path, config.passwords.get(path.name))
+    except InputError as exc:
+        return Probe(reason=exc.reason, detail=str(exc), kind="pdf")
+    try:
+        pages = doc.page_count
+        n = min(pages, config.max_pages_per_file or pages)
+        looked = sorted({0, n // 2, n - 1})
+        words = []
+        for i in looked:
+            try:
+                page = doc[i]
+                words.append(len(text_layer(page, 1.0, i, "png", page.rect.width, page.rect.height).words))
+            except (RuntimeError, ValueError) as exc:  # MuPDF cannot build the page
+                return Probe(reason="pdf_damaged", detail=f"{path.name}: page {i + 1} cannot be read: {exc}",
+                             kind="pdf", info={"pages": pages})
+        if max(words) < config.min_words:
+            where = "page 1 holds" if n == 1 else f"pages {', '.join(str(i + 1) for i in looked)} hold"
+            return Probe(reason="pdf_no_text_layer", kind="pdf", info={"pages": pages}, detail=(
+                f"{path.name}: {where} {max(words)} readable text-layer words at most (min_words="
+                f"{config.min_words}): a scan (OCR it first) or vertical text only"))
+        return Probe(units=tuple(range(n)), kind="pdf", info={"pages": pages})
+    finally:
+        doc.close()
 
 
 def open_pdf(path: Path, password: str | None) -> pymupdf.Document:
@@ -79,37 +88,25 @@ class PdfCorpusGenerator(Generator):
     name = "pdf_corpus"
     version = VERSION
 
-    def __init__(self, config: PdfCorpusConfig, task: TaskConfig, catalog: list[CorpusEntry], raw: bool = False):
-        if not catalog:
-            raise InputError("pdf_corpus_empty", f"no .pdf files under {config.path}")
+    def __init__(self, config: PdfCorpusConfig, task: TaskConfig, inventory: Inventory, raw: bool = False):
+        if inventory is None or not inventory.units:
+            raise InputError("pdf_corpus_empty", f"no usable PDF pages under {config.path} (see inventory.jsonl)")
         self.raw = raw  # pixel arrays for the degrade stage (see documents.py)
         self.config = config
         self.task = task
-        self.catalog = catalog
-        self.starts = []  # first slot of each file: a file with 0 pages still takes one slot
-        total = 0
-        for entry in catalog:
-            self.starts.append(total)
-            total += max(entry.pages, 1)
-        self.slots = total
-
-    def locate(self, index: int) -> tuple[CorpusEntry, int]:
-        slot = index % self.slots
-        i = bisect.bisect_right(self.starts, slot) - 1
-        return self.catalog[i], slot - self.starts[i]
+        self.inventory = inventory
 
     @classmethod
     def from_recipe(cls, recipe, catalog=None) -> PdfCorpusGenerator:
-        return cls(recipe.generator, recipe.task, catalog or [], raw=recipe.degrade.enabled)
+        return cls(recipe.generator, recipe.task, catalog, raw=recipe.degrade.enabled)
 
     def source(self, spec: SampleSpec) -> dict:
-        entry, page_no = self.locate(spec.index)
+        entry, page_no = self.inventory.locate(spec.index)
         return {"generator": self.name, "path": entry.path, "page": page_no}
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
-        entry, page_no = self.locate(spec.index)
-        root = Path(self.config.path)
-        path = root if root.is_file() else root / entry.path
+        entry, page_no = self.inventory.locate(spec.index)
+        path = self.inventory.file(entry)
         doc = open_pdf(path, self.config.passwords.get(path.name))
         try:
             page = doc[page_no]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import GeneratorConfig, existing_path
+from omnisynth.schemas.base import CorpusSource, GeneratorConfig
 from omnisynth.generators.gui.layouts import FAMILIES
 
 GUI_FAMILIES = tuple(FAMILIES)  # the screen builders, in their order (the default list and the draw follow it)
@@ -63,13 +63,9 @@ class GuiGenerator(_Screens):
         "before, h2.png ...; 1x1 white where the trajectory is shorter)"))
 
 
-class HtmlCorpusGenerator(_Screens):
+class HtmlCorpusGenerator(_Screens, CorpusSource):
+    """Your HTML pages: files that sniff as HTML (or are named .html/.htm/.xhtml); other files are their assets."""
+
     kind: Literal["html_corpus"] = "html_corpus"
-    path: str = Field(default="", description="folder (searched recursively for .html/.htm) or one HTML file")
     settle_ms: int = Field(default=300, ge=0, le=10_000, description="wait after load for scripts to draw")
     min_elements: int = Field(default=1, ge=1, description="a page with fewer visible interactive elements is rejected")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        return existing_path(v)

@@ -11,13 +11,6 @@ from omnisynth.families import Family, TaskKind, register
 GROUNDING = ("label", "function", "position", "absent")
 
 
-def _html_catalog(config):
-    from omnisynth.generators.gui.generator import build_html_catalog, html_catalog_fingerprint
-
-    catalog = build_html_catalog(config)
-    return catalog, html_catalog_fingerprint(config, catalog)
-
-
 def _multi_image(generator: dict) -> bool:
     return generator.get("history_screens", 0) > 0  # gui_actions with the screens before earlier steps
 
@@ -52,7 +45,8 @@ register(Family(
     writer="omnisynth.tasks.gui:oracle_writer",
     model_task="omnisynth.model.model_tasks:GuiModelTask",
     filters="omnisynth.filters.gui:gui_filters",
-    catalog=_html_catalog,
+    probe="omnisynth.generators.gui.generator:probe_html",
+    unit="pages",
     live_page=True,
     module=__name__,
 ))

@@ -23,6 +23,7 @@ from pathlib import Path
 from omnisynth.generators.gui.browser import Browser, Tab
 from omnisynth.generators.documents.generator import blank_png, weighted
 from omnisynth.generators import Generator
+from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import GroundTruthError, InputError
 from omnisynth.generators.gui.actions import (ACTION_FAMILIES, Step, find_element, goal_steps, goal_text, perform,
                                               plan_goals, read_result, scroll_step)
@@ -238,26 +239,26 @@ class GuiGenerator(_BrowserUser):
 
 
 class HtmlCorpusGenerator(_BrowserUser):
-    """The user's HTML files: sample i shows file i modulo the file count, at a drawn viewport."""
+    """The user's HTML pages: sample i shows the inventory's page for i (spread over the files), at a drawn viewport."""
 
     name = "html_corpus"
 
-    def __init__(self, config: HtmlCorpusConfig, task: TaskConfig, catalog: list[str]):
+    def __init__(self, config: HtmlCorpusConfig, task: TaskConfig, inventory: Inventory | None):
         super().__init__(config, task)
         self.config: HtmlCorpusConfig = config
-        self.catalog = catalog
+        self.inventory = inventory
 
     def _entry(self, spec: SampleSpec) -> str:
-        if not self.catalog:
-            raise InputError("no_input", f"no .html/.htm files under {self.config.path}")
-        return self.catalog[spec.index % len(self.catalog)]
+        if self.inventory is None or not self.inventory.units:
+            raise InputError("no_input", f"no HTML pages under {self.config.path} (see inventory.jsonl)")
+        return self.inventory.locate(spec.index)[0].path
 
     @classmethod
     def from_recipe(cls, recipe, catalog=None) -> HtmlCorpusGenerator:
-        return cls(recipe.generator, recipe.task, catalog or [])
+        return cls(recipe.generator, recipe.task, catalog)
 
     def source(self, spec: SampleSpec) -> dict:
-        return {"file": self._entry(spec)} if self.catalog else {}
+        return {"file": self._entry(spec)} if self.inventory is not None and self.inventory.units else {}
 
     def _file(self, rel: str) -> Path:
         root = Path(self.config.path)
@@ -295,19 +296,22 @@ class HtmlCorpusGenerator(_BrowserUser):
         return {"png": screen.png}, truth
 
 
-def build_html_catalog(config: HtmlCorpusConfig) -> list[str]:
-    root = Path(config.path)
-    if root.is_file():
-        return [root.name]
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.suffix.lower() in (".html", ".htm") and p.is_file())
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
 
-def html_catalog_fingerprint(config: HtmlCorpusConfig, catalog: list[str]) -> str:
-    root = Path(config.path)
-    h = hashlib.sha256()
-    for rel in catalog:
-        st = (root / rel if root.is_dir() else root).stat()
-        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
+def probe_html(config: HtmlCorpusConfig, path: Path) -> Probe:
+    """One page (unit 0) when the file sniffs as HTML or is named as HTML; other files are the pages' assets.
 
+    Reasons: `empty_page` (0 bytes), `not_html` (named .html but holding, say, a PNG).
+    """
+    head = read_head(path)
+    named = path.suffix.lower() in HTML_SUFFIXES
+    if not head:
+        return Probe(reason="empty_page", detail=f"{path.name} is an empty file", kind="html")
+    what = sniff(head)
+    if what == "HTML" or (named and what == "text"):
+        return Probe(units=(0,), kind="html")
+    if named:
+        return Probe(reason="not_html", detail=f"{path.name}: named as HTML but holds {what or 'unrecognised bytes'}",
+                     kind="html")
+    return Probe(kind="asset", info={"content": what or "binary"})
