@@ -144,6 +144,7 @@ def test_openai_engine_run_provenance_key_pairs_and_dead_endpoint(ray_session, t
                 assert secret.encode() not in path.read_bytes(), path
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["model"]["engine"] == "openai" and manifest["model"]["name"] == "fault-model"
+        assert manifest["tokens"] == {"annotate": {"prompt": 60, "completion": 30, "calls": 6}}  # the server's usage
         assert manifest["model"]["sampling"]["seed"] == 7 and len(manifest["model"]["prompt_hash"]) == 16
         assert manifest["recipe"]["model"]["api_key_env"] == "OMNISYNTH_TEST_KEY"
         rows = [json.loads(x) for p in sorted((out / "quarantine").glob("*.jsonl")) for x in p.read_text().splitlines()]

@@ -108,8 +108,14 @@ def build_manifest(recipe: Recipe, records: list[ShardRecord], run: dict, prompt
     for rec in records:
         for stage, s in rec.stage_seconds.items():
             stage_seconds[stage] = round(stage_seconds.get(stage, 0.0) + s, 4)
+    tokens: dict[str, dict[str, int]] = {}
+    for rec in records:
+        for purpose, counts in rec.tokens.items():
+            total = tokens.setdefault(purpose, {})
+            for k, n in counts.items():
+                total[k] = total.get(k, 0) + n
     return Manifest(
-        stage_seconds=stage_seconds,
+        stage_seconds=stage_seconds, tokens=tokens,
         recipe=recipe.model_dump(mode="json"), config_hash=recipe.config_hash(), omnisynth_version=__version__,
         packages=package_versions(), sample_schema="omnisynth/schemas/sample.schema.json",
         num_samples=recipe.num_samples, kept=sum(r.samples for r in records),

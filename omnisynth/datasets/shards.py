@@ -141,13 +141,18 @@ def assemble_shard(out: Store, shard: int, expected: set[int], node_id: str) -> 
     out.write_text(f"quarantine/{shard_name(shard)}.jsonl",
                    "".join(json.dumps(_quarantine_row(r), sort_keys=True, ensure_ascii=False) + "\n" for r in rejected))
     seconds: dict[str, float] = {}
+    tokens: dict[str, list[int]] = {}
     for rec in ordered:
         for stage, s in rec.get("seconds", {}).items():
             seconds[stage] = seconds.get(stage, 0.0) + s
+        for purpose, spent in rec.get("tokens", {}).items():
+            tokens[purpose] = [a + b for a, b in zip(tokens.get(purpose, [0, 0, 0]), spent, strict=True)]
     record = ShardRecord(name=name, shard=shard, samples=len(kept), rejected=len(rejected), bytes=size, sha256=digest,
                          first_index=min(expected), last_index=max(expected), node_id=node_id,
                          nodes=sorted({rec.get("node", "local") for rec in ordered}),
                          stage_seconds={k: round(v, 4) for k, v in sorted(seconds.items())},
+                         tokens={k: dict(zip(("prompt", "completion", "calls"), v, strict=True))
+                                 for k, v in sorted(tokens.items())},
                          filters=count_filters(ordered), pairs=len(paired))
     sigs = {r["key"]: {"index": r["index"], **{k: r[k] for k in ("text_sig", "image_sig") if k in r}}
             for r in kept if "text_sig" in r or "image_sig" in r}

@@ -143,6 +143,10 @@ class ModelEngine(Engine):
             if item.rejection or req is None:
                 continue
             stage = "judge" if req.purpose == "judge" else "annotate"
+            if reply is not None and (reply.prompt_tokens or reply.completion_tokens):  # for `omnisynth estimate`
+                spent = item.tokens.setdefault(stage, [0, 0, 0])
+                for k, n in enumerate((reply.prompt_tokens, reply.completion_tokens, 1)):
+                    spent[k] += n
             if reply is None or reply.text is None:
                 item.reject(stage, reply.reason if reply else "model_no_reply", reply.detail if reply else "")
                 continue

@@ -53,6 +53,7 @@ class Progress:
         self.new = 0
         self.mark_at = max(1, (total - done) // 5)  # steady rate: from the 20% point of this run's samples
         self.mark_time = self.latest = 0.0
+        self.cpus = 0.0
 
     def steady_rate(self) -> float:
         """Samples/s over the last 80% of this run's samples: start-up and warm-up excluded."""
@@ -106,7 +107,8 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         energon = _energon(out, recipe, records)
         seconds = time.monotonic() - t0
         run_info = {"seconds": round(seconds, 3), "processed": processed, "resumed_shards": resumed,
-                    "steady_samples_per_s": round(progress.steady_rate(), 3), "energon": energon}
+                    "steady_samples_per_s": round(progress.steady_rate(), 3), "cpus": progress.cpus,
+                    "energon": energon}
         if ray_stats:  # Ray Data's own per-operator timing of this invocation: which stage bounds throughput
             out.write_text(RAY_STATS, ray_stats + "\n")
             run_info["ray_data_stats"] = RAY_STATS
@@ -177,6 +179,7 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
 
     started = ensure_ray(recipe)
     node = ray.get_runtime_context().get_node_id()
+    progress.cpus = float(ray.cluster_resources().get("CPU", 0))  # what the run had (omnisynth estimate)
     try:
         for shard in [s for s in progress_by_shard if s not in remaining]:  # complete in parts already
             records[shard] = assemble_shard(out, shard, set(shard_indices(shard, recipe)), node)

@@ -334,6 +334,8 @@ def node_id() -> str:
 def status_record(item: WorkItem, node: str = "local") -> dict:
     rec = {"index": item.spec.index, "key": item.spec.key, "filter_log": item.filter_log, "node": node,
            "seconds": {k: round(v, 6) for k, v in item.seconds.items()}}
+    if item.tokens:
+        rec["tokens"] = item.tokens
     if item.rejection is None:
         rec["status"] = "kept"
         if item.truth is not None and "screen_sha" in item.truth.meta:  # for the run-wide duplicate check

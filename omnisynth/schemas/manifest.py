@@ -28,6 +28,9 @@ class ShardRecord(_Strict):
     filters: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="per stage/filter: seen, kept, and dropped counts per reason"
     )
+    tokens: dict[str, dict[str, int]] = Field(default_factory=dict, description=(
+        "model engines: per purpose (annotate, judge) the prompt and completion tokens and calls the endpoint "
+        "or vLLM reported for the shard's samples"))
     pairs: int = Field(default=0, ge=0, description="preference pairs written to pairs/ for this shard")
 
 
@@ -51,6 +54,7 @@ class Manifest(_Strict):
     filters: dict[str, FilterStats]
     rejected_by_reason: dict[str, int]
     stage_seconds: dict[str, float] = Field(default_factory=dict, description="per stage, summed over all shards")
+    tokens: dict[str, dict[str, int]] = Field(default_factory=dict, description="per purpose, summed over all shards")
     quarantine: str = "quarantine"
     model: dict = Field(default_factory=dict, description=(
         "who wrote the annotations: engine, model name, sampling parameters, prompt-template hash (never a key)"))

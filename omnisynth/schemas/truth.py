@@ -111,6 +111,7 @@ class WorkItem:
     source: dict = field(default_factory=dict)  # what a rejected item came from, for quarantine
     filter_log: list[tuple[str, bool, str]] = field(default_factory=list)  # (filter, kept, reason)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, this item's share
+    tokens: dict[str, list[int]] = field(default_factory=dict)  # model calls per purpose: [prompt, completion, calls]
     request: object = None  # model engines: the pending model call (model_tasks.Request)
     reply: object = None  # ... and its answer (openai_client.Reply)
     model_reply: dict | None = None  # the model's parsed annotation, kept for a preference pair

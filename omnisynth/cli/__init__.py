@@ -375,6 +375,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--results", help="per-sample predictions and scores (JSONL)")
     s.add_argument("--json", help="the metric table as JSON")
     s.set_defaults(fn=cmd_eval)
+    from omnisynth.cli import estimate
+
+    estimate.add_parser(sub)
     s = sub.add_parser("verify", help="re-read every shard against the manifest and the JSON Schema")
     s.add_argument("dir")
     s.set_defaults(fn=cmd_verify)
@@ -394,6 +397,3 @@ def main(argv: list[str] | None = None) -> int:
     quiet()  # every Ray and vLLM process this command starts inherits the usage opt-outs
     return args.fn(args)
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
