@@ -143,6 +143,29 @@ def test_a_run_whose_cluster_does_not_answer_fails_in_bounded_time_with_exit_cod
     assert f"RAY_ADDRESS=127.0.0.1:{port}: nothing answers" in done.stderr and "unset RAY_ADDRESS" in done.stderr
 
 
+def test_without_ray_address_a_run_never_joins_the_latest_cluster_started_on_the_machine(tmp_path):
+    """Ray's default lookup joins the cluster `ray start` recorded last (RAY_TMPDIR/ray/ray_current_cluster),
+    whoever started it and whether or not it still runs; a run without RAY_ADDRESS starts a Ray of its own."""
+    import shutil
+    import tempfile
+
+    with socket.socket() as s:  # the recorded cluster is gone: nothing listens at its address
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    temp = Path(tempfile.mkdtemp(prefix="rl", dir="/tmp"))  # Ray's socket paths must stay short
+    try:
+        (temp / "ray").mkdir()
+        (temp / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{port}")
+        env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | {"RAY_TMPDIR": str(temp)}
+        done = subprocess.run([sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(tmp_path / "o"),
+                               "--num-samples", "2", "--set", "generator.dpi=50"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "kept      2" in done.stdout, done.stderr[-2000:]
+        assert (temp / "ray" / "ray_current_cluster").read_text() == f"127.0.0.1:{port}"  # not replaced either
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
 def test_the_suite_runs_where_nothing_leaves_the_machine():
     """scripts/test.sh runs the suite in a namespace of its own (scripts/loopback_ns.sh; OMNISYNTH_NETNS says so)."""
     if os.environ.get("OMNISYNTH_NETNS") != "loopback-only":
