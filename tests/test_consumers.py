@@ -21,7 +21,25 @@ RECIPES = {
     "pdf_corpus_qa": {"generator.dpi": 60},
     "gui_grounding": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
     "gui_actions": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
+    # clips: frames + a wav member; silent clips first (events: []), then one with sound and a cut
+    "av_temporal_qa": {"num_samples": 8, "generator.duration_s": [4.0, 5.0], "generator.scenes": [1, 2]},
+    "video_corpus_caption": {"num_samples": "all", "generator.frames": 4, "seed": 7},  # seed 7: the sound comes last
 }
+
+
+def _silent_then_sound(folder):
+    """Field case 18's kind: six silent still clips, then one with sound and a cut (names sort it last)."""
+    import subprocess
+
+    folder.mkdir()
+    ff = ["ffmpeg", "-v", "error", "-y"]
+    for i, src in enumerate(["smptebars", "pal75bars", "rgbtestsrc", "yuvtestsrc", "smptehdbars", "pal100bars"]):
+        subprocess.run(ff + ["-f", "lavfi", "-i", f"{src}=size=160x120:rate=25:duration=2", "-c:v", "libx264",
+                             "-pix_fmt", "yuv420p", str(folder / f"a{i}.mp4")], check=True)
+    subprocess.run(ff + ["-f", "lavfi", "-i", "smptebars=size=160x120:rate=25:duration=1[a];rgbtestsrc=size=160x120:"
+                         "rate=25:duration=1,hflip,negate[b];[a][b]concat=n=2:v=1:a=0", "-f", "lavfi", "-i",
+                         "sine=frequency=600:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                         str(folder / "z_sound_and_cut.mp4")], check=True)
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +53,9 @@ def outputs(ray_session, tmp_path_factory, corpus):
         extra = dict(overrides)
         if name == "pdf_corpus_qa":
             extra["generator.path"] = str(corpus / "pdfs")
+        if name == "video_corpus_caption":
+            _silent_then_sound(root / "videos")
+            extra["generator.path"] = str(root / "videos")
         recipe = load_recipe(name, [("num_samples", 30), ("output.samples_per_shard", 12), *extra.items()])
         run(recipe, root / name)
         folders[name] = root / name
@@ -64,17 +85,24 @@ def test_webdataset_decodes_every_sample(outputs, name):
     assert len(samples) == manifest(out)["kept"] > 0
     for s in samples:
         members = {m["member"] for m in s["json"]["media"]}
-        assert members <= set(s) and all(s[m].size == (1, 1) or s[m].width > 100 for m in members)
+        images = {m["member"] for m in s["json"]["media"] if m["modality"] == "image"}
+        assert members <= set(s) and all(s[m].size == (1, 1) or s[m].width >= 160 for m in images)
+        assert all(s[m][:4] == b"RIFF" for m in members - images if m == "wav")
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_hugging_face_loads_every_sample(outputs, name, tmp_path, monkeypatch):
+    """The README's loader: the column types from `omnisynth.datasets.hf.features`, none guessed (field
+    cases 17 and 18: a wav member needs no torchcodec; empty lists first do not fix a field's type)."""
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from datasets import load_dataset
 
+    from omnisynth.datasets.hf import features, tar_files
+
     out = outputs[name]
-    ds = load_dataset("webdataset", data_files={"train": tars(out)}, split="train", cache_dir=str(tmp_path / "hf"))
+    ds = load_dataset("webdataset", data_files={"train": tar_files(out)}, features=features(out), split="train",
+                      cache_dir=str(tmp_path / "hf"))
     assert len(ds) == manifest(out)["kept"]
     assert ds["__key__"] == expected_keys(out)
     first = ds[0]
@@ -82,6 +110,11 @@ def test_hugging_face_loads_every_sample(outputs, name, tmp_path, monkeypatch):
     assert sample["key"] == first["__key__"] and sample["question"] and sample["answers"][0] == sample["answer"]
     image = first[sample["media"][0]["member"]]
     assert image.size == (sample["media"][0]["width"], sample["media"][0]["height"])
+    if "wav" in ds.features:
+        assert first["wav"][:4] == b"RIFF"
+    if name == "video_corpus_caption":
+        events = [len(row["json"]["events"]) for row in ds]
+        assert events[:5] == [0] * 5 and events[-1] >= 2, events  # what the builder's guess broke on
 
 
 def energon_samples(out, **kwargs):
@@ -115,21 +148,26 @@ def _raw(out):
     return list(wds.WebDataset(tars(out), shardshuffle=False))
 
 
-def test_energon_cooks_multi_page_documents_into_typed_samples(outputs):
+@pytest.mark.parametrize("name", ["doc_long_qa", "av_temporal_qa", "video_corpus_caption"])
+def test_energon_cooks_multi_image_samples_into_typed_samples(outputs, name):
     from omnisynth.datasets.energon_cookers import MultiImageVQASample, OmnisynthTaskEncoder
 
-    out = outputs["doc_long_qa"]
+    out = outputs[name]
     samples = energon_samples(out, task_encoder=OmnisynthTaskEncoder())
     assert len(samples) == manifest(out)["kept"]
     raw = {json.loads(s["json"])["key"]: json.loads(s["json"]) for s in _raw(out)}
     for s in samples:
         assert isinstance(s, MultiImageVQASample)
         truth = raw[s.meta["key"]]
+        images = [m for m in truth["media"] if m["modality"] == "image"]
         assert s.context == truth["question"] and s.answers == truth["answers"]
-        assert len(s.images) == truth["meta"]["pages"] >= 2  # blank padding members dropped
-        for image, media in zip(s.images, truth["media"], strict=False):
+        if name == "doc_long_qa":
+            assert len(s.images) == truth["meta"]["pages"] >= 2  # blank padding members dropped
+            assert s.boxes.shape == (len(truth["grounding"]), 4) and s.box_pages == [g["page"] for g in truth["grounding"]]
+        else:  # clips: the sampled frames, in time order
+            assert len(s.images) == len(images) >= 4
+        for image, media in zip(s.images, images, strict=False):
             assert tuple(image.shape) == (3, media["height"], media["width"])
-        assert s.boxes.shape == (len(truth["grounding"]), 4) and s.box_pages == [g["page"] for g in truth["grounding"]]
 
 
 def test_energon_lint_passes_and_cli_rewrites_metadata_with_a_split(outputs, tmp_path):
