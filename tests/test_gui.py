@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 
 from omnisynth.filters.gui import GuiFilter, parse_action
+from omnisynth.generators.corpus import FileEntry, Inventory, Probe
 from omnisynth.generators.gui.browser import Browser
-from omnisynth.generators.gui.generator import GuiGenerator
+from omnisynth.generators.gui.generator import GuiGenerator, dom_truth
 from omnisynth.generators.gui.actions import Step, read_result
-from omnisynth.tasks.gui import norm, visible
+from omnisynth.tasks.gui import norm, resolve, visible
 from omnisynth.pipelines.dag import build_stages
 from omnisynth.pipelines.stages import run_chain
 from omnisynth.schemas.recipe import load_recipe
@@ -97,6 +98,41 @@ def test_live_dom_names_roles_and_states(browser):
     assert ("link", "Docs") in got
     assert got[("button", "Gone")]["disabled"]
     assert ("button", "Ghost") not in got
+
+
+TOOLBAR = """<!doctype html><style>body{margin:40px;font:16px sans-serif} .bar{display:flex;gap:24px;margin-top:160px}
+button{font-size:16px;padding:8px 16px;position:relative} .tip{position:absolute;left:0;top:150%;width:300px;background:#00c800}
+.sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);border:0}</style>
+<div class="bar"><button>New</button><button>Open</button><button>Save<span class="tip" style="visibility:hidden;top:auto;
+ bottom:150%;left:50%;transform:translateX(-50%)">Save your work to the cloud</span></button><button>Export<span
+ style="opacity:0"><b class="tip">Export as PDF, PNG or SVG files</b></span></button><button>Print<span class="tip"
+ style="display:none">Print the drawing</span><span hidden>Printer</span> <span class="tip" style="left:-9999px;top:0">Ctrl+P
+ </span></button><button>Share<span class="sr">with your team</span><span class="tip" style="clip-path:inset(50%)">Copy a
+ link</span></button><button style="overflow:hidden">Redo<span class="tip">Redo the last change</span></button><button>Undo<i
+ style="position:absolute;right:-8px;top:-8px;width:16px;height:16px;background:#f00"></i></button><button><svg width="16"
+ height="16"><rect width="16" height="16"/></svg><span class="sr">Close</span></button></div>"""
+
+
+def test_boxes_names_and_relations_come_from_what_is_painted(browser):
+    """Tooltips hidden in buttons (field case09): visibility, opacity, display:none, hidden, off the page, the
+    .sr-only and clip-path clips, a parent's overflow: none adds to a box, a name or a text; a painted badge does."""
+    screen = (tab := browser.open(html=TOOLBAR, viewport=(1280, 720))).screen()
+    img = pixels(screen.png)
+    assert not (np.abs(img - COLOURS["green"]).sum(axis=2) <= 6).any()  # no tooltip paints (theirs is green)
+    want = tab.evaluate("""() => Array.from(document.querySelectorAll('button'), b => {
+      const r = b.getBoundingClientRect(), q = (b.querySelector('i') || b).getBoundingClientRect();
+      return [Math.min(r.left, q.left), Math.min(r.top, q.top), Math.max(r.right, q.right), Math.max(r.bottom, q.bottom)]; })""")
+    els = screen.dom["elements"]
+    assert [e["name"] for e in els] == ["New", "Open", "Save", "Export", "Print", "Share", "Redo", "Undo", "Close"]
+    assert [e["text"] for e in els] == [e["name"] for e in els[:-1]] + [""]  # Close: an icon named by .sr-only
+    for e, box in zip(els, want, strict=True):
+        assert e["visible_box"] == pytest.approx(box, abs=0.01) and e["box"] == e["visible_box"], e["name"]
+        assert e["visible_fraction"] == 1, e["name"]
+    _, top, right, _ = colour_box(img, COLOURS["red"])  # Undo's badge sticks out at the top right: it paints
+    assert (els[7]["box"][1], els[7]["box"][2]) == pytest.approx((top, right), abs=1)
+    shown = visible(dom_truth(screen, "gui", "toolbar", {}))
+    for rel, anchor, answer in [("right_of", "Open", "Save"), ("left_of", "Print", "Export"), ("right_of", "Export", "Print")]:
+        assert [e.text for e in resolve(shown, rel, "", "button", anchor)] == [answer], (rel, anchor)
 
 
 def run_items(recipe_name: str, n: int, **overrides):
@@ -185,7 +221,8 @@ def test_click_on_a_covered_part_fails_the_live_hit_test(tmp_path, browser):
         "</body>", "</span></body>"))
     recipe = load_recipe("html_corpus_grounding", [("generator.path", str(tmp_path)),
                                                    ("generator.viewports", [[640, 360]])])
-    stages = build_stages(recipe, "/nonexistent", ["page.html"])
+    stages = build_stages(recipe, "/nonexistent", Inventory(str(tmp_path), [FileEntry("page.html", 1, 0, Probe((0,)))],
+                                                            0, None, "pages"))
     try:
         item = run_chain(stages[:-1], [WorkItem(SampleSpec(recipe.name, 0, 0, 0))])[0]
         assert item.rejection is None, item.rejection

@@ -226,8 +226,9 @@ HOSTILE = {
     "empty.html": ("", "empty_page"),
     "blank.html": ("<html><body>   </body></html>", "empty_page"),
     "text_only.html": ("<p>Just some text and no controls at all.</p>", "no_targets"),
-    "binary.html": (bytes(range(256)) * 8, "no_targets"),
+    "binary.html": (bytes(range(256)) * 8, "not_html"),
 }
+IN_INVENTORY = {"empty.html", "binary.html"}  # no page by their bytes: reported once before any sample
 
 
 def test_hostile_pages_are_quarantined_and_the_run_goes_on(tmp_path, run_recipe):
@@ -236,14 +237,18 @@ def test_hostile_pages_are_quarantined_and_the_run_goes_on(tmp_path, run_recipe)
     for name, (body, _) in HOSTILE.items():
         (site / name).write_bytes(body if isinstance(body, bytes) else body.encode())
     (site / "good.html").write_text("<button>Save</button> <button>Open</button> <a href='#x'>Help</a>")
-    n = len(HOSTILE) + 1
+    n = len(HOSTILE) + 1 - len(IN_INVENTORY)
     # a timeout no honest page misses on a loaded machine; the endless loops still reach it
-    out, summary = run_recipe("html_corpus_grounding", generator__path=str(site), num_samples=n,
+    out, summary = run_recipe("html_corpus_grounding", generator__path=str(site), num_samples="all",
                               generator__timeout_s=15, generator__settle_ms=100, output__samples_per_shard=n,
                               runtime__rows_per_task=n)
+    assert summary.recipe.num_samples == n
+    inventory = [json.loads(line) for line in (out / "inventory.jsonl").read_text().splitlines()]
+    assert {r["file"]: r["reason"] for r in inventory if r.get("reason")} == {
+        name: reason for name, (_, reason) in HOSTILE.items() if name in IN_INVENTORY}
     rows = [json.loads(line) for line in (out / "quarantine" / "shard-000000.jsonl").read_text().splitlines()]
     got = {r["source"]["file"]: r["reason"] for r in rows}
-    assert got == {name: reason for name, (_, reason) in HOSTILE.items()}
+    assert got == {name: reason for name, (_, reason) in HOSTILE.items() if name not in IN_INVENTORY}
     assert summary.kept == 1
     assert all(r["detail"] for r in rows)
 
