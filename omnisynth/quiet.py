@@ -134,3 +134,95 @@ def wait_reachable(address: str, timeout_s: float = 30.0) -> None:
                     f"RAY_ADDRESS={address}: nothing answers at {parsed[0]}:{parsed[1]} after {timeout_s:.0f} s "
                     f"({exc.strerror or exc}); start the cluster, or unset RAY_ADDRESS for a local run") from None
             time.sleep(0.5)
+
+
+class ClusterWatch:
+    """While a run is joined to RAY_ADDRESS: end it with a clear message when the cluster stops answering.
+
+    Ray's driver waits 60 s for a lost GCS and then aborts the process with a C++ log line;
+    this thread probes the cluster's host:port every `every_s` seconds and, after `timeout_s`
+    without an answer, calls `on_lost(message)` (by default: print it and exit the process with
+    code 3, as for a cluster that does not answer at the start). Finished shards are kept; the
+    same command resumes once the cluster is back.
+    """
+
+    def __init__(self, address: str, timeout_s: float, on_lost=None, every_s: float = 2.0):
+        import threading
+
+        self.address, self.timeout_s, self.every_s = address, timeout_s, every_s
+        self.on_lost = on_lost or _exit_lost
+        self.parsed = split_address(address)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="omnisynth-cluster-watch", daemon=True)
+
+    def start(self) -> ClusterWatch:
+        if self.parsed is not None:
+            self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _watch(self) -> None:
+        silent_since = None
+        while not self.stopped.wait(self.every_s):
+            try:
+                socket.create_connection(self.parsed, timeout=min(5.0, self.timeout_s)).close()
+                silent_since = None
+            except OSError as exc:
+                now = time.monotonic()
+                silent_since = silent_since or now
+                if now - silent_since >= self.timeout_s and not self.stopped.is_set():
+                    self.on_lost(f"RAY_ADDRESS={self.address}: the cluster went away mid-run (nothing at "
+                                 f"{self.parsed[0]}:{self.parsed[1]} for {now - silent_since:.0f} s: "
+                                 f"{exc.strerror or exc}); finished shards are kept: rerun the same command to "
+                                 "resume once the cluster is back")
+                    return
+
+
+def _exit_lost(message: str) -> None:
+    import os
+    import sys
+
+    sys.stderr.write(f"\nerror: {message}\n")
+    sys.stderr.flush()
+    os._exit(3)  # Ray's threads hold the interpreter; the output folder is consistent at any point (resume)
+
+
+SUPERVISED = "OMNISYNTH_SUPERVISED"  # set in the child that `supervised` starts
+
+
+def supervised(argv: list[str]) -> int | None:
+    """With RAY_ADDRESS: run this `omnisynth` command in a child process and say what ended it; None: run it here.
+
+    Ray's driver exits at once, with status 1 and nothing on stderr, when the raylet under it
+    dies with its cluster (before `ClusterWatch` can speak). The parent waits for the child; when
+    the child failed that way and the cluster no longer answers, it prints why and returns 3,
+    the status of a cluster that does not answer at the start. SIGTERM is passed on; SIGINT
+    reaches both from the terminal, and the parent leaves it to the child.
+    """
+    import signal
+    import subprocess
+    import sys
+
+    address = os.environ.get("RAY_ADDRESS")
+    if not address or os.environ.get(SUPERVISED) or split_address(address) is None:
+        return None
+    child = subprocess.Popen([sys.executable, "-m", "omnisynth", *argv], env={**os.environ, SUPERVISED: "1"})
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old_term = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        rc = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+    if rc in (0, 2, 3, 130) or rc < 0:
+        return 128 - rc if rc < 0 else rc
+    try:
+        wait_reachable(address, 5.0)
+    except ClusterUnreachable:
+        sys.stderr.write(f"\nerror: RAY_ADDRESS={address}: the cluster went away mid-run and took the run's driver "
+                         "with it; finished shards are kept: rerun the same command to resume once the cluster is "
+                         "back\n")
+        return 3
+    return rc

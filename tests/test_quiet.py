@@ -193,6 +193,66 @@ def test_a_vllm_server_dies_with_the_command_that_started_it():
         parent.kill()
 
 
+def start_head(temp: str, port: int, env: dict, cpus: int) -> subprocess.Popen:
+    """`ray start --head --block` on 127.0.0.1 (every other port a free one); returns once it answers."""
+    from tests.test_job_submit import free_port
+
+    ray = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+                             f"--num-cpus={cpus}", "--include-dashboard=false", "--disable-usage-stats",
+                             f"--temp-dir={temp}", f"--dashboard-agent-listen-port={free_port()}",
+                             f"--dashboard-agent-grpc-port={free_port()}", f"--metrics-export-port={free_port()}",
+                             f"--runtime-env-agent-port={free_port()}", f"--ray-client-server-port={free_port()}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not answers(port):
+        assert head.poll() is None and time.monotonic() < deadline, "the head did not come up"
+        time.sleep(0.5)
+    return head
+
+
+@pytest.mark.slow
+def test_a_cluster_lost_mid_run_ends_the_run_in_bounded_time_with_exit_code_3(tmp_path):
+    """RAY_ADDRESS's cluster dies (every process killed) while the run renders: the run ends within
+    runtime.connect_timeout_s with exit code 3 and a message saying so (Ray's driver alone waits 60 s
+    and aborts with a log line, or exits at once with status 1 and nothing said)."""
+    import psutil
+
+    from tests.test_job_submit import free_port
+
+    temp, port = tempfile.mkdtemp(prefix="rl", dir="/tmp"), free_port()
+    head = start_head(temp, port, {**os.environ, "RAY_AUTH_MODE": "disabled"}, cpus=2)
+    try:
+        driver = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "RAY_AUTH_MODE": "disabled"}
+        log = tmp_path / "run.log"
+        with log.open("w") as sink:
+            run = subprocess.Popen([sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(tmp_path / "o"),
+                                    "--num-samples", "2000", "--set", "generator.dpi=40", "--set",
+                                    "runtime.rows_per_task=2", "--set", "runtime.connect_timeout_s=5", "--set",
+                                    "runtime.progress_interval_s=0.5"],
+                                   env=driver, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while "samples/s" not in log.read_text():  # rendering has begun on the cluster
+            assert run.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        lost = time.monotonic()
+        cluster = [p for p in psutil.process_iter(["cmdline"]) if temp in " ".join(p.info["cmdline"] or [])]
+        for p in [psutil.Process(head.pid), *cluster]:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        run.wait(timeout=120)
+        err = log.read_text()
+        assert run.returncode == 3, err[-3000:]
+        assert time.monotonic() - lost < 45  # the watch's 5 s and a probe; not Ray's 60 s abort
+        # the watch says so after 5 s, or (when Ray's driver died with the raylet under it, silently) the parent does
+        assert "the cluster went away mid-run" in err and "rerun the same command to resume" in err
+    finally:
+        stop(head, grace_s=30)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
 def answers(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -205,18 +265,8 @@ def test_a_cluster_that_refuses_the_driver_fails_the_run_with_exit_code_3(tmp_pa
 
     temp, port = tempfile.mkdtemp(prefix="rt", dir="/tmp"), free_port()
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}  # not the user's token
-    ray = str(Path(sys.executable).with_name("ray"))
-    head = subprocess.Popen([ray, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
-                             "--num-cpus=1", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}",
-                             f"--dashboard-agent-listen-port={free_port()}", f"--dashboard-agent-grpc-port={free_port()}",
-                             f"--metrics-export-port={free_port()}", f"--runtime-env-agent-port={free_port()}",
-                             f"--ray-client-server-port={free_port()}"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    head = start_head(temp, port, env, cpus=1)
     try:
-        deadline = time.monotonic() + 120
-        while not answers(port):
-            assert head.poll() is None and time.monotonic() < deadline, "the token head did not come up"
-            time.sleep(0.5)
         driver = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "RAY_AUTH_MODE": "disabled"}
         done = subprocess.run([sys.executable, "-m", "omnisynth", "run", "doc_qa", "--out", str(tmp_path / "o"),
                                "--num-samples", "2", "--set", "runtime.connect_timeout_s=120"], env=driver, cwd=ROOT,

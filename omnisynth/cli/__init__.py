@@ -1,10 +1,12 @@
-"""Command line: list · run · serve · inspect · verify · stats · mix · energon · gap · train · eval. Thin: parses arguments, calls the library."""
+"""Command line: list · run · estimate · serve · inspect · verify · stats · mix · energon · gap · train · eval (thin)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+from omnisynth.quiet import quiet, supervised  # standard library only: cheap to import
 
 
 def cmd_list(args) -> int:
@@ -14,10 +16,8 @@ def cmd_list(args) -> int:
 
     if args.families:  # the registry: bundled families and those installed packages add
         from omnisynth.families import listing
-
         print("\n".join(listing()))
         return 0
-
     recipes = bundled_recipes()
     width = max(len(n) for n in recipes)
     for name, path in recipes.items():
@@ -31,6 +31,8 @@ CODE_ERRORS = ("render_error", "degrade_error", "filter_error")
 
 
 def cmd_run(args) -> int:
+    if (status := supervised(args.argv)) is not None:  # joined to RAY_ADDRESS: the run goes on in a child
+        return status
     from omnisynth.datasets.manifest import OutputMismatch
     from omnisynth.pipelines.runner import format_summary, run
     from omnisynth.schemas.recipe import RecipeError, load_recipe, parse_overrides
@@ -391,9 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     args = parser().parse_args(argv)
-    args.vllm_args = extra
-    from omnisynth.quiet import quiet
-
+    args.vllm_args, args.argv = extra, argv
     quiet()  # every Ray and vLLM process this command starts inherits the usage opt-outs
     return args.fn(args)
 

@@ -8,6 +8,7 @@ the run at any point loses at most unfinished parts; the same command resumes.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from omnisynth.datasets.shards import assemble_shard, part_paths, read_part_stat
 from omnisynth.datasets.store import Store, as_store
 from omnisynth.model.engines import prompt_hash
 from omnisynth.generators.corpus import INVENTORY, Inventory, take_inventory
+from omnisynth.quiet import ClusterWatch
 from omnisynth.schemas.recipe import Recipe, RecipeError
 
 RAY_STATS = "ray_data_stats.txt"
@@ -178,6 +180,8 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
     retry = 0
 
     started = ensure_ray(recipe)
+    address = os.environ.get("RAY_ADDRESS")
+    watch = ClusterWatch(address, recipe.runtime.connect_timeout_s).start() if started and address else None
     node = ray.get_runtime_context().get_node_id()
     progress.cpus = float(ray.cluster_resources().get("CPU", 0))  # what the run had (omnisynth estimate)
     try:
@@ -215,6 +219,8 @@ def _generate(recipe: Recipe, out: Store, catalog, stream: TextIO):
                 found = near_duplicates(out, shards, recipe.filters.dedup)
                 records = drop_near_duplicates(out, records, shards, found)
     finally:
+        if watch is not None:
+            watch.stop()
         if started:
             ray.shutdown()
     progress.update("", len(records), total_shards, force=True)

@@ -227,8 +227,8 @@ class RuntimeConfig(_Cfg):
     )
     progress_interval_s: float = Field(default=2.0, gt=0)
     connect_timeout_s: float = Field(
-        default=30.0, gt=0, description="with RAY_ADDRESS: seconds to wait for the cluster to answer before the run "
-        "fails (exit code 3) instead of waiting on it for good")
+        default=30.0, gt=0, description="with RAY_ADDRESS: seconds to wait for the cluster to answer, at the start "
+        "and when it stops answering mid-run, before the run fails (exit code 3) instead of waiting on it for good")
 
 
 class Recipe(_Cfg):
