@@ -13,12 +13,16 @@ import pymupdf
 from omnisynth.schemas.truth import PageTruth
 
 
-def render_page(page: pymupdf.Page, dpi: int, number: int, member: str, raw: bool = False):
+def render_page(page: pymupdf.Page, dpi: int, number: int, member: str, raw: bool = False, ink=None):
     """Render one page to PNG and read its text layer (boxes in pixels of that PNG).
 
     raw: the pixels instead of a PNG (a BGR uint8 array), for the degrade stage to work on and
-    encode once, not a PNG encoded here and decoded there."""
+    encode once, not a PNG encoded here and decoded there.
+    ink: a `documents.painted.Ink` (user PDFs): it sees the rendered pixmap, and the text layer
+    leaves out the text that is not painted on it. None (synthetic pages): every glyph."""
     pix = page.get_pixmap(dpi=dpi, alpha=False)
+    if ink is not None:
+        ink.attach(pix)
     if raw:
         import numpy as np
 
@@ -26,7 +30,7 @@ def render_page(page: pymupdf.Page, dpi: int, number: int, member: str, raw: boo
         png = np.ascontiguousarray(rgb.reshape(pix.height, pix.width, 3)[:, :, ::-1])
     else:
         png = pix.tobytes("png")
-    truth = text_layer(page, dpi / 72, number, member, pix.width, pix.height)
+    truth = text_layer(page, dpi / 72, number, member, pix.width, pix.height, ink)
     truth.contrast = pixel_contrast(pix)
     return png, truth
 
@@ -52,33 +56,45 @@ def grey_spread(grey) -> float:
     return float(hi - lo)
 
 
-def text_layer(page: pymupdf.Page, scale: float, number: int, member: str, width: int, height: int) -> PageTruth:
+def text_layer(page: pymupdf.Page, scale: float, number: int, member: str, width: int, height: int,
+               ink=None) -> PageTruth:
     """Glyphs, words, lines and blocks of a page, in pixels of its rendered (rotated) image.
 
     Boxes go through the page's rotation so they match the pixmap of a /Rotate'd page.
     `lines` keeps only left-to-right horizontal lines (as seen in the image): questions
     about vertical or rotated lines could not be checked by reading glyphs row by row.
+    ink: a `documents.painted.Ink` attached to the page's pixmap: spans and words that are not
+    painted are left out, and a line or block that lost some gets the box of what is left.
     """
     rot = page.rotation_matrix if page.rotation else None
     turn = pymupdf.Matrix(rot.a, rot.b, rot.c, rot.d, 0, 0) if rot else None
     chars, words, lines, blocks = [], [], [], []
     raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
     for block in raw["blocks"]:
-        block_text = []
+        block_text, block_boxes, cut = [], [], False
         for line in block.get("lines", ()):
-            line_chars = [c for span in line["spans"] for c in span["chars"]]
+            spans = line["spans"] if ink is None else [s for s in line["spans"] if ink.paints(s)]
+            line_chars = [c for span in spans for c in span["chars"]]
             first = len(chars)
             for c in line_chars:
                 x0, y0, x1, y1 = _turned(c["bbox"], rot)
                 chars.append((x0 * scale, y0 * scale, x1 * scale, y1 * scale, c["c"]))
-            text = "".join(c["c"] for c in line_chars)
+            box, line_words = scaled(_turned(line["bbox"], rot), scale), None
+            if ink is not None:
+                line_words, gone = ink.keep(chars, first)
+                if gone or len(spans) < len(line["spans"]):
+                    cut = True
+                    box = _union(line_words) or box
+            text = "".join(c[4] for c in chars[first:])
             direction = pymupdf.Point(line["dir"]) * turn if turn else pymupdf.Point(line["dir"])
             if text.strip() and abs(direction.y) < 1e-3 and direction.x > 0:
-                lines.append((scaled(_turned(line["bbox"], rot), scale), text))
+                lines.append((box, text))
                 block_text.append(text)
-            words.extend(_words(chars[first:]))
+                block_boxes.append(box)
+            words.extend(words_of(chars[first:]) if line_words is None else line_words)
         if block_text:
-            blocks.append((scaled(_turned(block["bbox"], rot), scale), "\n".join(block_text)))
+            box = _union(block_boxes) if cut else scaled(_turned(block["bbox"], rot), scale)
+            blocks.append((box, "\n".join(block_text)))
     return PageTruth(number, member, width, height, chars, words, lines, blocks)
 
 
@@ -90,11 +106,16 @@ def _turned(box, rot) -> tuple[float, float, float, float]:
     return (r.x0, r.y0, r.x1, r.y1)
 
 
+def _union(boxes):
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes)) if boxes else None
+
+
 def scaled(box, scale: float) -> tuple[float, float, float, float]:
     return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
 
 
-def _words(chars):
+def words_of(chars):
     """Split a line's glyphs at whitespace into words with their union boxes."""
     out, run = [], []
     for ch in chars + [(0, 0, 0, 0, " ")]:

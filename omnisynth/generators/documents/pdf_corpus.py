@@ -18,12 +18,13 @@ import pymupdf
 from omnisynth.generators import Generator
 from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import InputError
+from omnisynth.generators.documents.painted import Ink, check_glyphs
 from omnisynth.generators.textlayer import render_page, text_layer
 from omnisynth.generators.documents.config import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
 
-VERSION = "pdf_corpus/1"
+VERSION = "pdf_corpus/2"  # 2: text that is not painted is no evidence; unreadable text layers are refused
 
 
 def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
@@ -31,9 +32,10 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
     `pdf_damaged`, `pdf_no_text_layer`).
 
     A file whose text the ground truth cannot use is told from one with a few text-free pages
-    by its first, middle and last unit pages, counted as rendering counts them (words of
-    left-to-right lines): when none holds `min_words` words, the file is a scan (OCR it first)
-    or holds only vertical text. Single pages are checked again when they are rendered.
+    by its first, middle and last unit pages, counted as rendering counts them (painted words
+    of left-to-right lines; `documents.painted.Ink` without the pixels): when none holds
+    `min_words` words, the file is a scan, invisible text (OCR layers too: not evidence) or
+    vertical text only. Single pages are checked again, against their pixels, when rendered.
     """
     head = read_head(path, 1024)
     if not head:
@@ -53,7 +55,8 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
         for i in looked:
             try:
                 page = doc[i]
-                words.append(len(text_layer(page, 1.0, i, "png", page.rect.width, page.rect.height).words))
+                ink = Ink()  # not rendered: invisible and transparent spans only (see documents.painted)
+                words.append(len(text_layer(page, 1.0, i, "png", page.rect.width, page.rect.height, ink).words))
             except (RuntimeError, ValueError) as exc:  # MuPDF cannot build the page
                 return Probe(reason="pdf_damaged", detail=f"{path.name}: page {i + 1} cannot be read: {exc}",
                              kind="pdf", info={"pages": pages})
@@ -61,7 +64,8 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
             where = "page 1 holds" if n == 1 else f"pages {', '.join(str(i + 1) for i in looked)} hold"
             return Probe(reason="pdf_no_text_layer", kind="pdf", info={"pages": pages}, detail=(
                 f"{path.name}: {where} {max(words)} readable text-layer words at most (min_words="
-                f"{config.min_words}): a scan (OCR it first) or vertical text only"))
+                f"{config.min_words}): a scan, text in invisible mode (an OCR layer is not evidence either) "
+                "or vertical text only"))
         return Probe(units=tuple(range(n)), kind="pdf", info={"pages": pages})
     finally:
         doc.close()
@@ -110,13 +114,17 @@ class PdfCorpusGenerator(Generator):
         doc = open_pdf(path, self.config.passwords.get(path.name))
         try:
             page = doc[page_no]
-            png, truth = render_page(page, self.config.dpi, page_no, "png", raw=self.raw)
+            ink = Ink()  # text that is not painted on the image is no evidence
+            png, truth = render_page(page, self.config.dpi, page_no, "png", raw=self.raw, ink=ink)
+            check_glyphs(page, f"{entry.path} page {page_no + 1}")  # text_layer_unreadable
         finally:
             doc.close()
         truth.number = 0  # the sample holds one page image; the source page goes into meta
         if len(truth.words) < self.config.min_words:
+            unpainted = f", {ink.dropped} more not painted (invisible, background-coloured or covered)" * bool(ink.dropped)
             raise InputError("page_no_text_layer", f"{entry.path} page {page_no + 1}: {len(truth.words)} words in "
-                             f"the text layer (min_words={self.config.min_words}); scanned pages need OCR first")
+                             f"the text layer{unpainted} (min_words={self.config.min_words}): a scanned page has no "
+                             "text to check answers against")
         facts = [Fact("line", 0, box, text.strip(), {"line_no": n}) for n, (box, text) in enumerate(truth.lines)
                  if len(text.split()) >= 1 and box[2] - box[0] > 2 and box[3] - box[1] > 2]
         words = [Fact("word", 0, w[:4], w[4], {}) for w in truth.words]
