@@ -4,6 +4,7 @@
   python bench/doc_bench.py scaling  [--scaling-samples 400] [--recipes doc_qa gui_grounding av_temporal_qa]
                                       samples/s on 1 vs 2 CPUs (local Ray), per recipe (modality)
   python bench/doc_bench.py growth   [--sizes 1000 5000 10000] time, peak RSS, per-stage time split
+  python bench/doc_bench.py corpus   [--corpus DIR]          your PDFs: page cost and inventory cost / bare PyMuPDF
   python bench/doc_bench.py all
 
 `cost`: for the same sample specs, (a) our whole per-sample path without Ray: plan the
@@ -19,6 +20,11 @@ per modality); target >= 1.8x (90% parallel efficiency).
 worker and of all Ray processes summed (sampled every 0.25 s), and each stage's share of
 worker time (from the manifest); targets: memory at the largest count within 10% of the
 smallest, time linear.
+`corpus`: for every usable page of a PDF folder (default: the shared corpus), (a) the
+pdf_corpus generator's render (open, render, PNG, text layer, the ink check against the
+pixels, the glyph check of the text layer) vs (b) bare PyMuPDF open + render + PNG of the same
+page, best of 3 interleaved rounds; and the inventory (every file probed by content) vs a bare
+`pymupdf.open` + page count of every file.
 Results go to bench/results/*.json and stdout.
 """
 
@@ -84,6 +90,63 @@ def bench_cost(samples: int, rounds: int = 3) -> dict:
     return {"samples": samples, "bare_ms_per_sample": round(1000 * b / samples, 2),
             "ours_ms_per_sample": round(1000 * o / samples, 2), "ratio": round(o / b, 3), "target": "<= 1.3",
             "rounds_bare_s": [round(x, 3) for x in bare_s], "rounds_ours_s": [round(x, 3) for x in ours_s]}
+
+
+def bench_corpus(folder: str, rounds: int = 3) -> dict:
+    import pymupdf
+
+    from omnisynth.generators.corpus import take_inventory
+    from omnisynth.generators.documents.pdf_corpus import PdfCorpusGenerator, probe_pdf
+    from omnisynth.generators.errors import InputError
+    from omnisynth.schemas.recipe import load_recipe
+    from omnisynth.schemas.truth import SampleSpec
+
+    recipe = load_recipe("pdf_corpus_qa", [("generator.path", folder), ("generator.dpi", 110)])
+    cfg = recipe.generator
+    probe = lambda path: probe_pdf(cfg, path)  # noqa: E731
+    inventory = take_inventory(folder, probe, 0, None, "pages")
+    generator = PdfCorpusGenerator(cfg, recipe.task, inventory)
+    specs = [SampleSpec(recipe.name, 0, i, 0) for i in range(inventory.units)]
+    pages = [(inventory.file(e), unit) for e, unit in (inventory.locate(i) for i in range(inventory.units))]
+
+    def bare() -> float:
+        t = time.perf_counter()
+        for path, unit in pages:
+            doc = pymupdf.open(path)
+            doc[unit].get_pixmap(dpi=cfg.dpi, alpha=False).tobytes("png")
+            doc.close()
+        return time.perf_counter() - t
+
+    def ours() -> float:
+        t = time.perf_counter()
+        for spec in specs:
+            try:
+                generator.render(spec)
+            except InputError:  # a page refused costs its work too
+                pass
+        return time.perf_counter() - t
+
+    def listing(bare_open: bool) -> float:
+        t = time.perf_counter()
+        if bare_open:
+            for p in sorted(Path(folder).rglob("*")):
+                try:
+                    _ = pymupdf.open(p).page_count
+                except Exception:  # noqa: BLE001 - the bare baseline skips what it cannot open
+                    pass
+        else:
+            take_inventory(folder, probe, 0, None, "pages")
+        return time.perf_counter() - t
+
+    ours()
+    b, o = min(bare() for _ in range(rounds)), min(ours() for _ in range(rounds))
+    lb, lo = min(listing(True) for _ in range(rounds)), min(listing(False) for _ in range(rounds))
+    n = len(pages)
+    return {"pages": n, "files": len(inventory.entries), "bare_ms_per_page": round(1000 * b / n, 2),
+            "ours_ms_per_page": round(1000 * o / n, 2), "ratio": round(o / b, 3),
+            "inventory_ms_per_file": round(1000 * lo / len(inventory.entries), 2),
+            "bare_open_ms_per_file": round(1000 * lb / len(inventory.entries), 2),
+            "inventory_ratio": round(lo / lb, 3)}
 
 
 def timed_run(num_cpus: int, samples: int, out: Path, recipe: str = "doc_qa") -> float:
@@ -174,7 +237,8 @@ def bench_growth(sizes: list[int]) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["cost", "scaling", "growth", "all"])
+    p.add_argument("what", choices=["cost", "scaling", "growth", "corpus", "all"])
+    p.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus" / "pdfs"))
     p.add_argument("--samples", type=int, default=120)
     p.add_argument("--scaling-samples", type=int, default=400)
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
@@ -183,7 +247,7 @@ def main() -> None:
     args = p.parse_args()
     RESULTS.mkdir(exist_ok=True)
     jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.scaling_samples, recipes=tuple(args.recipes)),
-            "growth": lambda: bench_growth(args.sizes)}
+            "growth": lambda: bench_growth(args.sizes), "corpus": lambda: bench_corpus(args.corpus)}
     for name in (jobs if args.what == "all" else [args.what]):
         result = jobs[name]()
         (RESULTS / f"doc_{name}.json").write_text(json.dumps(result, indent=2) + "\n")

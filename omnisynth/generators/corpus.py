@@ -34,7 +34,7 @@ from typing import Callable
 import numpy as np
 
 INVENTORY = "inventory.jsonl"
-PROBE_THREADS = 8  # probes wait on file reads and ffprobe processes: threads, not cores
+PROBE_THREADS = 8  # probes wait on file reads and ffprobe processes
 
 
 @dataclass(frozen=True)
@@ -189,22 +189,30 @@ def take_inventory(root: str, probe: Callable[[Path], Probe], seed: int, max_per
             continue  # a line cut off by a crash: that file is probed again
         known[entry.path] = entry
 
-    def one(item: tuple[str, Path]) -> FileEntry:
-        rel, path = item
+    entries: list[FileEntry | None] = []
+    todo = []
+    for rel, path in list_files(Path(root)):
         st = path.stat()
         old = known.get(rel)
-        if old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
-            return old
-        try:
-            found = probe(path)
-        except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the inventory
-            found = Probe(reason="probe_error", detail=f"{type(exc).__name__}: {str(exc)[:300]}")
-        return FileEntry(rel, st.st_size, st.st_mtime_ns, found)
-
-    files = list_files(Path(root))
-    with ThreadPoolExecutor(PROBE_THREADS) as pool:
-        entries = list(pool.map(one, files))
+        fresh = old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns)
+        entries.append(old if fresh else None)
+        if not fresh:
+            todo.append((len(entries) - 1, rel, str(path), st.st_size, st.st_mtime_ns))
+    jobs = [(probe, rel, path, size, mtime) for _, rel, path, size, mtime in todo]
+    with ThreadPoolExecutor(PROBE_THREADS) as pool:  # ffprobe runs in processes of its own; PyMuPDF holds the GIL
+        found = list(pool.map(_probe_one, jobs))
+    for (at, *_), entry in zip(todo, found, strict=True):
+        entries[at] = entry
     return Inventory(root, entries, seed, max_per_file, unit_name)
+
+
+def _probe_one(job: tuple) -> FileEntry:
+    probe, rel, path, size, mtime_ns = job
+    try:
+        found = probe(Path(path))
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the inventory
+        found = Probe(reason="probe_error", detail=f"{type(exc).__name__}: {str(exc)[:300]}")
+    return FileEntry(rel, size, mtime_ns, found)
 
 
 _MAGIC = ((b"%PDF-", "a PDF document"), (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),

@@ -50,9 +50,11 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
     try:
         pages = doc.page_count
         n = min(pages, config.max_pages_per_file or pages)
-        looked = sorted({0, n // 2, n - 1})
+        looked = list(dict.fromkeys((0, n // 2, n - 1)))
         words = []
         for i in looked:
+            if words and max(words) >= config.min_words:
+                break  # one page with text is enough: the rest is checked when rendered
             try:
                 page = doc[i]
                 ink = Ink()  # not rendered: invisible and transparent spans only (see documents.painted)
@@ -61,7 +63,7 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
                 return Probe(reason="pdf_damaged", detail=f"{path.name}: page {i + 1} cannot be read: {exc}",
                              kind="pdf", info={"pages": pages})
         if max(words) < config.min_words:
-            where = "page 1 holds" if n == 1 else f"pages {', '.join(str(i + 1) for i in looked)} hold"
+            where = "page 1 holds" if n == 1 else f"pages {', '.join(str(i + 1) for i in sorted(looked))} hold"
             return Probe(reason="pdf_no_text_layer", kind="pdf", info={"pages": pages}, detail=(
                 f"{path.name}: {where} {max(words)} readable text-layer words at most (min_words="
                 f"{config.min_words}): a scan, text in invisible mode (an OCR layer is not evidence either) "
