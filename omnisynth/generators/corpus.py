@@ -155,8 +155,8 @@ class Inventory:
 
 def _own(entry: FileEntry) -> str:
     """The detail without the file name it starts with (the summary line names the file already)."""
-    name = Path(entry.path).name
-    return entry.probe.detail[len(name) + 2:] if entry.probe.detail.startswith(name + ": ") else entry.probe.detail
+    name, detail = Path(entry.path).name, " ".join(entry.probe.detail.split())  # one line each
+    return detail[len(name) + 2:] if detail.startswith(name + ": ") else detail
 
 
 def list_files(root: Path) -> list[tuple[str, Path]]:
