@@ -3,7 +3,8 @@
 Checks, in order, with a precise message per mismatch: the manifest parses; every listed
 shard exists with the recorded size and sha256; no unlisted tar lies in shards/; every
 sample's JSON validates against the exported schema and names its own key; every media
-member the JSON references is present and decodes; keys are unique across shards; the
+member the JSON references is present, decodes, and has the size (pixels, as displayed) and
+length (seconds) its `media` entry gives; keys are unique across shards; the
 counts per shard and in total match the manifest.
 """
 
@@ -29,30 +30,52 @@ class VerifyReport:
         return f"verify: {self.shards} shards, {self.samples} samples: {state}"
 
 
-def decode_media(ext: str, data: bytes) -> None:
-    """Raise if a media member does not decode."""
+def decode_media(ext: str, data: bytes) -> tuple[int, int, float] | None:
+    """Decode a media member; raise if it does not decode.
+
+    Returns (width, height, duration) as a loader sees them: pixels of an image or of a video
+    as displayed (display matrix and sample aspect ratio applied), 0x0 for audio; seconds of
+    audio or video (0.0 for an image).
+    """
     if ext.endswith((".png", ".jpg", ".jpeg", ".webp")) or ext in ("png", "jpg", "jpeg", "webp"):
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as im:
             im.load()
+            return im.size[0], im.size[1], 0.0
     elif ext == "wav" or ext.endswith(".wav"):
         from omnisynth.audio import read_wav
 
-        read_wav(data)
+        pcm, rate = read_wav(data)
+        return 0, 0, len(pcm) / rate
     elif ext == "mp4" or ext.endswith(".mp4"):
-        import subprocess
-        import tempfile
+        return _video_geometry(data)
+    raise ValueError(f"no decoder for member type {ext!r}")
 
-        with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
-            f.write(data)
-            f.flush()
-            proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
-                                   f.name], capture_output=True, timeout=60)
-        if proc.returncode != 0 or b"video" not in proc.stdout:
-            raise ValueError(f"ffprobe finds no video stream: {proc.stderr.decode(errors='replace')[-200:]}")
-    else:
-        raise ValueError(f"no decoder for member type {ext!r}")
+
+def _video_geometry(data: bytes) -> tuple[int, int, float]:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(data)
+        f.flush()
+        proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", f.name],
+                              capture_output=True, timeout=60)
+    video = next((s for s in json.loads(proc.stdout or b"{}").get("streams", []) if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None) if proc.returncode == 0 else None
+    if video is None:
+        raise ValueError(f"ffprobe finds no video stream: {proc.stderr.decode(errors='replace')[-200:]}")
+    num, _, den = (video.get("sample_aspect_ratio") or "1:1").partition(":")
+    sar = int(num) / int(den) if num.isdigit() and den.isdigit() and int(num) and int(den) else 1.0
+    width, height = round(int(video["width"]) * sar), int(video["height"])
+    turn = next((s["rotation"] for s in video.get("side_data_list", []) if "rotation" in s), 0)
+    if round(float(turn)) % 180 == 90:
+        width, height = height, width
+    try:
+        return width, height, float(video.get("duration", 0.0))
+    except ValueError:
+        return width, height, 0.0
 
 
 def verify(out: Store | Path | str) -> VerifyReport:
@@ -137,10 +160,27 @@ def _check_sample(where: str, key: str, members: dict[str, bytes], validator, re
     referenced = {m.get("member") for m in sample.get("media", [])} if isinstance(sample, dict) else set()
     for member in sorted(referenced - set(members)):
         report.errors.append(f"{where}: media member {member!r} referenced by the JSON is missing")
+    decoded = {}
     for ext, data in sorted(members.items()):
         if ext == "json":
             continue
         try:
-            decode_media(ext, data)
+            decoded[ext] = decode_media(ext, data)
         except Exception as exc:  # any decoder failure is the finding we report
             report.errors.append(f"{where}.{ext}: does not decode: {type(exc).__name__}: {exc}")
+    for entry in sample.get("media", []) if isinstance(sample, dict) else []:
+        _check_entry(where, entry, decoded.get(entry.get("member")), report)
+
+
+def _check_entry(where: str, entry: dict, got: tuple[int, int, float] | None, report: VerifyReport) -> None:
+    """A `media` entry says what its member holds: size in pixels; length in seconds (to 50 ms) for audio and video."""
+    if got is None or not isinstance(entry, dict):
+        return
+    member, (width, height, seconds) = entry.get("member"), got
+    if entry.get("modality") in ("image", "video") and (entry.get("width"), entry.get("height")) != (width, height):
+        report.errors.append(f"{where}.{member}: media entry says {entry.get('width')}x{entry.get('height')} pixels, "
+                             f"the member decodes to {width}x{height}")
+    said = entry.get("duration_s")
+    known = entry.get("modality") == "audio" or (entry.get("modality") == "video" and seconds > 0)
+    if known and isinstance(said, (int, float)) and abs(said - seconds) > 0.05:
+        report.errors.append(f"{where}.{member}: media entry says {said} s, the member holds {seconds:.3f} s")

@@ -7,10 +7,13 @@ frames, the 16 kHz track), so the filter can confirm every event an answer rests
 
 `VideoCorpusGenerator` takes the user's files (whatever ffmpeg reads, probed by content into
 the inventory by `probe.py`, which reports audio-only and unreadable files once): ffprobe, then one
-ffmpeg pass that extracts the sampled frames, the shot changes and the 16 kHz track. There
+ffmpeg pass that extracts the sampled frames, the shot changes and the 16 kHz track (`video.py`:
+time 0 at the first frame, the frame on screen at each time, sizes as decoded). There
 is no plan to check against: the oracle describes what was measured, and model captions go
 through the judge. A file without audio gets an empty (0-sample) wav; an empty, unreadable,
-video-less, zero-length or truncated file costs its sample, quarantined with the reason.
+video-less, zero-length or truncated file costs its sample, quarantined with the reason
+(`media_empty_file`, `media_unreadable`, `media_no_video`, `media_zero_duration`,
+`media_truncated`, `render_timeout`).
 
 One import runs up the layers, on purpose: `AvGenerator.plan` asks the clip question writer
 (`omnisynth.tasks.clips.supports`) whether a plan can carry the drawn question type, and
@@ -19,9 +22,6 @@ replans until it can; the rule that says what a question needs lives once, with 
 
 from __future__ import annotations
 
-import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +29,9 @@ import numpy as np
 
 from omnisynth.generators.clips.timeline import Event, Plan
 from omnisynth.generators.clips.plan import make_plan
-from omnisynth.generators.clips.render import (WAV_RATE, dbfs, ffprobe, read_wav, render_clip, run_ffmpeg, tool,
-                                            wav_bytes)
+from omnisynth.generators.clips.render import WAV_RATE, dbfs, ffprobe, read_wav, render_clip
+from omnisynth.generators.clips.video import (check_complete, extract, first_frame_time, jpeg_size, mp4_member,
+                                             rotation, video_length)
 from omnisynth.generators import Generator
 from omnisynth.generators.corpus import Inventory
 from omnisynth.generators.errors import InputError
@@ -40,7 +41,7 @@ from omnisynth.generators.clips.config import VideoCorpusGenerator as VideoCorpu
 from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
 VERSION = "av/1"
-CORPUS_VERSION = "video_corpus/1"
+CORPUS_VERSION = "video_corpus/2"  # 2: frames on screen at their time, sizes as decoded, time 0 at the first frame
 SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
 
 
@@ -67,14 +68,18 @@ def frame_member(i: int) -> str:
     return f"f{i:02d}.jpg"
 
 
-def clip_media(frames: list[tuple[float, bytes]], size: tuple[int, int], want: list[str]
+def clip_media(frames: list[tuple[float, bytes]], size: tuple[int, int] | None, want: list[str]
                ) -> tuple[dict[str, bytes], list[dict]]:
-    """Frame members and their `media` entries (with timestamps), when the recipe wants frames."""
+    """Frame members and their `media` entries (timestamps in s, sizes in pixels), when the recipe wants frames.
+
+    `size` None: each entry's size is read from its JPEG (your videos: what was decoded).
+    """
     members, media = {}, []
     if "frames" in want:
         for i, (t, jpg) in enumerate(frames):
             members[frame_member(i)] = jpg
-            media.append({"member": frame_member(i), "modality": "image", "width": size[0], "height": size[1],
+            width, height = size or jpeg_size(jpg)
+            media.append({"member": frame_member(i), "modality": "image", "width": width, "height": height,
                           "page": 0, "time_s": round(t, 3), "duration_s": 0.0})
     return members, media
 
@@ -133,34 +138,7 @@ def _audio_video(members, media, want, wav: bytes, audio_s: float, mp4: bytes | 
                       "time_s": 0.0, "duration_s": round(audio_s, 3)})
 
 
-# -- your own videos -----------------------------------------------------------------------------
-_SHOWINFO = re.compile(r"\[Parsed_showinfo_(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*-?\d+ pts_time:(-?[\d.]+)")
-_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # log prefixes carry pointers: not in quarantine details
-_DECODE_ERROR = re.compile(r"(error while decoding|Invalid NAL|partial file|corrupt|Invalid data|"
-                           r"missing picture|concealing)", re.I)
-
-
-def _duration(path: Path, probe: dict, video: dict) -> float:
-    for value in (probe.get("format", {}).get("duration"), video.get("duration")):
-        try:
-            if value not in (None, "N/A") and float(value) > 0:
-                return float(value)
-        except ValueError:
-            pass
-    # no container duration (a live-recorded WebM): the last video packet's end
-    out = subprocess.run([tool("ffprobe"), "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)], capture_output=True,
-                         timeout=60).stdout.decode()
-    ends = []
-    for line in out.split():
-        parts = [p for p in line.split(",") if p not in ("", "N/A")]
-        try:
-            ends.append(sum(float(p) for p in parts[:2]))
-        except ValueError:
-            continue
-    return max(ends, default=0.0)
-
-
+# -- your own videos (measured by video.py) -----------------------------------------------------
 def sound_events(pcm: np.ndarray, rate: int, first_id: int) -> list[Event]:
     """Stretches of the track louder than -40 dBFS (50 ms windows, gaps under 0.3 s bridged)."""
     hop = int(0.05 * rate)
@@ -205,6 +183,12 @@ class VideoCorpusGenerator(Generator):
         return {"generator": self.name, "path": self.path(spec)[0]}
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        """One clip: `frames` JPEGs (the frame on screen at each `time_s`, seconds from the first frame; sizes in
+        pixels as decoded), the 16 kHz `wav` on the same clock, the `mp4` member, and the measured timeline.
+
+        Raises InputError `media_empty_file`, `media_no_video`, `media_zero_duration`, `media_unreadable`,
+        `media_truncated` or `render_timeout` for a file that cannot give a sample.
+        """
         cfg = self.config
         rel, path = self.path(spec)
         if path.stat().st_size == 0:
@@ -219,79 +203,35 @@ class VideoCorpusGenerator(Generator):
             what = ("audio only" + (" (its cover picture is not video)" if cover else "")) if audios else \
                 "no video or audio stream"
             raise InputError("media_no_video", f"{rel}: {what}: nothing to see")
-        video = videos[0]
-        duration = _duration(path, probe, video)
+        video, audio = videos[0], (audios[0] if audios else None)
+        duration = video_length(path, video, cfg.timeout_s)
         if duration <= 0:
             raise InputError("media_zero_duration", f"{rel}: no decodable duration")
-        width, height = int(video["width"]), int(video["height"])
-        targets = [(i + 0.5) * duration / cfg.frames for i in range(cfg.frames)]
-        frames, cuts, wav, stderr = self._extract(path, targets, bool(audios))
-        if len(frames) < cfg.frames and (not frames or frames[-1][0] < targets[-1] - 1.0):
-            errors = [ln for ln in stderr.splitlines() if _DECODE_ERROR.search(ln) and not ln.startswith("Input #")]
-            why = _ADDRESS.sub("", errors[0].strip())[:200] if errors else "no frames decoded past that point"
-            raise InputError("media_truncated", f"{rel}: decoded {len(frames)} of {cfg.frames} frames, the last at "
-                             f"{frames[-1][0] if frames else 0:.2f} s of {duration:.2f} s: {why}")
-        while len(frames) < cfg.frames:  # a clip with fewer frames than asked for: repeat the last, same time
-            frames.append(frames[-1])
-        pcm, rate = read_wav(wav) if audios else (np.zeros(0, np.float32), WAV_RATE)
+        start = first_frame_time(path, video, cfg.timeout_s)
+        frames, cuts, wav, stderr = extract(path, video, audio, duration, cfg.frames, start, cfg.timeout_s)
+        frames = check_complete(rel, frames, cfg.frames, duration, stderr)
+        width, height = jpeg_size(frames[0][1])  # as decoded: turned by the display matrix, square pixels
+        pcm, rate = read_wav(wav) if audio else (np.zeros(0, np.float32), WAV_RATE)
         audio_s = len(pcm) / rate
         events = [Event(0, "visual", "scene_change", round(t, 3), round(t, 3)) for t in cuts]
         events += sound_events(pcm, rate, 0)
         events.sort(key=lambda e: (e.start, e.modality))
         for i, ev in enumerate(events):
             ev.id = i
-        members, media = clip_media(frames, (width, height), cfg.media)
-        mp4 = path.read_bytes() if "mp4" in cfg.media else None
-        if mp4 is not None and path.suffix.lower() not in (".mp4", ".m4v"):
-            mp4 = self._remux(path)
-        _audio_video(members, media, cfg.media, wav, audio_s, mp4, (width, height))
-        fps = video.get("avg_frame_rate", "0/1")
-        info = {"width": width, "height": height, "duration": round(duration, 3), "has_audio": bool(audios),
-                "video_codec": video.get("codec_name", ""), "audio_codec": audios[0].get("codec_name", "") if audios
-                else "", "fps": _ratio(fps), "shot_changes": [round(t, 3) for t in cuts]}
+        members, media = clip_media(frames, None, cfg.media)
+        _audio_video(members, media, cfg.media, wav, audio_s, None, (width, height))
+        if "mp4" in cfg.media:
+            members["mp4"], held = mp4_member(path, probe, video, audio, start, duration, cfg.timeout_s)
+            media.append({"member": "mp4", "modality": "video", "width": held["width"], "height": held["height"],
+                          "page": 0, "time_s": 0.0, "duration_s": held["duration_s"]})
+        info = {"width": width, "height": height, "duration": round(duration, 3), "has_audio": audio is not None,
+                "video_codec": video.get("codec_name", ""), "audio_codec": audio.get("codec_name", "") if audio
+                else "", "fps": _ratio(video.get("avg_frame_rate", "0/1")), "shot_changes": [round(t, 3) for t in cuts],
+                "rotation": rotation(video), "start_s": round(start, 3)}
         clip = ClipTruth(events, media, pcm, rate, duration, info=info)
         meta = {"generator_version": CORPUS_VERSION, "duration_s": round(duration, 3), "source": rel,
                 "question_type": "describe"}
         return members, GroundTruth(self.name, "video", "und", [], [], meta, clip)
-
-    def _extract(self, path: Path, targets: list[float], audio: bool):
-        """One ffmpeg pass: the first frame at or after each target time, shot changes, the 16 kHz track."""
-        pick = "+".join(f"gte(t,{t:.4f})*(isnan(prev_selected_t)+lt(prev_selected_t,{t:.4f}))" for t in targets)
-        with tempfile.TemporaryDirectory(prefix="omnisynth-video-") as tmp:
-            work = Path(tmp)
-            graph = (f"[0:v:0]split=2[a][b];[a]select='{pick}',showinfo[f];"
-                     "[b]scale=160:-2,select='gt(scene,0.35)',showinfo,nullsink")
-            args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-y", "-i", str(path),
-                    "-filter_complex", graph, "-map", "[f]", "-fps_mode", "passthrough", "-q:v", "3",
-                    str(work / "f%03d.jpg")]
-            if audio:
-                args += ["-map", "0:a:0", "-ac", "1", "-ar", str(WAV_RATE), "-c:a", "pcm_s16le", str(work / "a.wav")]
-            try:
-                proc = subprocess.run(args, capture_output=True, timeout=self.config.timeout_s)
-            except subprocess.TimeoutExpired:
-                raise InputError("render_timeout", f"{path.name}: ffmpeg ran over {self.config.timeout_s:g} s") from None
-            stderr = proc.stderr.decode(errors="replace")
-            times: dict[int, list[float]] = {}
-            for m in _SHOWINFO.finditer(stderr):
-                times.setdefault(int(m.group(1)), []).append(float(m.group(2)))
-            order = sorted(times)
-            frame_times = times.get(order[0], []) if order else []
-            cuts = times.get(order[1], []) if len(order) > 1 else []
-            jpgs = sorted(work.glob("f*.jpg"))
-            frames = [(t, p.read_bytes()) for t, p in zip(frame_times, jpgs, strict=False)]
-            if proc.returncode != 0 and not frames:
-                raise InputError("media_unreadable", f"{path.name}: ffmpeg cannot decode it: {stderr.strip()[-300:]}")
-            wav = (work / "a.wav").read_bytes() if audio and (work / "a.wav").exists() else wav_bytes(
-                np.zeros(0, np.float32), WAV_RATE)
-            return frames, cuts, wav, stderr
-
-    def _remux(self, path: Path) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="omnisynth-video-") as tmp:
-            out = Path(tmp) / "clip.mp4"
-            run_ffmpeg([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", "0:v:0", "-map",
-                        "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                        "-movflags", "+faststart", str(out)], self.config.timeout_s)
-            return out.read_bytes()
 
 
 def _ratio(text: str) -> float:
