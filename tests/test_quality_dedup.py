@@ -78,26 +78,38 @@ def _keys(out):
 
 @pytest.mark.slow
 def test_near_duplicate_videos_are_dropped_run_wide_keeping_the_lowest_index(run_recipe, corpus, tmp_path):
+    """Four copies of one video and another: by frames, one copy stays; by question+answer text, one copy
+    per question wording (the caption task words its question two ways, drawn per sample)."""
     media = tmp_path / "videos"
     media.mkdir()
-    shutil.copy(corpus / "media" / "av_h264_aac_rabbit320.mp4", media / "a.mp4")
-    shutil.copy(corpus / "media" / "av_h264_aac_rabbit320.mp4", media / "b_copy_of_a.mp4")
-    shutil.copy(corpus / "media" / "av_1080p_smpte_2997.mp4", media / "c.mp4")
+    copies = [f"copy{i}.mp4" for i in range(4)]
+    for name in copies:
+        shutil.copy(corpus / "media" / "av_h264_aac_rabbit320.mp4", media / name)
+    shutil.copy(corpus / "media" / "av_1080p_smpte_2997.mp4", media / "other.mp4")
     for switch, kind in (("images", "image"), ("text", "text")):
-        out, summary = run_recipe("video_corpus_caption", out=tmp_path / kind, num_samples=3,
+        out, summary = run_recipe("video_corpus_caption", out=tmp_path / kind, num_samples=5,
                                   generator__path=str(media), output__samples_per_shard=1,
                                   **{f"filters__dedup__{switch}": True})
         kept = _keys(out)
-        sources = sorted(s["meta"]["source"] for s in kept.values())
-        assert sources == ["a.mp4", "c.mp4"], sources  # the copy has the higher index: it goes
-        assert summary.rejected_by_reason == {f"near_dedup/near_duplicate_{kind}": 1}
         rows = [json.loads(x) for p in sorted((out / "quarantine").glob("*.jsonl")) for x in p.read_text().splitlines()]
-        assert len(rows) == 1 and rows[0]["reason"] == f"near_duplicate_{kind}"
-        original = next(k for k, s in kept.items() if s["meta"]["source"] == "a.mp4")
-        assert rows[0]["source"] == {"duplicate_of": original} and rows[0]["index"] > kept[original]["provenance"]["index"]
+        dropped = {r["key"]: r for r in rows}
+        assert len(dropped) == len(rows)
+        assert all(r["reason"] == f"near_duplicate_{kind}" for r in rows) and "other.mp4" in {
+            s["meta"]["source"] for s in kept.values()}
+        kept_copies = [s for s in kept.values() if s["meta"]["source"] in copies]
+        if kind == "image":  # the same frames: only the lowest index stays
+            assert len(kept_copies) == 1 and len(rows) == 3
+        else:  # the same answer: one copy per wording of the question stays (4 copies, 2 wordings: 1 or 2)
+            assert sorted(s["question"] for s in kept_copies) == sorted({s["question"] for s in kept_copies})
+            assert len(kept_copies) + len(rows) == 4 and 1 <= len(kept_copies) <= 2
+        by_key = {s["key"]: s for s in kept.values()}
+        for r in dropped.values():  # each names a kept original copy of lower index
+            original = by_key[r["source"]["duplicate_of"]]
+            assert original["meta"]["source"] in copies and r["index"] > original["provenance"]["index"]
+        assert summary.rejected_by_reason == {f"near_dedup/near_duplicate_{kind}": len(rows)}
         manifest = json.loads((out / "manifest.json").read_text())
-        assert manifest["kept"] == 2 and manifest["rejected"] == 1
-        assert manifest["filters"]["near_dedup"]["dropped"] == {f"near_duplicate_{kind}": 1}
+        assert manifest["kept"] == len(kept) and manifest["rejected"] == len(rows)
+        assert manifest["filters"]["near_dedup"]["dropped"] == {f"near_duplicate_{kind}": len(rows)}
 
 
 def test_synthetic_screens_skip_the_pixel_check_unless_asked(doc_items):
