@@ -58,7 +58,17 @@ class Planner:
                     captions)
 
     def _look(self, obj: int, t: float) -> Sprite | None:
+        """The object's sprite on screen at `t` (seconds), or None."""
         return next((s for s in self.sprites if s.obj == obj and s.visible(t)), None)
+
+    def _look_near(self, obj: int, t: float) -> Sprite:
+        """The object as it looks near `t`: its sprite on screen then, else the one whose span is nearest.
+
+        Spans are frame-aligned (a colour change ends one sprite a frame before the next starts) and
+        event times need not be, so an event can start between two of them or just before the first.
+        """
+        return min((s for s in self.sprites if s.obj == obj),
+                   key=lambda s: 0.0 if s.visible(t) else min(abs(t - s.start), abs(t - s.end)))
 
     def _resolve_looks(self) -> None:
         """Colour changes are planned last: probes expect, and events name, each object as it looks then."""
@@ -70,7 +80,7 @@ class Planner:
             ev.probes = [p for p in ev.probes if p.obj < 0 or self._look(p.obj, p.t0) is not None]
             if ev.objs and ev.kind != "colour_change":
                 at = ev.start if ev.kind != "leave" else ev.start - 1 / self.fps
-                names = [(self._look(o, at) or self._look(o, ev.end)).name for o in ev.objs]
+                names = [(self._look(o, at) or self._look(o, ev.end) or self._look_near(o, at)).name for o in ev.objs]
                 ev.subject = names[0]
                 ev.other = names[1] if len(names) > 1 else ""
 
