@@ -70,6 +70,16 @@ def servers_of(model: Path, name: str) -> list[psutil.Process]:
 
 
 @pytest.fixture(scope="module")
+def media(corpus, tmp_path_factory) -> Path:
+    """Two of the shared corpus's videos with sound, already mp4 members as they are (none is re-encoded):
+    the engine tests prove the plumbing, not the corpus handling (tests/test_video_corpus.py does that)."""
+    folder = tmp_path_factory.mktemp("media")
+    for name in ("av_h264_aac_rabbit320.mp4", "av_h264_mp3_chaplin.mp4"):
+        (folder / name).symlink_to(corpus / "media" / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def tiny_model(vllm_python, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-omni")
     subprocess.run([str(vllm_python), str(ROOT / "tests" / "tiny_omni.py"), str(folder)], check=True, timeout=300)
@@ -161,12 +171,12 @@ def test_openai_engine_against_vllm_rejects_unsupported_claims_and_keeps_pairs(s
         assert pair["chosen"] != pair["rejected"] and pair["provenance"]["model"] == "tiny"
 
 
-def test_judge_scores_your_own_videos(server, ray_session, tmp_path, corpus):
+def test_judge_scores_your_own_videos(server, ray_session, tmp_path, media):
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
     server, _ = server
-    sets = [("num_samples", 16), ("generator.path", str(corpus / "media")), ("model.engine", "openai"),
+    sets = [("num_samples", 8), ("generator.path", str(media)), ("model.engine", "openai"),
             ("model.base_url", server), ("model.name", "tiny"), ("model.sampling.max_tokens", 512),
             ("model.sampling.seed", 5), ("filters.judge.threshold", 1)]  # every score passes: the test is that each kept sample was judged
     summary = run(load_recipe("video_corpus_caption", sets), tmp_path / "v")
@@ -201,7 +211,7 @@ def _in_process(vllm_python, tiny_model, out: Path, recipe: str, n: int, *sets: 
     return manifest
 
 
-def test_vllm_engine_in_process_through_ray_data_llm_with_a_judge_stage(vllm_python, tiny_model, tmp_path, corpus):
+def test_vllm_engine_in_process_through_ray_data_llm_with_a_judge_stage(vllm_python, tiny_model, tmp_path, media):
     """`--engine vllm` on your own videos: engine replicas run inside the Ray Data pipeline (ray.data.llm),
     frames and audio in, then the judge through a second engine stage. One run proves both.
 
@@ -214,8 +224,8 @@ def test_vllm_engine_in_process_through_ray_data_llm_with_a_judge_stage(vllm_pyt
     temp = tempfile.mkdtemp(prefix="rv", dir="/tmp")  # the run's own Ray temp dir, to read its logs
     out = tmp_path / "judged"
     try:
-        manifest = _in_process(vllm_python, tiny_model, out, "video_corpus_caption", 16,
-                               f"generator.path={corpus / 'media'}", "filters.judge.threshold=1",
+        manifest = _in_process(vllm_python, tiny_model, out, "video_corpus_caption", 8,
+                               f"generator.path={media}", "filters.judge.threshold=1",
                                "model.vllm.replicas=2", "runtime.num_cpus=6", env=users_env(RAY_TMPDIR=temp))
         logs = {p.name: p.read_text(errors="replace") for p in Path(temp).glob("ray/session_*/logs/worker-*")}
     finally:
