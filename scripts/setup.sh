@@ -20,6 +20,9 @@ for pair in "DkgHandwriting:fonts-dkg-handwriting" "Breip:fonts-breip" "Humor Sa
             "Dancing Script:fonts-dancingscript" "Kristi:fonts-kristi"; do
   grep -q "${pair%%:*}" <<<"$fonts" || need+=("${pair##*:}")
 done
+# the bundled default prose of document pages: The Debian Administrator's Handbook in HTML, in
+# English, Chinese, Japanese, Korean, German, French and Spanish (GPL-2+ or CC-BY-SA-3.0)
+[ -f /usr/share/doc/debian-handbook/html/en-US/index.html ] || need+=(debian-handbook)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 # unshare and ip: the tests run in a network namespace with loopback only (scripts/test.sh)
 command -v unshare >/dev/null || need+=(util-linux)

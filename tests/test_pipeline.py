@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from omnisynth.datasets.verify import verify
+from omnisynth.generators.handbook import HANDBOOK_LICENCE
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,10 @@ def test_recipe_end_to_end_reads_back_with_webdataset(run_recipe, name, override
         sample = s["json"]
         assert sample["key"] == s["__key__"] and sample["recipe"] == name
         assert sample["provenance"]["engine"] == "oracle" and sample["provenance"]["config_hash"] == manifest["config_hash"]
+        # the running text is the bundled handbook's, named section by section (tests/test_prose.py reads it)
+        assert sample["provenance"]["text_licence"] == HANDBOOK_LICENCE
+        assert sample["provenance"]["text_sources"] and all(
+            t.startswith("debian-handbook/") for t in sample["provenance"]["text_sources"])
         for media in sample["media"]:
             image = s[media["member"]]
             assert isinstance(image, Image.Image) and image.size == (media["width"], media["height"])

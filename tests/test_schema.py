@@ -37,7 +37,7 @@ def minimal_sample(**changes):
         "provenance": {"recipe": "doc_qa", "seed": 0, "index": 1, "engine": "oracle", "generator": "documents",
                        "sampling": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 0, "seed": -1},
                        "generator_version": "documents/1", "config_hash": "abc", "model": "", "prompt_hash": "p",
-                       "filter_scores": {}},
+                       "filter_scores": {}, "text_sources": [], "text_licence": ""},
     }
     sample.update(changes)
     return sample

@@ -1,12 +1,17 @@
-"""Text content for synthetic documents: words, names, labels, numbers, in English and Chinese.
+"""Text content for synthetic pages and screens: running text, entities, labels, numbers.
 
 Everything is drawn from a caller's `random.Random`, so content is a pure function of the
-sample's seed. Pools are small on purpose; variety comes from combination.
+sample's seed. Given a `Prose` (documents: the bundled handbook or your corpus,
+omnisynth.generators.prose), running text is read from it in order and entities (people,
+companies, cities, addresses, phone numbers, emails, account numbers) come from Faker in the
+page's locale, seeded from the same stream. Without one (screens), words and entities come
+from the small pools below.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 
 WORDS_EN = (
     "system data model analysis result method process value report project market growth "
@@ -59,7 +64,7 @@ LABELS = {
         "page": "Page {n} of {m}", "figure": "Figure {n}", "table": "Table {n}", "abstract": "Abstract",
         "form_fields": ["Full Name", "Date of Birth", "Street Address", "City", "Phone", "Email",
                         "Employee ID", "Department", "Start Date", "Account Number", "Signature Date"],
-        "row": "Item", "units": "units",
+        "chart_title": "{x} by {dim}", "dims": ["Quarter", "Region", "Month"], "row": "Item", "units": "units",
     },
     "zh": {
         "invoice": "发票", "invoice_no": "发票号码", "date": "开票日期", "due": "付款期限",
@@ -68,19 +73,108 @@ LABELS = {
         "page": "第{n}页 共{m}页", "figure": "图{n}", "table": "表{n}", "abstract": "摘要",
         "form_fields": ["姓名", "出生日期", "联系地址", "所在城市", "联系电话", "电子邮箱",
                         "员工编号", "所属部门", "入职日期", "银行账号", "签署日期"],
-        "row": "项目", "units": "件",
+        "chart_title": "{x}统计", "dims": ["季度", "地区", "月份"], "row": "项目", "units": "件",
     },
 }
 
 
-class Content:
-    """Draws text of one language from one random stream."""
+LABELS["ja"] = {
+    "invoice": "請求書", "invoice_no": "請求書番号", "date": "発行日", "due": "支払期限", "customer": "取引先",
+    "po": "注文番号", "description": "品名", "qty": "数量", "unit": "単価", "amount": "金額", "subtotal": "小計",
+    "tax": "消費税", "total": "合計", "page": "{n} / {m} ページ", "figure": "図{n}", "table": "表{n}",
+    "abstract": "概要", "form_fields": ["氏名", "生年月日", "住所", "市区町村", "電話番号", "メールアドレス",
+                                        "社員番号", "部署", "入社日", "口座番号", "署名日"],
+    "chart_title": "{x}の推移", "dims": ["四半期", "地域", "月"], "row": "項目", "units": "個",
+}
+LABELS["ko"] = {
+    "invoice": "청구서", "invoice_no": "청구서 번호", "date": "발행일", "due": "지급 기한", "customer": "거래처",
+    "po": "주문 번호", "description": "품목", "qty": "수량", "unit": "단가", "amount": "금액", "subtotal": "소계",
+    "tax": "부가세", "total": "합계", "page": "{n} / {m} 페이지", "figure": "그림 {n}", "table": "표 {n}",
+    "abstract": "요약", "form_fields": ["성명", "생년월일", "주소", "도시", "전화번호", "이메일", "사원 번호", "부서",
+                                        "입사일", "계좌 번호", "서명일"],
+    "chart_title": "{x} 현황", "dims": ["분기", "지역", "월"], "row": "항목", "units": "개",
+}
+LABELS["de"] = {
+    "invoice": "RECHNUNG", "invoice_no": "Rechnungsnr.", "date": "Datum", "due": "Fällig am", "customer": "Kunde",
+    "po": "Bestellnr.", "description": "Beschreibung", "qty": "Menge", "unit": "Einzelpreis", "amount": "Betrag",
+    "subtotal": "Zwischensumme", "tax": "MwSt.", "total": "Gesamt", "page": "Seite {n} von {m}",
+    "figure": "Abbildung {n}", "table": "Tabelle {n}", "abstract": "Zusammenfassung",
+    "form_fields": ["Name", "Geburtsdatum", "Straße", "Ort", "Telefon", "E-Mail", "Personalnummer", "Abteilung",
+                    "Eintrittsdatum", "Kontonummer", "Datum der Unterschrift"],
+    "chart_title": "{x} nach {dim}", "dims": ["Quartal", "Region", "Monat"], "row": "Artikel", "units": "Stück",
+}
+LABELS["fr"] = {
+    "invoice": "FACTURE", "invoice_no": "N° de facture", "date": "Date", "due": "Échéance", "customer": "Client",
+    "po": "N° de commande", "description": "Désignation", "qty": "Qté", "unit": "Prix unitaire", "amount": "Montant",
+    "subtotal": "Sous-total", "tax": "TVA", "total": "Total", "page": "Page {n} sur {m}", "figure": "Figure {n}",
+    "table": "Tableau {n}", "abstract": "Résumé",
+    "form_fields": ["Nom complet", "Date de naissance", "Adresse", "Ville", "Téléphone", "Courriel",
+                    "Matricule", "Service", "Date d'entrée", "Numéro de compte", "Date de signature"],
+    "chart_title": "{x} par {dim}", "dims": ["trimestre", "région", "mois"], "row": "Article", "units": "unités",
+}
+LABELS["es"] = {
+    "invoice": "FACTURA", "invoice_no": "N.º de factura", "date": "Fecha", "due": "Vencimiento", "customer": "Cliente",
+    "po": "N.º de pedido", "description": "Descripción", "qty": "Cant.", "unit": "Precio unitario", "amount": "Importe",
+    "subtotal": "Subtotal", "tax": "IVA", "total": "Total", "page": "Página {n} de {m}", "figure": "Figura {n}",
+    "table": "Tabla {n}", "abstract": "Resumen",
+    "form_fields": ["Nombre completo", "Fecha de nacimiento", "Dirección", "Ciudad", "Teléfono", "Correo electrónico",
+                    "N.º de empleado", "Departamento", "Fecha de alta", "Número de cuenta", "Fecha de firma"],
+    "chart_title": "{x} por {dim}", "dims": ["trimestre", "región", "mes"], "row": "Artículo", "units": "unidades",
+}
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "de": "German", "fr": "French",
+                  "es": "Spanish"}
+FAKER_LOCALES = {"en": "en_US", "zh": "zh_CN", "ja": "ja_JP", "ko": "ko_KR", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
+_fakers = threading.local()
 
-    def __init__(self, rng: random.Random, language: str):
+
+def goods(language: str) -> tuple:
+    """This thread's mimesis (Food, Hardware, Finance) providers for a language: line items, bank names."""
+    cache = _fakers.__dict__.setdefault("goods", {})
+    if language not in cache:
+        from mimesis import Finance, Food, Hardware, Locale
+
+        cache[language] = (Food(Locale(language)), Hardware(), Finance(Locale(language)))
+    return cache[language]
+
+
+def faker(language: str):
+    """This thread's Faker for a language's locale (built once: building one takes ~0.1 s)."""
+    cache = _fakers.__dict__.setdefault("by_locale", {})
+    if language not in cache:
+        from faker import Faker
+
+        cache[language] = Faker(FAKER_LOCALES[language])
+    return cache[language]
+
+
+class Content:
+    """Draws text of one language from one random stream; with `prose`, real text and Faker entities."""
+
+    def __init__(self, rng: random.Random, language: str, prose=None):
         self.rng = rng
         self.lang = language
         self.labels = LABELS[language]
         self._used: set[str] = set()
+        self.reader = self.fake = None
+        if prose is not None:
+            from omnisynth.generators.prose import Reader
+
+            self.reader = Reader(prose, random.Random(rng.getrandbits(64)), language)
+            self.fake = faker(language)
+            self.fake.seed_instance(rng.getrandbits(32))
+            self.goods = goods(language)
+            for provider in self.goods:
+                provider.reseed(rng.getrandbits(32))
+
+    def _entity(self, make) -> str:
+        """A Faker value on one line that the page's fonts can print (a few tries, then the pools)."""
+        from omnisynth.generators.prose import fold, renderable
+
+        for _ in range(8):
+            text = fold(str(make()).replace("\n", ", "), self.lang)
+            if renderable(text, self.lang):
+                return text
+        return fold(str(make()).encode("ascii", "ignore").decode(), self.lang)
 
     def unique(self, make) -> str:
         """Call `make()` until it returns a string not returned before in this document."""
@@ -94,53 +188,109 @@ class Content:
         return text
 
     def words(self, n: int) -> str:
+        """n words for labels (table headers, series names): the pools in en/zh, Faker's word lists otherwise."""
+        if self.fake is not None and self.lang in ("ja", "de", "fr", "es"):
+            return ("" if self.lang == "ja" else " ").join(self._entity(self.fake.word) for _ in range(n))
+        if self.reader is not None and self.lang == "ko":  # Faker's ko_KR words are Latin filler: real words instead
+            words = self.reader.paragraph().split()
+            start = self.rng.randrange(max(1, len(words) - n))
+            return " ".join(words[start:start + n])
         pool = WORDS_ZH if self.lang == "zh" else WORDS_EN
         sep = "" if self.lang == "zh" else " "
         return sep.join(self.rng.choice(pool) for _ in range(n))
 
     def sentence(self, lo: int = 6, hi: int = 14) -> str:
+        if self.reader is not None:
+            return self.reader.sentence(lo, hi)
         text = self.words(self.rng.randint(lo, hi))
         return text + "。" if self.lang == "zh" else text[0].upper() + text[1:] + "."
 
     def paragraph(self, sentences: tuple[int, int] = (2, 5)) -> str:
+        """A paragraph: the prose's next one (whole; layouts cut it at the space they have), else 2-5 sentences."""
+        if self.reader is not None:
+            return self.reader.paragraph()
         sep = "" if self.lang == "zh" else " "
         return sep.join(self.sentence() for _ in range(self.rng.randint(*sentences)))
 
+    def more(self) -> bool:
+        """Does the current section have another paragraph (prose), or may one more follow (pools)."""
+        return self.reader.remaining > 0 if self.reader is not None else True
+
     def heading(self) -> str:
+        if self.reader is not None:
+            return self.unique(self.reader.heading)
         if self.lang == "zh":
             return self.unique(lambda: self.rng.choice(TOPICS_ZH) + self.rng.choice(WORDS_ZH))
         return self.unique(lambda: f"{self.rng.choice(TOPICS_EN)} of {self.rng.choice(WORDS_EN).title()} "
                            f"{self.rng.choice(WORDS_EN).title()}")
 
     def title(self) -> str:
+        """A document title: the prose's current section heading, which the first `heading()` moves past."""
+        if self.reader is not None:
+            section = self.reader.section
+            return self.unique(lambda: section.heading or self.reader.sentence(3, 8))
         if self.lang == "zh":
             return self.unique(lambda: self.rng.choice(WORDS_ZH) + self.rng.choice(WORDS_ZH) + "年度报告")
         return self.unique(lambda: " ".join(self.rng.choice(WORDS_EN).title() for _ in range(3)) + " Report")
 
     def company(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.company)
         if self.lang == "zh":
             return self.rng.choice(COMPANIES_ZH) + "有限公司"
         return f"{self.rng.choice(COMPANY_A)} {self.rng.choice(COMPANY_B)}"
 
     def person(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.name)
         if self.lang == "zh":
             return self.rng.choice(NAMES_ZH)
         return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
 
+    def bank(self) -> str:
+        """A bank's name (mimesis's banks of the locale's country), else a company."""
+        if self.fake is not None:
+            return self._entity(self.goods[2].bank)
+        return self.company()
+
+    def job(self) -> str:
+        """A job title (Faker's, in the locale's language), else two words."""
+        if self.fake is not None:
+            return self._entity(self.fake.job)
+        return self.words(2).title()
+
     def city(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.city)
         return self.rng.choice(CITIES_ZH if self.lang == "zh" else CITIES)
 
     def product(self) -> str:
+        """A line item's name: mimesis's foods and drinks in the page's locale, or a hardware model."""
+        if self.fake is not None:
+            food, hardware, _ = self.goods
+            makers = [food.dish, food.fruit, food.vegetable, food.drink, hardware.cpu, hardware.graphics,
+                      hardware.phone_model]
+            return self.unique(lambda: self._entity(self.rng.choice(makers)))
         if self.lang == "zh":
             return self.unique(lambda: self.rng.choice(PRODUCTS_ZH) + self.rng.choice("ABCDEFGH") + str(self.rng.randint(1, 99)))
         return self.unique(lambda: f"{self.rng.choice(PRODUCT_ADJ)} {self.rng.choice(PRODUCTS)} "
                            f"{self.rng.choice('ABCDEFGHJK')}{self.rng.randint(10, 99)}")
 
     def date(self) -> str:
-        y, m, d = self.rng.randint(2015, 2026), self.rng.randint(1, 12), self.rng.randint(1, 28)
-        if self.lang == "zh":
+        return self.date_of(self.rng.randint(2015, 2026), self.rng.randint(1, 12), self.rng.randint(1, 28))
+
+    def date_of(self, y: int, m: int, d: int, style: int | None = None) -> str:
+        """A date as the page's locale writes it (English pages: one of three styles, `style` 0-2, else drawn)."""
+        if self.lang in ("zh", "ja"):
             return f"{y}年{m}月{d}日"
-        return self.rng.choice([f"{y}-{m:02d}-{d:02d}", f"{d} {MONTHS[m - 1]} {y}", f"{MONTHS[m - 1]} {d}, {y}"])
+        if self.lang == "ko":
+            return f"{y}년 {m}월 {d}일"
+        if self.lang == "de":
+            return f"{d:02d}.{m:02d}.{y}"
+        if self.lang in ("fr", "es"):
+            return f"{d:02d}/{m:02d}/{y}"
+        forms = [f"{y}-{m:02d}-{d:02d}", f"{d} {MONTHS[m - 1]} {y}", f"{MONTHS[m - 1]} {d}, {y}"]
+        return forms[style] if style is not None else self.rng.choice(forms)
 
     def code(self, prefix: str) -> str:
         return self.unique(lambda: f"{prefix}-{self.rng.randint(1000, 99999)}")
@@ -149,20 +299,32 @@ class Content:
         return round(self.rng.uniform(lo, hi), 2)
 
     def phone(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.phone_number)
         return f"+{self.rng.randint(1, 99)} {self.rng.randint(100, 999)} {self.rng.randint(1000, 9999)}"
 
     def email(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.email)
         return f"{self.rng.choice(FIRST).lower()}.{self.rng.choice(LAST).lower()}@{self.rng.choice(COMPANY_A).lower()}.com"
 
     def address(self) -> str:
+        if self.fake is not None:
+            return self._entity(self.fake.address)
         if self.lang == "zh":
             return f"{self.city()}市{self.rng.choice(WORDS_ZH)}路{self.rng.randint(1, 300)}号"
         return f"{self.rng.randint(1, 999)} {self.rng.choice(STREETS)} Street"
 
+    def account(self) -> str:
+        """A bank account number (Faker's BBAN for the locale), else ten digits."""
+        if self.fake is not None:
+            return self._entity(self.fake.bban)
+        return str(self.rng.randint(10**9, 10**10 - 1))
+
     def form_value(self, label_index: int) -> str:
         makers = [self.person, self.date, self.address, self.city, self.phone, self.email,
                   lambda: self.code("E"), lambda: self.rng.choice(TOPICS_ZH if self.lang == "zh" else TOPICS_EN),
-                  self.date, lambda: str(self.rng.randint(10**9, 10**10 - 1)), self.date]
+                  self.date, self.account, self.date]
         return makers[label_index % len(makers)]()
 
 

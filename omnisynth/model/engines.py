@@ -74,6 +74,8 @@ class Engine:
                 "generator_version": " ".join(filter(None, (f"omnisynth {__version__}", truth.meta["generator_version"],
                                                             truth.meta.get("degrade_version")))),
                 "prompt_hash": self.prompt_hash, "config_hash": self.config_hash, "filter_scores": {},
+                "text_sources": list(truth.meta.get("text_sources", [])),
+                "text_licence": truth.meta.get("text_licence", ""),
             },
         }
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from omnisynth.generators.content import LANGUAGE_NAMES
 from omnisynth.tasks.documents import Candidate, Unsupported, box_text, first_qtype, grounding, quad_px, words_fact
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -98,7 +99,6 @@ DOC_HINTS = {
     "read_line": "ask what a line says", "locate_text": "ask what a line says",
     "heading": "a heading", "field_value": "a field's value", "phrase": "two to four words of one line",
 }
-LANGUAGES = {"en": "English", "zh": "Chinese"}
 
 
 def word_ids(truth, limit: int) -> tuple[dict[str, tuple[int, tuple]], str]:
@@ -156,7 +156,7 @@ class DocModelTask:
         if not ids:
             raise Unsupported("the document has no words to cite")
         text = template(self.name)[0].format(pages=len(truth.pages), words=listing, kind=qtype.replace("_", " "),
-                                             hint=DOC_HINTS.get(qtype, qtype), language=LANGUAGES.get(truth.language, "English"))
+                                             hint=DOC_HINTS.get(qtype, qtype), language=LANGUAGE_NAMES.get(truth.language, "English"))
         cite = {"type": "array", "items": {"type": "string", "pattern": r"^p\d+w\d+$"}, "minItems": 1, "maxItems": 40}
         schema = _obj({"question": TEXT, "target": cite}) if self.grounding else \
             _obj({"question": TEXT, "answer": {**TEXT, "maxLength": 300}, "evidence": cite})
@@ -166,7 +166,7 @@ class DocModelTask:
     def parse(self, item, req: Request, reply: dict) -> Candidate:
         truth, ids = item.truth, req.context["ids"]
         runs = _runs(ids, reply["target" if self.grounding else "evidence"])
-        sep = "" if truth.language == "zh" else " "
+        sep = "" if truth.language in ("zh", "ja") else " "
         evidence = []
         for run in runs:
             page = truth.page(run[0][0])

@@ -179,6 +179,10 @@ class Provenance(_Strict):
     prompt_hash: str
     config_hash: str
     filter_scores: dict[str, float] = Field(description="scores filters gave the sample, e.g. the judge's 1-5")
+    text_sources: list[str] = Field(description=(
+        "where the running text printed in the media comes from, '<source>#<section>' per section read, in "
+        "reading order (e.g. 'debian-handbook/en-US/apt.html#6.2'); [] when the media prints none"))
+    text_licence: str = Field(description="the licence of that text; '' when text_sources is empty")
 
 
 class Meta(_Strict):

@@ -305,7 +305,7 @@ class DocTasks:
             n = self.rng.randint(2, min(4, len(inside)))
             start = self.rng.randrange(len(inside) - n + 1)
             run = inside[start:start + n]
-            sep = "" if self.truth.language == "zh" else " "
+            sep = "" if self.truth.language in ("zh", "ja") else " "
             text = sep.join(w[4] for w in run)
             if len(squash(text)) < 4 or full.count(squash(text)) != 1:
                 continue

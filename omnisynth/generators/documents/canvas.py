@@ -16,16 +16,18 @@ import pymupdf
 from omnisynth.generators.fonts import HAND_PREFIX, handwriting_file
 from omnisynth.schemas.truth import Fact
 
-# (family, bold) -> PyMuPDF built-in font name; 'zh' text always uses the built-in CJK font.
+# (family, bold) -> PyMuPDF built-in font name; CJK text uses the language's built-in CJK font.
 FONTS = {
     ("helvetica", False): "helv", ("helvetica", True): "hebo",
     ("times", False): "tiro", ("times", True): "tibo",
     ("courier", False): "cour", ("courier", True): "cobo",
 }
-CJK_FONT = "china-s"
+CJK_FONTS = {"zh": "china-s", "ja": "japan", "ko": "korea"}  # PyMuPDF's built-in Droid Sans Fallback, per language
+UNSPACED = ("zh", "ja")  # scripts written without spaces between words: lines break between characters
 PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0),
               # scene-text boards: a sign, a shelf label, the front of a box
-              "sign": (432.0, 216.0), "label": (252.0, 144.0), "package": (216.0, 288.0)}
+              "sign": (432.0, 216.0), "label": (252.0, 144.0), "package": (216.0, 288.0),
+              "receipt": (227.0, 620.0)}  # an 80 mm till roll
 INK = (0.1, 0.1, 0.12)
 PALETTE = [(0.20, 0.45, 0.75), (0.90, 0.50, 0.15), (0.25, 0.65, 0.35), (0.75, 0.25, 0.30), (0.50, 0.35, 0.70)]
 MARGIN = 56.0  # page margin, points
@@ -40,7 +42,7 @@ def _font(fontname: str) -> pymupdf.Font:
 
 @lru_cache(maxsize=None)
 def font_metrics(fontname: str) -> tuple[float, float]:
-    if fontname == CJK_FONT:
+    if fontname in CJK_FONTS.values():
         return 1.043, -0.266
     font = _font(fontname)
     return font.ascender, font.descender
@@ -57,7 +59,7 @@ def text_width(text: str, fontname: str, size: float) -> float:
     Same result as `pymupdf.get_text_length` (a test checks), from a per-font cache of
     advances: layout measures thousands of trial strings per page while wrapping.
     """
-    if fontname == CJK_FONT:
+    if fontname in CJK_FONTS.values():
         return len(text) * size  # the built-in CJK font advances every glyph by 1 em
     table = _advances(fontname)
     try:
@@ -85,14 +87,17 @@ class Canvas:
 
     def font(self, bold: bool = False, text: str = "") -> str:
         """The Latin body font, or the CJK font for text that needs it (its glyphs advance 1 em)."""
-        if self.language == "zh" and not text.isascii():
-            return CJK_FONT
+        if self.language in CJK_FONTS and not text.isascii():
+            return CJK_FONTS[self.language]
         return FONTS[(self.body_font, bold)]
 
     def text(self, x: float, top: float, text: str, size: float, bold: bool = False, color=INK,
              fact: str | None = None, attrs: dict | None = None, font: str | None = None,
-             align: str = "left") -> tuple[float, float, float, float]:
-        """Draw one line of text with its top-left (or top-right for align='right') at (x, top)."""
+             align: str = "left", fit: float | None = None) -> tuple[float, float, float, float]:
+        """Draw one line of text with its top-left (or top-right for align='right') at (x, top);
+        with `fit` (points), text wider than that is cut to its first wrapped line."""
+        if fit is not None:
+            text = self.wrap(text, fit, size, bold=bold, font=font)[0]
         fontname = font or self.font(bold, text)
         asc, desc = font_metrics(fontname)
         width = text_width(text, fontname, size)
@@ -109,8 +114,8 @@ class Canvas:
     def wrap(self, text: str, width: float, size: float, bold: bool = False, font: str | None = None) -> list[str]:
         """Greedy line breaking by words (Latin) or characters (CJK)."""
         fontname = font or self.font(bold, text)
-        tokens = list(text) if self.language == "zh" else text.split(" ")
-        sep = "" if self.language == "zh" else " "
+        tokens = list(text) if self.language in UNSPACED else text.split(" ")
+        sep = "" if self.language in UNSPACED else " "
         lines, current = [], ""
         for tok in tokens:
             trial = f"{current}{sep}{tok}" if current else tok
@@ -119,6 +124,10 @@ class Canvas:
                 current = tok
             else:
                 current = trial
+            while len(current) > 1 and text_width(current, fontname, size) > width:  # a word wider than the line
+                cut = next((i for i in range(len(current) - 1, 0, -1) if text_width(current[:i], fontname, size) <= width), 1)
+                lines.append(current[:cut])
+                current = current[cut:]
         if current:
             lines.append(current)
         return lines
@@ -146,6 +155,59 @@ class Canvas:
     def mark(self, box, text: str, attrs: dict) -> None:
         """A fact that is a drawn shape (a bar, a point), not text: its box is exact already."""
         self.facts.append(Fact("chart_mark", self.page, box, text, {**attrs, "shape": True}))
+
+    def table(self, x: float, top: float, width: float, header: list[str],
+              rows: list[list[str]], size: float, table_id: int, numeric_cols: set[int]) -> float:
+        """A ruled table at (x, top), `width` points wide; every body cell is a `cell` fact keyed by its
+        row label and column header (with its `number` in `numeric_cols`). Returns the y below it."""
+        ncol = len(header)
+        first = width * (0.34 if ncol > 3 else 0.45)
+        # the other columns share the rest in proportion to their widest cell or header word (a
+        # header wraps onto a second line), never less than that where the rest allows
+        words = [h.split(" ") if self.language not in UNSPACED else [h] for h in header]
+        need = [8 + max([text_width(w, self.font(True, w), size) for w in words[i]] +
+                        [text_width(row[i], self.font(False, row[i]), size) for row in rows])
+                for i in range(1, ncol)]
+        spare = (width - first) - sum(need)
+        widths = [first] + ([n + spare / len(need) for n in need] if spare >= 0 else
+                            [(width - first) * n / sum(need) for n in need])
+        xs = [x]
+        for w in widths:
+            xs.append(xs[-1] + w)
+        row_h = size * 1.9
+        # a header takes up to two lines (more is cut), a row label one: each keyed as printed
+        sep = "" if self.language in UNSPACED else " "
+        lines = [self.wrap(h, widths[i] - 8, size, bold=True)[:2] for i, h in enumerate(header)]
+        header = [sep.join(parts) for parts in lines]
+        head_h = row_h + size * 1.2 * (max(len(parts) for parts in lines) - 1)
+        self.rect(x, top, x + width, top + head_h, stroke=None, fill=(0.88, 0.90, 0.94))
+        for i, parts in enumerate(lines):
+            for k, part in enumerate(parts):
+                self.text(xs[i] + 4, top + size * 0.45 + k * size * 1.2, part, size, bold=True)
+        top_rule = top + head_h
+        y = top_rule
+        for r, row in enumerate(rows):
+            row = [self.wrap(row[0], widths[0] - 8, size)[0], *row[1:]]
+            if r % 2:
+                self.rect(x, y, x + width, y + row_h, stroke=None, fill=(0.965, 0.965, 0.975))
+            for i, cell in enumerate(row):
+                if not cell:  # an empty cell (a debit row's credit column): nothing drawn, no fact
+                    continue
+                if i == 0:
+                    self.text(xs[i] + 4, y + size * 0.45, cell, size)
+                    continue
+                attrs = {"table": table_id, "row": row[0], "col": header[i], "r": r, "c": i}
+                if i in numeric_cols:
+                    attrs["number"] = float(cell.replace(",", ""))
+                    self.text(xs[i + 1] - 4, y + size * 0.45, cell, size, align="right", fact="cell", attrs=attrs)
+                else:
+                    self.text(xs[i] + 4, y + size * 0.45, cell, size, fact="cell", attrs=attrs)
+            y += row_h
+        for yy in (top, top_rule, y):
+            self.line(x, yy, x + width, yy, width=0.8)
+        for xx in (xs[0], xs[-1]):
+            self.line(xx, top, xx, y, width=0.5)
+        return y
 
 
 def paint(page: pymupdf.Page, ops: list[tuple]) -> None:

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import CorpusSource, GeneratorConfig
+from omnisynth.schemas.base import Cfg, CorpusSource, GeneratorConfig
 from omnisynth.generators.fonts import HANDWRITING
 
-FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart")
+FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill")
 # opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
 EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
 HANDWRITING_FONTS = tuple(HANDWRITING)
+
+
+LANGUAGES = ("en", "zh", "ja", "ko", "de", "fr", "es")
+
+
+class ContentConfig(Cfg):
+    """Where a document's running text comes from (omnisynth.generators.prose); entities (people,
+    companies, addresses, phone numbers, emails, account numbers) come from Faker in the page's locale."""
+
+    path: str = Field(default="", description=(
+        "your text corpus: a .txt/.md/.jsonl/.json/.parquet file or a folder of them, local or a pyarrow URI "
+        "(s3://, gs://, hdfs://); empty: the bundled Debian Administrator's Handbook in the page's language"))
+    field: str = Field(default="text", min_length=1, description="JSONL/JSON/Parquet: the field holding a section's text")
+    title_field: str | None = Field(default=None, description="JSONL/JSON/Parquet: the field holding its heading")
+
+    @field_validator("path")
+    @classmethod
+    def _exists(cls, v: str) -> str:
+        if v and "://" not in v:
+            p = Path(v).expanduser()
+            if not p.exists():
+                raise ValueError(f"{v!r} does not exist")
+            return str(p.resolve())
+        return v
 
 
 class DocumentGenerator(GeneratorConfig):
@@ -30,9 +55,30 @@ class DocumentGenerator(GeneratorConfig):
     fonts: list[Literal["helvetica", "times", "courier"]] = Field(
         default=["helvetica", "times", "courier"], min_length=1, description="Latin body fonts"
     )
-    languages: dict[Literal["en", "zh"], float] = Field(
-        default={"en": 0.85, "zh": 0.15}, description="language weights; zh uses the built-in CJK font"
-    )
+    languages: dict[Literal[LANGUAGES], float] = Field(  # type: ignore[valid-type]
+        default={"en": 0.85, "zh": 0.15}, description=(
+            "language weights; zh/ja/ko use PyMuPDF's built-in CJK fonts, de/fr/es the Latin body fonts"))
+    content: ContentConfig = Field(default_factory=ContentConfig, description="running text and entities")
+
+    @model_validator(mode="after")
+    def _prose_readable(self) -> DocumentGenerator:
+        """Refuse up front a corpus (or the bundled handbook) with no renderable text in a language asked for."""
+        from omnisynth.generators.handbook import HANDBOOK, HANDBOOK_LOCALES
+        from omnisynth.generators.prose import prose_for
+
+        for language, weight in self.languages.items():
+            if weight <= 0:
+                continue
+            if not self.content.path:
+                if not (HANDBOOK / HANDBOOK_LOCALES[language] / "index.html").is_file():
+                    raise ValueError(f"content: the bundled prose is not installed ({HANDBOOK}; Debian package "
+                                     "debian-handbook, installed by scripts/setup.sh)")
+                continue
+            try:
+                prose_for("corpus", language, self.content.path, self.content.field, self.content.title_field)
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"content: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _fonts_installed(self) -> DocumentGenerator:

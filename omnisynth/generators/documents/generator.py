@@ -17,6 +17,7 @@ from functools import lru_cache
 import pymupdf
 
 from omnisynth.generators.content import Content
+from omnisynth.generators.prose import prose_for
 from omnisynth.generators.documents.canvas import HAND_PREFIX, PAGE_SIZES, Canvas, paint
 from omnisynth.generators.documents.layouts import (CONTINUATIONS, FAMILIES, HAND_FAMILIES, PROVIDES, SCENE_FAMILIES,
                                               header_footer)
@@ -27,12 +28,12 @@ from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
-VERSION = "documents/1"
+VERSION = "documents/2"  # 2: running text from real prose, entities from Faker, seven languages
 
 # doc_long_qa question types -> families whose documents can carry them
 LONG_PROVIDES = {
     "page_locate": {"report", "paper", "slide"},
-    "page_fact": {"invoice", "table", "chart", "form", "report", "slide"},
+    "page_fact": {"invoice", "table", "chart", "form", "report", "slide", "statement", "payslip", "bill"},
     "cross_page_compare": {"table", "chart", "report", "invoice"},
 }
 
@@ -44,6 +45,8 @@ class DocPlan:
     font: str
     question_type: str
     pages: list[Canvas]
+    text_sources: list[str]  # '<prose>/<section ref>' of each section the running text was read from, in order
+    text_licence: str
 
 
 def weighted(rng, weights: dict[str, float]) -> str:
@@ -95,11 +98,13 @@ class DocumentGenerator(Generator):
             language = "en"
         if family in HAND_FAMILIES:
             hand = HAND_PREFIX + rng.choice(cfg.handwriting)
-        size_name = family if family in ("slide",) + SCENE_FAMILIES else rng.choice(cfg.page_sizes)
+        size_name = family if family in ("slide", "receipt") + SCENE_FAMILIES else rng.choice(cfg.page_sizes)
         width, height = PAGE_SIZES[size_name]
         lo, hi = cfg.pages
         n_pages = rng.randint(max(lo, 2) if self.task.kind == "doc_long_qa" else lo, hi)
-        content = Content(spec.rng("content"), language)
+        text = cfg.content
+        prose = prose_for("corpus" if text.path else "handbook", language, text.path, text.field, text.title_field)
+        content = Content(spec.rng("content"), language, prose)
         title = content.title()
         body = rng.choice([9.5, 10, 10.5, 11])
         pages = []
@@ -109,7 +114,8 @@ class DocumentGenerator(Generator):
             FAMILIES[kind](cv, content, content.rng, title, body)
             header_footer(cv, content, n_pages, title, kind)
             pages.append(cv)
-        return DocPlan(family, language, hand[len(HAND_PREFIX):] if hand else font, qtype, pages)
+        return DocPlan(family, language, hand[len(HAND_PREFIX):] if hand else font, qtype, pages,
+                       [f"{prose.name}/{ref}" for ref in content.reader.used], prose.licence)
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
         plan = self.plan(spec)
@@ -129,7 +135,7 @@ class DocumentGenerator(Generator):
         media.update((member, blank_png()) for member in members[len(pages):])
         meta = {"family": plan.family, "language": plan.language, "font": plan.font,
                 "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION,
-                "scale": self.config.dpi / 72}
+                "scale": self.config.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
 
 

@@ -17,8 +17,9 @@ PENS = [(0.10, 0.16, 0.55), (0.12, 0.12, 0.15), (0.05, 0.25, 0.60)]  # blue and 
 
 def draw_handform(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     """A printed form filled in by hand: printed labels and boxes, values in one person's handwriting."""
-    cv.text(MARGIN, 50, title, size + 7, bold=True, fact="title")
-    cv.text(MARGIN, 50 + (size + 7) * 1.5, c.sentence(6, 10), size - 1, fact="instructions")
+    cv.text(MARGIN, 50, title, size + 7, bold=True, fact="title", fit=cv.width - 2 * MARGIN)
+    cv.text(MARGIN, 50 + (size + 7) * 1.5, c.sentence(6, 10), size - 1, fact="instructions",
+            fit=cv.width - 2 * MARGIN)
     labels = c.labels["form_fields"]
     chosen = rng.sample(range(len(labels)), rng.randint(5, len(labels)))
     pen = rng.choice(PENS)

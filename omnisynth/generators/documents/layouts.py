@@ -14,6 +14,7 @@ import random
 
 from omnisynth.generators.content import Content, fmt_money
 from omnisynth.generators.documents.canvas import INK, MARGIN, PALETTE, Canvas
+from omnisynth.generators.documents.finance import FINANCE_FAMILIES
 from omnisynth.generators.documents.hand import draw_handform, draw_note
 from omnisynth.generators.documents.scene import draw_label, draw_package, draw_sign
 
@@ -31,13 +32,14 @@ PROVIDES = {
 PROVIDES.update({"sign": {"region", "key_value", "field_value", "phrase", "heading"},
                  "label": {"region", "key_value", "field_value", "heading"},
                  "package": {"region", "key_value", "field_value", "heading", "phrase"}})
+PROVIDES.update({f: {"key_value", "table_cell", "field_value", "region", "phrase"} for f in FINANCE_FAMILIES})
 SCENE_FAMILIES = ("sign", "label", "package")  # scene text: small boards placed in a scene by the degrade stage
 HAND_FAMILIES = ("handform", "note")  # written in a handwriting font (Latin: English content)
 
 
 def header_footer(cv: Canvas, c: Content, n_pages: int, doc_title: str, kind: str) -> None:
     """Page numbers and a running title on multi-page documents (slides number themselves)."""
-    if n_pages > 1 and kind != "slide":
+    if n_pages > 1 and kind not in ("slide", "receipt"):
         label = c.labels["page"].format(n=cv.page + 1, m=n_pages)
         cv.text(cv.width / 2, cv.height - 34, label, 8, align="center", fact="page_label")
         if cv.page > 0:
@@ -53,44 +55,13 @@ def sections(cv: Canvas, c: Content, x: float, top: float, width: float, bottom:
         heading = cv.wrap(c.heading(), width, size + 3, bold=True)[0]  # a heading never spills over
         cv.text(x, top, heading, size + 3, bold=True, fact="heading", attrs={"section": heading})
         top += (size + 3) * 1.6
-        top = cv.paragraph(x, top, width, c.paragraph(), size, attrs={"section": heading}, max_bottom=bottom)
-        top += size * 1.2
+        for n in range(c.rng.randint(1, 3)):  # the section's paragraphs, in order, while they fit
+            if n and (not c.more() or top + size * 4 > bottom):
+                break
+            top = cv.paragraph(x, top, width, c.paragraph(), size, attrs={"section": heading}, max_bottom=bottom)
+            top += size * (0.6 if n == 0 else 0.5)
+        top += size * 0.6
     return top
-
-
-def table(cv: Canvas, c: Content, x: float, top: float, width: float, header: list[str],
-          rows: list[list[str]], size: float, table_id: int, numeric_cols: set[int]) -> float:
-    """A ruled table; every body cell is a `cell` fact keyed by its row label and column header."""
-    ncol = len(header)
-    first = width * (0.34 if ncol > 3 else 0.45)
-    widths = [first] + [(width - first) / (ncol - 1)] * (ncol - 1)
-    xs = [x]
-    for w in widths:
-        xs.append(xs[-1] + w)
-    row_h = size * 1.9
-    cv.rect(x, top, x + width, top + row_h, stroke=None, fill=(0.88, 0.90, 0.94))
-    for i, h in enumerate(header):
-        cv.text(xs[i] + 4, top + size * 0.45, h, size, bold=True)
-    y = top + row_h
-    for r, row in enumerate(rows):
-        if r % 2:
-            cv.rect(x, y, x + width, y + row_h, stroke=None, fill=(0.965, 0.965, 0.975))
-        for i, cell in enumerate(row):
-            if i == 0:
-                cv.text(xs[i] + 4, y + size * 0.45, cell, size)
-                continue
-            attrs = {"table": table_id, "row": row[0], "col": header[i], "r": r, "c": i}
-            if i in numeric_cols:
-                attrs["number"] = float(cell.replace(",", ""))
-                cv.text(xs[i + 1] - 4, y + size * 0.45, cell, size, align="right", fact="cell", attrs=attrs)
-            else:
-                cv.text(xs[i] + 4, y + size * 0.45, cell, size, fact="cell", attrs=attrs)
-        y += row_h
-    for yy in (top, top + row_h, y):
-        cv.line(x, yy, x + width, yy, width=0.8)
-    for xx in (xs[0], xs[-1]):
-        cv.line(xx, top, xx, y, width=0.5)
-    return y
 
 
 def nice_step(span: float) -> float:
@@ -103,14 +74,23 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
           size: float, chart_id: int, kind: str | None = None) -> None:
     """A bar or line chart with axes, ticks, legend and exact values as `chart_mark` facts."""
     kind = kind or rng.choice(["bar", "line"])
-    title = c.unique(lambda: f"{c.words(2).title()} by {rng.choice(['Quarter', 'Region', 'Month'])}"
-                     if c.lang == "en" else c.words(2) + "统计")
-    cv.text(x + w / 2, top, title, size + 2, bold=True, align="center", fact="chart_title",
+    title = c.unique(lambda: c.labels["chart_title"].format(x=c.words(2).title() if c.lang == "en" else c.words(2),
+                                                            dim=rng.choice(c.labels["dims"])))
+    cv.text(x + w / 2, top, title, size + 2, bold=True, align="center", fact="chart_title", fit=w,
             attrs={"chart": chart_id})
     n_series = rng.randint(1, 3) if kind == "bar" else rng.randint(1, 2)
-    categories = (["Q1", "Q2", "Q3", "Q4"] if rng.random() < 0.5 else
-                  [c.city() for _ in range(rng.randint(3, 6))])
-    categories = list(dict.fromkeys(categories))
+    if rng.random() < 0.5:
+        categories = ["Q1", "Q2", "Q3", "Q4"]
+    else:  # cities whose names fit their slot on the axis (Faker's can be long: 'Lake Michaelmouth')
+        n, categories = rng.randint(3, 6), []
+        slot_w = (w - 50) / n - 6
+        for _ in range(8 * n):
+            city = c.city()
+            if city not in categories and cv.wrap(city, slot_w, size * 0.85) == [city]:
+                categories.append(city)
+            if len(categories) == n:
+                break
+        categories = categories if len(categories) >= 3 else ["Q1", "Q2", "Q3", "Q4"]
     series = [c.unique(lambda: c.words(1).title()) for _ in range(n_series)]
     decimals = rng.choice([0, 1])
     hi = rng.choice([50, 100, 250, 1000])
@@ -171,7 +151,7 @@ def _overlap(a, b) -> bool:
 
 
 def title_block(cv: Canvas, c: Content, title: str, size: float) -> float:
-    cv.text(MARGIN, 52, title, size + 8, bold=True, fact="title")
+    cv.text(MARGIN, 52, title, size + 8, bold=True, fact="title", fit=cv.width - 2 * MARGIN)
     meta = f"{c.person()} | {c.company()} | {c.date()}"
     cv.text(MARGIN, 52 + (size + 8) * 1.5, meta, size - 1, color=(0.35, 0.35, 0.4), fact="byline")
     cv.line(MARGIN, 52 + (size + 8) * 1.5 + size * 1.6, cv.width - MARGIN, 52 + (size + 8) * 1.5 + size * 1.6)
@@ -180,13 +160,13 @@ def title_block(cv: Canvas, c: Content, title: str, size: float) -> float:
 
 def draw_report(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     top = title_block(cv, c, title, size) if cv.page == 0 else 56
-    sections(cv, c, MARGIN, top, cv.width - 2 * MARGIN, cv.height - 60, size, max_sections=rng.randint(2, 4))
+    sections(cv, c, MARGIN, top, cv.width - 2 * MARGIN, cv.height - 60, size, max_sections=rng.randint(3, 6))
 
 
 def draw_paper(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     top = 56
     if cv.page == 0:
-        cv.text(cv.width / 2, 52, title, size + 6, bold=True, align="center", fact="title")
+        cv.text(cv.width / 2, 52, title, size + 6, bold=True, align="center", fact="title", fit=cv.width - 2 * MARGIN)
         cv.text(cv.width / 2, 52 + (size + 6) * 1.6, f"{c.person()}, {c.person()} - {c.company()}",
                 size, align="center", fact="byline")
         top = 52 + (size + 6) * 1.6 + size * 2.4
@@ -210,13 +190,13 @@ def draw_paper(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
             caption = cv.wrap(caption, col_w, size - 1.5)[0]  # one line: never run into the next column
             cv.text(x, y + fh + 6, caption, size - 1.5, fact="caption")
             y += fh + size * 2.6
-        sections(cv, c, x, y, col_w, cv.height - 60, size - 0.5, max_sections=3)
+        sections(cv, c, x, y, col_w, cv.height - 60, size - 0.5, max_sections=4)
 
 
 def draw_invoice(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     L = c.labels
     company = c.company()
-    cv.text(MARGIN, 50, company, size + 6, bold=True, fact="title")
+    cv.text(MARGIN, 50, company, size + 6, bold=True, fact="title", fit=cv.width - 2 * MARGIN - 170)
     cv.text(MARGIN, 50 + (size + 6) * 1.5, c.address(), size - 1, fact="address")
     cv.text(cv.width - MARGIN, 50, L["invoice"], size + 10, bold=True, align="right", color=(0.2, 0.3, 0.55))
     fields = [(L["invoice_no"], c.code("INV")), (L["date"], c.date()), (L["due"], c.date()),
@@ -232,7 +212,7 @@ def draw_invoice(cv: Canvas, c: Content, rng: random.Random, title: str, size: f
         qty, unit = rng.randint(1, 40), c.money(2, 400)
         subtotal += round(qty * unit, 2)
         rows.append([c.product(), str(qty), fmt_money(unit), fmt_money(round(qty * unit, 2))])
-    y = table(cv, c, MARGIN, y + size, cv.width - 2 * MARGIN, header, rows, size, 0, {1, 2, 3}) + size * 1.5
+    y = cv.table(MARGIN, y + size, cv.width - 2 * MARGIN, header, rows, size, 0, {1, 2, 3}) + size * 1.5
     rate = rng.choice([0.05, 0.08, 0.1, 0.2])
     tax = round(subtotal * rate, 2)
     for key, value in ((L["subtotal"], subtotal), (f"{L['tax']} ({rate:.0%})", tax), (L["total"], subtotal + tax)):
@@ -243,8 +223,8 @@ def draw_invoice(cv: Canvas, c: Content, rng: random.Random, title: str, size: f
 
 
 def draw_form(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
-    cv.text(MARGIN, 50, title, size + 7, bold=True, fact="title")
-    cv.text(MARGIN, 50 + (size + 7) * 1.5, c.sentence(6, 10), size - 1, fact="instructions")
+    cv.text(MARGIN, 50, title, size + 7, bold=True, fact="title", fit=cv.width - 2 * MARGIN)
+    cv.text(MARGIN, 50 + (size + 7) * 1.5, c.sentence(6, 10), size - 1, fact="instructions", fit=cv.width - 2 * MARGIN)
     labels = c.labels["form_fields"]
     chosen = rng.sample(range(len(labels)), rng.randint(5, len(labels)))
     y = 120
@@ -266,21 +246,22 @@ def draw_form(cv: Canvas, c: Content, rng: random.Random, title: str, size: floa
         if checked:
             cv.line(MARGIN + 1.5, y + 4.5, MARGIN + 4, y + 8)
             cv.line(MARGIN + 4, y + 8, MARGIN + 8, y + 1)
-        cv.text(MARGIN + 15, y - 1, c.sentence(3, 6), size - 1, fact="checkbox", attrs={"checked": checked})
+        cv.text(MARGIN + 15, y - 1, c.sentence(3, 6), size - 1, fact="checkbox", attrs={"checked": checked},
+                fit=cv.width - 2 * MARGIN - 15)
         y += size * 2
 
 
 def draw_table(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
-    cv.text(MARGIN, 50, title, size + 6, bold=True, fact="title")
+    cv.text(MARGIN, 50, title, size + 6, bold=True, fact="title", fit=cv.width - 2 * MARGIN)
     ncol = rng.randint(3, 6)
     header = [c.labels["row"]] + [c.unique(lambda: c.words(1).title()) for _ in range(ncol - 1)]
     decimals = rng.choice([0, 1, 2])
     nrows = rng.randint(6, 18)
     rows = [[c.product()] + [f"{rng.uniform(0, 10 ** rng.randint(2, 4)):,.{decimals}f}" for _ in range(ncol - 1)]
             for _ in range(nrows)]
-    y = table(cv, c, MARGIN, 100, cv.width - 2 * MARGIN, header, rows, size - 0.5, cv.page, set(range(1, ncol)))
+    y = cv.table(MARGIN, 100, cv.width - 2 * MARGIN, header, rows, size - 0.5, cv.page, set(range(1, ncol)))
     caption = f"{c.labels['table'].format(n=cv.page + 1)}: {c.sentence(5, 9)}"
-    cv.text(MARGIN, y + 8, caption, size - 1.5, fact="caption")
+    cv.text(MARGIN, y + 8, caption, size - 1.5, fact="caption", fit=cv.width - 2 * MARGIN)
     if y + 80 < cv.height - 80:
         cv.paragraph(MARGIN, y + 40, cv.width - 2 * MARGIN, c.paragraph(), size, attrs={"section": caption},
                      max_bottom=cv.height - 60)
@@ -288,7 +269,7 @@ def draw_table(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 
 def draw_slide(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
     cv.rect(0, 0, cv.width, 70, stroke=None, fill=(0.16, 0.24, 0.40))
-    heading = c.heading()
+    heading = cv.wrap(c.heading(), cv.width - 80, 26, bold=True)[0]
     cv.text(40, 20, heading, 26, bold=True, color=(1, 1, 1), fact="heading", attrs={"section": heading})
     with_chart = rng.random() < 0.6
     bullets_w = cv.width * (0.45 if with_chart else 0.85)
@@ -302,7 +283,7 @@ def draw_slide(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 
 
 def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: float) -> None:
-    cv.text(MARGIN, 50, title, size + 6, bold=True, fact="title")
+    cv.text(MARGIN, 50, title, size + 6, bold=True, fact="title", fit=cv.width - 2 * MARGIN)
     y = cv.paragraph(MARGIN, 80, cv.width - 2 * MARGIN, c.paragraph((1, 2)), size, attrs={"section": title})
     h = (cv.height - y - 90) / 2
     chart(cv, c, rng, MARGIN, y + 16, cv.width - 2 * MARGIN, h - 10, size, 2 * cv.page)
@@ -311,13 +292,14 @@ def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 
 FAMILIES = {
     "report": draw_report, "invoice": draw_invoice, "form": draw_form, "table": draw_table,
-    "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, "handform": draw_handform, "note": draw_note,
-    "sign": draw_sign, "label": draw_label, "package": draw_package,
+    "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, "handform": draw_handform,
+    "note": draw_note, "sign": draw_sign, "label": draw_label, "package": draw_package,
 }
 # Continuation pages of a multi-page document: what follows a family's first page.
 CONTINUATIONS = {
     "report": ("report", "table", "chart"), "paper": ("paper",), "invoice": ("invoice", "table"),
     "form": ("form",), "table": ("table", "chart", "report"), "slide": ("slide",), "chart": ("chart", "table", "report"),
     "handform": ("handform",), "note": ("note",), "sign": ("sign",), "label": ("label",), "package": ("package",),
+    "receipt": ("receipt",), "statement": ("statement",), "payslip": ("payslip",), "bill": ("bill", "table"),
 }
 __all__ = ["FAMILIES", "CONTINUATIONS", "PROVIDES", "HAND_FAMILIES", "SCENE_FAMILIES", "INK"]
