@@ -5,6 +5,7 @@
                                       samples/s on 1 vs 2 CPUs (local Ray), per recipe (modality)
   python bench/doc_bench.py growth   [--sizes 1000 5000 10000] time, peak RSS, per-stage time split
   python bench/doc_bench.py corpus   [--corpus DIR]          your PDFs: page cost and inventory cost / bare PyMuPDF
+  python bench/doc_bench.py long     [--long-docs 4]         per-page cost of 100-page doc_long_qa documents / doc_qa's
   python bench/doc_bench.py all
 
 `cost`: for the same sample specs, (a) our whole per-sample path without Ray: plan the
@@ -25,6 +26,9 @@ pdf_corpus generator's render (open, render, PNG, text layer, the ink check agai
 pixels, the glyph check of the text layer) vs (b) bare PyMuPDF open + render + PNG of the same
 page, best of 3 interleaved rounds; and the inventory (every file probed by content) vs a bare
 `pymupdf.open` + page count of every file.
+`long`: the whole per-sample path (as `cost`) for 100-page documents of the seven long types
+at 110 dpi with no pixel budget, per page, against doc_qa's per-sample (one page) cost at the
+same dpi, best of 3 interleaved rounds; target <= 1.5.
 Results go to bench/results/*.json and stdout.
 """
 
@@ -235,9 +239,50 @@ def bench_growth(sizes: list[int]) -> dict:
     return result
 
 
+def _path_seconds(recipe, specs, staging: Path) -> float:
+    """Our whole per-sample path without Ray (render, question, filters, tar part) for `specs`."""
+    from omnisynth.filters.base import make_filters
+    from omnisynth.generators import make_generator
+    from omnisynth.model.engines import make_engine
+    from omnisynth.pipelines.stages import AnnotateStage, FilterStage, RenderStage, WriteStage, run_stages_locally
+    from omnisynth.schemas.truth import WorkItem
+
+    stages = [RenderStage(make_generator(recipe)), AnnotateStage(make_engine(recipe)),
+              FilterStage(make_filters(recipe))]
+    writer = WriteStage(str(staging))
+    t = time.perf_counter()
+    for i in range(0, len(specs), 4):
+        writer.process(run_stages_locally(stages, [WorkItem(s) for s in specs[i:i + 4]]))
+    return time.perf_counter() - t
+
+
+def bench_long(docs: int, pages: int = 100, dpi: int = 110, rounds: int = 3) -> dict:
+    from omnisynth.schemas.recipe import load_recipe
+    from omnisynth.schemas.truth import SampleSpec
+
+    long = load_recipe("doc_long_qa", [("generator.pages", [pages, pages]), ("generator.dpi", dpi),
+                                       ("generator.max_sample_pixels", 0)])
+    short = load_recipe("doc_qa", [("generator.dpi", dpi)])
+    long_specs = [SampleSpec(long.name, 0, i, 0) for i in range(docs)]
+    short_specs = [SampleSpec(short.name, 0, i, 0) for i in range(60)]
+    per_page_long, per_page_short = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        _path_seconds(short, short_specs[:8], Path(tmp) / "warm_s")
+        _path_seconds(long, long_specs[:1], Path(tmp) / "warm_l")
+        for r in range(rounds):
+            per_page_short.append(_path_seconds(short, short_specs, Path(tmp) / f"s{r}") / len(short_specs))
+            per_page_long.append(_path_seconds(long, long_specs, Path(tmp) / f"l{r}") / (docs * pages))
+    lo, so = min(per_page_long), min(per_page_short)
+    return {"pages": pages, "docs": docs, "dpi": dpi, "long_ms_per_page": round(1000 * lo, 2),
+            "doc_qa_ms_per_page": round(1000 * so, 2), "ratio": round(lo / so, 3), "target": "<= 1.5",
+            "rounds_long_ms_per_page": [round(1000 * x, 2) for x in per_page_long],
+            "rounds_doc_qa_ms_per_page": [round(1000 * x, 2) for x in per_page_short]}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["cost", "scaling", "growth", "corpus", "all"])
+    p.add_argument("what", choices=["cost", "scaling", "growth", "corpus", "long", "all"])
+    p.add_argument("--long-docs", type=int, default=4)
     p.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus" / "pdfs"))
     p.add_argument("--samples", type=int, default=120)
     p.add_argument("--scaling-samples", type=int, default=400)
@@ -247,7 +292,8 @@ def main() -> None:
     args = p.parse_args()
     RESULTS.mkdir(exist_ok=True)
     jobs = {"cost": lambda: bench_cost(args.samples), "scaling": lambda: bench_scaling(args.scaling_samples, recipes=tuple(args.recipes)),
-            "growth": lambda: bench_growth(args.sizes), "corpus": lambda: bench_corpus(args.corpus)}
+            "growth": lambda: bench_growth(args.sizes), "corpus": lambda: bench_corpus(args.corpus),
+            "long": lambda: bench_long(args.long_docs)}
     for name in (jobs if args.what == "all" else [args.what]):
         result = jobs[name]()
         (RESULTS / f"doc_{name}.json").write_text(json.dumps(result, indent=2) + "\n")

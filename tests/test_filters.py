@@ -23,7 +23,7 @@ def annotated(recipe_name: str, n: int, **overrides) -> list[WorkItem]:
     return run_stages_locally(stages, items), recipe
 
 
-@pytest.mark.parametrize("recipe_name, pages", [("doc_qa", None), ("doc_grounding", None), ("doc_long_qa", [2, 4])])
+@pytest.mark.parametrize("recipe_name, pages", [("doc_qa", None), ("doc_grounding", None), ("doc_long_qa", [4, 6])])
 def test_oracle_samples_pass_all_filters_and_cover_every_question_type(recipe_name, pages):
     extra = {"generator__pages": pages, "generator__dpi": 72} if pages else {}
     items, recipe = annotated(recipe_name, 48, **extra)
@@ -118,7 +118,7 @@ def test_wrong_candidates_are_rejected_with_reason(pool, recipe_name, qtype, cor
 
 @pytest.fixture(scope="module")
 def long_pool():
-    return annotated("doc_long_qa", 36, generator__pages=[2, 4], generator__dpi=72)[0]
+    return annotated("doc_long_qa", 36, generator__pages=[4, 6], generator__dpi=72)[0]
 
 
 def test_long_document_wrong_page_and_wrong_comparison_are_caught(long_pool):

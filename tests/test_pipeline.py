@@ -33,7 +33,8 @@ def read_back(out):
     [
         ("doc_qa", {}),
         ("doc_grounding", {}),
-        ("doc_long_qa", {"generator__pages": [2, 3], "generator__dpi": 72}),
+        ("doc_long_qa", {"generator__pages": [2, 3], "generator__dpi": 72,
+                         "generator__families": ["report", "invoice", "table", "chart"]}),
     ],
 )
 def test_recipe_end_to_end_reads_back_with_webdataset(run_recipe, name, overrides):

@@ -53,7 +53,7 @@ def test_task_must_fit_generator(corpus):
     with pytest.raises(RecipeError, match="does not work with generator.kind 'pdf_corpus'"):
         load_recipe("pdf_corpus_qa", [("generator.path", str(corpus / "pdfs")), ("task", {"kind": "doc_qa"})])
     with pytest.raises(RecipeError, match="doc_long_qa' needs generator.pages with max >= 2"):
-        load_recipe("doc_long_qa", [("generator.pages", [1, 1])])
+        load_recipe("doc_long_qa", [("generator.pages", [1, 1]), ("generator.families", ["report"])])
 
 
 def test_yaml_file_recipe_and_unknown_top_level_key(tmp_path):

@@ -20,7 +20,8 @@ def long_output(ray_session, tmp_path_factory):
     from omnisynth.schemas.recipe import load_recipe
 
     out = tmp_path_factory.mktemp("report") / "doc_long_qa"
-    run(load_recipe("doc_long_qa", [("num_samples", 6), ("generator.pages", [2, 3]), ("generator.dpi", 60)]), out)
+    run(load_recipe("doc_long_qa", [("num_samples", 6), ("generator.pages", [2, 3]), ("generator.dpi", 60),
+                                             ("generator.families", ["report", "table", "chart"])]), out)
     return out
 
 

@@ -13,6 +13,9 @@ from omnisynth.generators.fonts import HANDWRITING
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill")
 # opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
 EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
+# long documents of MMLongBench-Doc's seven types (omnisynth.generators.documents.longdoc), 4+ pages
+LONG_FAMILIES = ("research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
+                 "financial_report")
 HANDWRITING_FONTS = tuple(HANDWRITING)
 
 
@@ -42,15 +45,23 @@ class ContentConfig(Cfg):
 
 class DocumentGenerator(GeneratorConfig):
     kind: Literal["documents"] = "documents"
-    families: list[Literal[FAMILIES + EXTRA_FAMILIES]] = Field(  # type: ignore[valid-type]
+    families: list[Literal[FAMILIES + EXTRA_FAMILIES + LONG_FAMILIES]] = Field(  # type: ignore[valid-type]
         default=list(FAMILIES), min_length=1, description=(
-            "layout families to draw from, uniformly; also handform/note (handwritten, English) and "
-            "sign/label/package (scene-text boards, English; pair them with degrade.preset 'scene')"))
+            "layout families to draw from, uniformly; also handform/note (handwritten, English), "
+            "sign/label/package (scene-text boards, English; pair them with degrade.preset 'scene') and the "
+            "long-document types research_report/tutorial/academic_paper/guidebook/brochure/admin_file/"
+            "financial_report (cover, contents, chapters, running headers; need pages min >= 4)"))
     handwriting: list[Literal[HANDWRITING_FONTS]] = Field(  # type: ignore[valid-type]
         default=list(HANDWRITING_FONTS), min_length=1, description=(
             "handwriting fonts for handform/note, one per document (Debian fonts-* packages; scripts/setup.sh)"))
     pages: tuple[int, int] = Field(default=(1, 1), description="[min, max] pages per document")
     dpi: int = Field(default=144, ge=36, le=600, description="render resolution of page images")
+    max_sample_pixels: int = Field(default=0, ge=0, description=(
+        "page-image budget: all page images of one sample together stay within this many pixels, so a long "
+        "document fits a model's image-token budget; a document whose pages at `dpi` would exceed it is "
+        "rendered at the dpi that fits (never below min_dpi), recorded as meta.scale (pixels per PDF point); "
+        "0: every document at `dpi`"))
+    min_dpi: int = Field(default=36, ge=18, le=600, description="the lowest dpi the page-image budget may choose")
     page_sizes: list[Literal["a4", "letter"]] = Field(default=["a4", "letter"], min_length=1)
     fonts: list[Literal["helvetica", "times", "courier"]] = Field(
         default=["helvetica", "times", "courier"], min_length=1, description="Latin body fonts"
@@ -95,9 +106,17 @@ class DocumentGenerator(GeneratorConfig):
     @field_validator("pages")
     @classmethod
     def _pages(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if not 1 <= v[0] <= v[1] <= 50:
-            raise ValueError("must be [min, max] with 1 <= min <= max <= 50")
+        if not 1 <= v[0] <= v[1] <= 200:
+            raise ValueError("must be [min, max] with 1 <= min <= max <= 200")
         return v
+
+    @model_validator(mode="after")
+    def _long_pages(self) -> DocumentGenerator:
+        long = [f for f in self.families if f in LONG_FAMILIES]
+        if long and self.pages[0] < 4:
+            raise ValueError(f"families: {', '.join(long)} make long documents (cover, contents, chapters): "
+                             f"they need pages min >= 4, got {list(self.pages)}")
+        return self
 
     @field_validator("languages")
     @classmethod

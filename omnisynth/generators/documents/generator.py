@@ -23,7 +23,8 @@ from omnisynth.generators.documents.layouts import (CONTINUATIONS, FAMILIES, HAN
                                               header_footer)
 from omnisynth.generators import Generator
 from omnisynth.generators.errors import GroundTruthError
-from omnisynth.generators.documents.config import DocumentGenerator as DocumentConfig
+from omnisynth.generators.documents.config import LONG_FAMILIES, DocumentGenerator as DocumentConfig
+from omnisynth.generators.documents.longdoc import compose
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
@@ -32,9 +33,12 @@ VERSION = "documents/2"  # 2: running text from real prose, entities from Faker,
 
 # doc_long_qa question types -> families whose documents can carry them
 LONG_PROVIDES = {
-    "page_locate": {"report", "paper", "slide"},
-    "page_fact": {"invoice", "table", "chart", "form", "report", "slide", "statement", "payslip", "bill"},
-    "cross_page_compare": {"table", "chart", "report", "invoice"},
+    "page_locate": {"report", "paper", "slide", *LONG_FAMILIES},
+    "page_fact": {"invoice", "table", "chart", "form", "report", "slide", "statement", "payslip", "bill",
+                  "research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
+                  "financial_report"},
+    "cross_page_compare": {"table", "chart", "report", "invoice", "research_report", "academic_paper",
+                           "financial_report", "admin_file"},
 }
 
 
@@ -47,6 +51,7 @@ class DocPlan:
     pages: list[Canvas]
     text_sources: list[str]  # '<prose>/<section ref>' of each section the running text was read from, in order
     text_licence: str
+    dpi: int  # the page images' resolution: the recipe's dpi, or lower to keep within max_sample_pixels
 
 
 def weighted(rng, weights: dict[str, float]) -> str:
@@ -108,14 +113,29 @@ class DocumentGenerator(Generator):
         title = content.title()
         body = rng.choice([9.5, 10, 10.5, 11])
         pages = []
-        for number in range(n_pages):
+        if family in LONG_FAMILIES:
+            pages = compose(family, content, content.rng, title, width, height, font, body, n_pages)
+        for number in range(0 if family in LONG_FAMILIES else n_pages):
             kind = family if number == 0 else rng.choice(CONTINUATIONS[family])
             cv = Canvas(width, height, number, language, font, hand)
             FAMILIES[kind](cv, content, content.rng, title, body)
             header_footer(cv, content, n_pages, title, kind)
             pages.append(cv)
         return DocPlan(family, language, hand[len(HAND_PREFIX):] if hand else font, qtype, pages,
-                       [f"{prose.name}/{ref}" for ref in content.reader.used], prose.licence)
+                       [f"{prose.name}/{ref}" for ref in content.reader.used], prose.licence, self.page_dpi(pages))
+
+    def page_dpi(self, pages: list[Canvas]) -> int:
+        """The recipe's dpi, or the whole dpi at which these pages' images together stay within
+        max_sample_pixels (never below min_dpi)."""
+        cfg = self.config
+        if not cfg.max_sample_pixels:
+            return cfg.dpi
+        points = sum(cv.width * cv.height for cv in pages)  # square points; pixels = points x (dpi/72)^2
+        fit = int(72 * (cfg.max_sample_pixels / points) ** 0.5)
+        while fit > cfg.min_dpi and sum(round(cv.width * fit / 72) * round(cv.height * fit / 72)
+                                        for cv in pages) > cfg.max_sample_pixels:
+            fit -= 1  # rounding each page's size up may cross the budget by a pixel row
+        return max(cfg.min_dpi, min(cfg.dpi, fit))
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
         plan = self.plan(spec)
@@ -125,17 +145,17 @@ class DocumentGenerator(Generator):
         for cv, member in zip(plan.pages, members, strict=False):
             page = doc.new_page(width=cv.width, height=cv.height)
             paint(page, cv.ops)
-            png, truth = render_page(page, self.config.dpi, cv.page, member, raw=self.raw)
+            png, truth = render_page(page, plan.dpi, cv.page, member, raw=self.raw)
             media[member] = png
             pages.append(truth)
-            facts.extend(resolve_facts(cv.facts, truth, self.config.dpi / 72))
+            facts.extend(resolve_facts(cv.facts, truth, plan.dpi / 72))
         doc.close()
         # Every sample of a recipe carries the same members (Hugging Face's loader demands
         # it): pages past this document's end are blank; `media` in the JSON lists the real ones.
         media.update((member, blank_png()) for member in members[len(pages):])
         meta = {"family": plan.family, "language": plan.language, "font": plan.font,
                 "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION,
-                "scale": self.config.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence}
+                "scale": plan.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
 
 
