@@ -208,9 +208,15 @@ def test_stats_count_what_the_shards_hold(outputs, name):
     assert st["by_pages"] == {str(p): sum(1 for s in samples if s["meta"]["pages"] == p)
                               for p in sorted({s["meta"]["pages"] for s in samples})}
     assert st["answer_chars"]["max"] == max(len(s["answer"]) for s in samples)
+    for family, d in st["density_by_family"].items():  # the means of what each sample's meta.density says
+        mine = [s["meta"]["density"] for s in samples if s["meta"]["family"] == family]
+        assert d["samples"] == len(mine) > 0
+        assert d["words_per_page"] == pytest.approx(sum(m["words_per_page"] for m in mine) / len(mine), abs=0.06)
+        assert d["fonts"] == sorted({f for m in mine for f in m["fonts"]})
+    assert set(st["density_by_family"]) == {s["meta"]["family"] for s in samples}
     text = subprocess.run([sys.executable, "-m", "omnisynth", "stats", str(out)], capture_output=True, text=True,
                           timeout=120).stdout
-    assert f"{st['kept']} kept" in text and "by task:" in text
+    assert f"{st['kept']} kept" in text and "by task:" in text and "density by family" in text
 
 
 def test_mix_makes_a_dataset_every_consumer_reads(outputs, tmp_path, monkeypatch):

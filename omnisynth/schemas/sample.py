@@ -185,6 +185,18 @@ class Provenance(_Strict):
     text_licence: str = Field(description="the licence of that text; '' when text_sources is empty")
 
 
+class Density(_Strict):
+    """How full a rendered document's pages are, averaged over its pages (comparable with the
+    benchmarks' published figures: README, Text on pages); zeros for media that are not rendered pages."""
+
+    words_per_page: float = Field(ge=0, description="words in the text layer per page")
+    coverage: float = Field(ge=0, le=1, description=(
+        "share of the page area under content: the union of text-line boxes and drawn shapes (rules, "
+        "table shading, bars, boxes), measured on an 8-point grid"))
+    boxes_per_page: float = Field(ge=0, description="text-line boxes of the text layer per page")
+    fonts: list[str] = Field(description="the fonts printed, by their PDF names (e.g. Helvetica, Droid Sans Fallback)")
+
+
 class Meta(_Strict):
     """Generator facts, one fixed shape for every generator ('' or 0 where a field does not apply)."""
 
@@ -199,6 +211,8 @@ class Meta(_Strict):
         "GUI: [width, height] in CSS pixels; [0, 0] for documents"))]
     scale: float = Field(gt=0, description="image pixels per CSS pixel (GUI devicePixelRatio) or per PDF point")
     duration_s: float = Field(ge=0, description="audio-visual: clip length in seconds; 0 for images")
+    density: Density = Field(description="how full the pages are (rendered documents and your PDFs); zeros for "
+                             "screens and clips")
     degradations: list[str] = Field(description=(
         "the degrade stage's effects on this sample's images, 'name=strength' (prefixed 'pN:' per page of a "
         "multi-page document); [] for a clean render"))

@@ -23,6 +23,7 @@ from omnisynth.generators.documents.layouts import (CONTINUATIONS, FAMILIES, HAN
                                               header_footer)
 from omnisynth.generators import Generator
 from omnisynth.generators.errors import GroundTruthError
+from omnisynth.generators.documents.density import density
 from omnisynth.generators.documents.config import LONG_FAMILIES, DocumentGenerator as DocumentConfig
 from omnisynth.generators.documents.longdoc import compose
 from omnisynth.schemas.recipe import TaskConfig
@@ -155,7 +156,8 @@ class DocumentGenerator(Generator):
         media.update((member, blank_png()) for member in members[len(pages):])
         meta = {"family": plan.family, "language": plan.language, "font": plan.font,
                 "pages": len(pages), "question_type": plan.question_type, "generator_version": VERSION,
-                "scale": plan.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence}
+                "scale": plan.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence,
+                "density": density(plan.pages, pages, plan.dpi / 72)}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
 
 

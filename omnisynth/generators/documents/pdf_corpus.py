@@ -19,6 +19,7 @@ from omnisynth.generators import Generator
 from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import InputError
 from omnisynth.generators.documents.painted import Ink, check_glyphs
+from omnisynth.generators.documents.density import pdf_density
 from omnisynth.generators.textlayer import render_page, text_layer
 from omnisynth.generators.documents.config import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
@@ -119,6 +120,7 @@ class PdfCorpusGenerator(Generator):
             ink = Ink()  # text that is not painted on the image is no evidence
             png, truth = render_page(page, self.config.dpi, page_no, "png", raw=self.raw, ink=ink)
             check_glyphs(page, f"{entry.path} page {page_no + 1}")  # text_layer_unreadable
+            measured = pdf_density(page, truth, self.config.dpi / 72)
         finally:
             doc.close()
         truth.number = 0  # the sample holds one page image; the source page goes into meta
@@ -131,5 +133,5 @@ class PdfCorpusGenerator(Generator):
                  if len(text.split()) >= 1 and box[2] - box[0] > 2 and box[3] - box[1] > 2]
         words = [Fact("word", 0, w[:4], w[4], {}) for w in truth.words]
         meta = {"source": entry.path, "source_page": page_no, "pages": 1, "language": "und", "generator_version": VERSION,
-                "scale": self.config.dpi / 72}
+                "scale": self.config.dpi / 72, "density": measured}
         return {"png": png}, GroundTruth(self.name, "pdf", "und", [truth], facts + words, meta)
