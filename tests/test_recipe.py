@@ -28,7 +28,7 @@ def test_every_bundled_recipe_loads(corpus):
         ([("generator.familes", ["report"])], "generator.familes: unknown key (did you mean 'families'?)"),
         ([("outptu.samples_per_shard", 3)], "outptu: unknown key (did you mean 'output'?)"),
         ([("generator.dpi", "high")], "generator.dpi: Input should be a valid integer"),
-        ([("generator.families", ["poster"])], "generator.families.0: Input should be"),
+        ([("generator.families", ["leaflet"])], "generator.families.0: Input should be"),
         ([("task.question_types", {"colour": 1})], "unknown question type 'colour' for doc_qa"),
         ([("generator.pages", [3, 1])], "generator.pages: must be [min, max]"),
         ([("num_samples", 0)], "num_samples: must be a positive integer or 'all' (got 0)"),

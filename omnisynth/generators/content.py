@@ -264,6 +264,13 @@ class Content:
             return self._entity(self.fake.city)
         return self.rng.choice(CITIES_ZH if self.lang == "zh" else CITIES)
 
+    def food(self, kind: str) -> str:
+        """A dish, drink, fruit or vegetable of the locale (mimesis Food: kind is its method's name), unique
+        in the document; without the fake-data providers a product."""
+        if self.fake is None:
+            return self.product()
+        return self.unique(lambda: self._entity(getattr(self.goods[0], kind)))
+
     def product(self) -> str:
         """A line item's name: mimesis's foods and drinks in the page's locale, or a hardware model."""
         if self.fake is not None:

@@ -27,7 +27,8 @@ UNSPACED = ("zh", "ja")  # scripts written without spaces between words: lines b
 PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0),
               # scene-text boards: a sign, a shelf label, the front of a box
               "sign": (432.0, 216.0), "label": (252.0, 144.0), "package": (216.0, 288.0),
-              "receipt": (227.0, 620.0)}  # an 80 mm till roll
+              "receipt": (227.0, 620.0),  # an 80 mm till roll
+              "certificate": (842.0, 595.0)}  # A4 landscape
 INK = (0.1, 0.1, 0.12)
 PALETTE = [(0.20, 0.45, 0.75), (0.90, 0.50, 0.15), (0.25, 0.65, 0.35), (0.75, 0.25, 0.30), (0.50, 0.35, 0.70)]
 MARGIN = 56.0  # page margin, points
@@ -131,6 +132,20 @@ class Canvas:
         if current:
             lines.append(current)
         return lines
+
+    def fitting(self, make, width: float, size: float, seen: set[str], font: str | None = None,
+                bold: bool = False) -> str:
+        """A text from `make()` that fits `width` whole and was not given before (a row label is a key),
+        after a few tries the first wrapped line of one (numbered when even that repeats)."""
+        for _ in range(12):
+            text = make()
+            if text not in seen and self.wrap(text, width, size, bold=bold, font=font) == [text]:
+                break
+        text = self.wrap(text, width, size, bold=bold, font=font)[0]
+        if text in seen:
+            text = self.wrap(f"{len(seen) + 1} {text}", width, size, bold=bold, font=font)[0]
+        seen.add(text)
+        return text
 
     def paragraph(self, x: float, top: float, width: float, text: str, size: float, leading: float = 1.35,
                   attrs: dict | None = None, max_bottom: float | None = None, font: str | None = None,

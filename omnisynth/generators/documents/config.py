@@ -10,7 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from omnisynth.schemas.base import Cfg, CorpusSource, GeneratorConfig
 from omnisynth.generators.fonts import HANDWRITING
 
-FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill")
+FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill",
+            "newspaper", "magazine", "menu", "certificate", "poster", "grouped_table")
 # opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
 EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
 # long documents of MMLongBench-Doc's seven types (omnisynth.generators.documents.longdoc), 4+ pages

@@ -46,20 +46,6 @@ def _kv(cv: Canvas, x: float, y: float, key: str, value: str, size: float, value
     return y + size * 1.7
 
 
-def _fitting(cv: Canvas, make, width: float, size: float, seen: set[str], font: str | None = None) -> str:
-    """A text from `make()` that fits `width` whole and was not given before (a row label is a key),
-    after a few tries its first wrapped line (numbered when even that repeats)."""
-    for _ in range(12):
-        text = make()
-        if text not in seen and cv.wrap(text, width, size, font=font) == [text]:
-            break
-    text = cv.wrap(text, width, size, font=font)[0]
-    if text in seen:
-        text = cv.wrap(f"{len(seen) + 1} {text}", width, size, font=font)[0]
-    seen.add(text)
-    return text
-
-
 def _period(c: Content, rng: random.Random, style: int) -> tuple[int, int, int, str, str]:
     """A month: (year, month, its last day, first and last day as the page writes dates)."""
     y, m = rng.randint(2019, 2026), rng.randint(1, 12)
@@ -87,7 +73,7 @@ def draw_receipt(cv: Canvas, c: Content, rng: random.Random, title: str, size: f
     y += 6
     subtotal, names = 0.0, set()
     for r in range(rng.randint(3, 12)):
-        name = _fitting(cv, c.product, w * 0.66, fs, names, font)
+        name = cv.fitting(c.product, w * 0.66, fs, names, font)
         qty, unit = (rng.randint(2, 6) if rng.random() < 0.3 else 1), c.money(0.5, 60)
         amount = round(qty * unit, 2)
         subtotal = round(subtotal + amount, 2)
@@ -180,7 +166,7 @@ def draw_statement(cv: Canvas, c: Content, rng: random.Random, title: str, size:
     for day in days:
         kind = rng.choices(["card", "out", "in", "salary", "atm", "dd"], weights=[6, 2, 2, 1, 2, 2])[0]
         who = {"out": c.person, "in": c.person, "atm": c.city}.get(kind, c.company)
-        text = _fitting(cv, lambda k=kind, f=who: L["tx"][k].format(x=f()), label_w, size - 1, seen)
+        text = cv.fitting(lambda k=kind, f=who: L["tx"][k].format(x=f()), label_w, size - 1, seen)
         amount = {"salary": c.money(1800, 7000), "in": c.money(20, 900), "atm": float(rng.choice([20, 50, 100, 200])),
                   "out": c.money(40, 1500), "dd": c.money(12, 400), "card": c.money(3, 280)}[kind]
         credit = kind in ("in", "salary")

@@ -32,13 +32,15 @@ from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
 VERSION = "documents/2"  # 2: running text from real prose, entities from Faker, seven languages
 
+# families printed on their own paper (PAGE_SIZES), not generator.page_sizes
+OWN_SIZE = ("slide", "receipt", "certificate", *SCENE_FAMILIES)
 # doc_long_qa question types -> families whose documents can carry them
 LONG_PROVIDES = {
-    "page_locate": {"report", "paper", "slide", *LONG_FAMILIES},
+    "page_locate": {"report", "paper", "slide", "newspaper", "magazine", *LONG_FAMILIES},
     "page_fact": {"invoice", "table", "chart", "form", "report", "slide", "statement", "payslip", "bill",
                   "research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
                   "financial_report"},
-    "cross_page_compare": {"table", "chart", "report", "invoice", "research_report", "academic_paper",
+    "cross_page_compare": {"table", "chart", "report", "invoice", "grouped_table", "research_report", "academic_paper",
                            "financial_report", "admin_file"},
 }
 
@@ -104,7 +106,7 @@ class DocumentGenerator(Generator):
             language = "en"
         if family in HAND_FAMILIES:
             hand = HAND_PREFIX + rng.choice(cfg.handwriting)
-        size_name = family if family in ("slide", "receipt") + SCENE_FAMILIES else rng.choice(cfg.page_sizes)
+        size_name = family if family in OWN_SIZE else rng.choice(cfg.page_sizes)
         width, height = PAGE_SIZES[size_name]
         lo, hi = cfg.pages
         n_pages = rng.randint(max(lo, 2) if self.task.kind == "doc_long_qa" else lo, hi)

@@ -14,9 +14,11 @@ import random
 
 from omnisynth.generators.content import Content, fmt_money
 from omnisynth.generators.documents.canvas import INK, MARGIN, PALETTE, Canvas
+from omnisynth.generators.documents.editorial import EDITORIAL_FAMILIES
 from omnisynth.generators.documents.finance import FINANCE_FAMILIES
 from omnisynth.generators.documents.hand import draw_handform, draw_note
 from omnisynth.generators.documents.scene import draw_label, draw_package, draw_sign
+from omnisynth.generators.documents.tables import draw_grouped_table
 
 PROVIDES = {
     "report": {"region", "heading", "phrase", "page_locate"},
@@ -33,6 +35,11 @@ PROVIDES.update({"sign": {"region", "key_value", "field_value", "phrase", "headi
                  "label": {"region", "key_value", "field_value", "heading"},
                  "package": {"region", "key_value", "field_value", "heading", "phrase"}})
 PROVIDES.update({f: {"key_value", "table_cell", "field_value", "region", "phrase"} for f in FINANCE_FAMILIES})
+PROVIDES.update({"newspaper": {"region", "heading", "phrase"}, "magazine": {"region", "heading", "phrase"},
+                 "menu": {"table_cell", "region", "heading", "phrase"},
+                 "certificate": {"key_value", "field_value", "region", "heading", "phrase"},
+                 "poster": {"key_value", "field_value", "region", "heading", "phrase"},
+                 "grouped_table": {"table_cell", "region", "phrase"}})
 SCENE_FAMILIES = ("sign", "label", "package")  # scene text: small boards placed in a scene by the degrade stage
 HAND_FAMILIES = ("handform", "note")  # written in a handwriting font (Latin: English content)
 
@@ -292,7 +299,8 @@ def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 
 FAMILIES = {
     "report": draw_report, "invoice": draw_invoice, "form": draw_form, "table": draw_table,
-    "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, "handform": draw_handform,
+    "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, **EDITORIAL_FAMILIES, "grouped_table": draw_grouped_table,
+    "handform": draw_handform,
     "note": draw_note, "sign": draw_sign, "label": draw_label, "package": draw_package,
 }
 # Continuation pages of a multi-page document: what follows a family's first page.
@@ -301,5 +309,7 @@ CONTINUATIONS = {
     "form": ("form",), "table": ("table", "chart", "report"), "slide": ("slide",), "chart": ("chart", "table", "report"),
     "handform": ("handform",), "note": ("note",), "sign": ("sign",), "label": ("label",), "package": ("package",),
     "receipt": ("receipt",), "statement": ("statement",), "payslip": ("payslip",), "bill": ("bill", "table"),
+    "newspaper": ("newspaper",), "magazine": ("magazine",), "menu": ("menu",), "certificate": ("certificate",),
+    "poster": ("poster",), "grouped_table": ("grouped_table", "report"),
 }
 __all__ = ["FAMILIES", "CONTINUATIONS", "PROVIDES", "HAND_FAMILIES", "SCENE_FAMILIES", "INK"]
