@@ -50,7 +50,7 @@ def coverage(cv: Canvas, page: PageTruth, scale: float) -> float:
     boxes = [tuple(v / scale for v in box) for box, _ in page.lines]
     segments = []
     for op in cv.ops:
-        if op[0] == "rect":
+        if op[0] in ("rect", "pdf"):
             boxes.append(op[1:5])
         elif op[0] == "line":
             segments.append(op[1:5])

@@ -37,7 +37,7 @@ OWN_SIZE = ("slide", "receipt", "certificate", *SCENE_FAMILIES)
 # doc_long_qa question types -> families whose documents can carry them
 LONG_PROVIDES = {
     "page_locate": {"report", "paper", "slide", "newspaper", "magazine", *LONG_FAMILIES},
-    "page_fact": {"invoice", "table", "chart", "form", "report", "slide", "statement", "payslip", "bill",
+    "page_fact": {"invoice", "table", "chart", "plot", "form", "report", "slide", "statement", "payslip", "bill",
                   "research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
                   "financial_report"},
     "cross_page_compare": {"table", "chart", "report", "invoice", "grouped_table", "research_report", "academic_paper",
