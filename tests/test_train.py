@@ -86,7 +86,9 @@ def test_curriculum_learns_each_stage_and_replay_limits_forgetting(data, tmp_pat
         assert np.mean(curve[-2:]) < 0.8 * curve[0], (name, curve)
     dpo = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()
            if '"stage": "dpo"' in line]
-    assert dpo[-1]["loss"] < 0.69 and dpo[-1]["reward_acc"] > 0.5, dpo   # preference learned (log 2 = chance)
+    # preference learned: the loss is below chance (log 2) and the last steps rank the chosen answer first more
+    # often than not (one step's 8 pairs alone is too noisy a measure: 4 of 8 happens on a learning run)
+    assert dpo[-1]["loss"] < 0.69 and np.mean([r["reward_acc"] for r in dpo[-4:]]) > 0.5, dpo
     grpo = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"stage": "grpo"' in line]
     assert grpo and 0 <= grpo[-1]["reward"] <= 1
     # the GRPO update did something: the policy drifted from its stage-start reference, the trained

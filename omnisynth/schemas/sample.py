@@ -191,8 +191,8 @@ class Density(_Strict):
 
     words_per_page: float = Field(ge=0, description="words in the text layer per page")
     coverage: float = Field(ge=0, le=1, description=(
-        "share of the page area under content: the union of text-line boxes and drawn shapes (rules, "
-        "table shading, bars, boxes), measured on an 8-point grid"))
+        "share of the page area under content: the union of text-line boxes, filled shapes (table shading, "
+        "bars, figures) and the lines of rules and outlines, measured on an 8-point grid"))
     boxes_per_page: float = Field(ge=0, description="text-line boxes of the text layer per page")
     fonts: list[str] = Field(description="the fonts printed, by their PDF names (e.g. Helvetica, Droid Sans Fallback)")
 

@@ -50,8 +50,11 @@ def coverage(cv: Canvas, page: PageTruth, scale: float) -> float:
     boxes = [tuple(v / scale for v in box) for box, _ in page.lines]
     segments = []
     for op in cv.ops:
-        if op[0] in ("rect", "pdf"):
+        if op[0] == "pdf" or (op[0] == "rect" and op[6] is not None):  # a figure, a filled shape
             boxes.append(op[1:5])
+        elif op[0] == "rect":  # an outline (a frame, a field's box): its four edges
+            x0, y0, x1, y1 = op[1:5]
+            segments += [(x0, y0, x1, y0), (x1, y0, x1, y1), (x0, y1, x1, y1), (x0, y0, x0, y1)]
         elif op[0] == "line":
             segments.append(op[1:5])
         elif op[0] == "polyline":

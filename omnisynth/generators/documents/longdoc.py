@@ -5,8 +5,9 @@ MMLongBench-Doc (Ma et al., NeurIPS 2024 Datasets and Benchmarks) draws 135 docu
 administration/industry files and financial reports, and puts the evidence of its questions in
 plain text, layout (headers, tables of contents, captions), tables, charts and figures. A
 document here has the same parts: a cover, a table of contents whose page numbers are the pages
-the sections landed on, numbered chapters and sections (chapters start a new page), running
-headers with the chapter's title, page numbers, tables, charts and figures with numbered
+the sections landed on, numbered chapters and sections (a chapter opens a new page unless the
+previous one ended high on its page; in guidebooks and brochures always), running headers with the
+chapter's title, page numbers, tables, charts and figures with numbered
 captions spread over the pages in a mix that follows the type (a financial report is mostly
 tables and charts, a tutorial has numbered steps, a guidebook practical fields), backward
 cross-references ("See Table 3 on page 12.") that name where the object was placed, and a
@@ -147,13 +148,17 @@ def compose(kind: str, c: Content, rng: random.Random, title: str, width: float,
     entries: list[tuple[str, str, int, int]] = []  # (number, title, level, page)
     try:
         for chapter in range(1, 10_000):
-            flow.new_page()
-            heading = c.heading()
+            if chapter == 1 or flow.y > height * 0.55 or kind in ("guidebook", "brochure"):
+                flow.new_page()  # a chapter opens a page, unless the last one left most of its page free
+            else:
+                flow.y += size * 3
+            cv = flow.room((size + 9) * 6)
+            indent = (size + 9) * 1.6
+            heading = cv.wrap(c.heading(), width - 2 * MARGIN - indent, size + 9, bold=True)[0]  # as printed
             flow.chapter = heading
-            cv = flow.cv
             cv.text(MARGIN, flow.y, f"{chapter}", size + 9, bold=True, color=PALETTE[0])
-            cv.text(MARGIN + (size + 9) * 1.6, flow.y, heading, size + 9, bold=True, fact="heading",
-                    attrs={"section": heading, "number": str(chapter)}, fit=width - 2 * MARGIN - (size + 9) * 1.6)
+            cv.text(MARGIN + indent, flow.y, heading, size + 9, bold=True, fact="heading",
+                    attrs={"section": heading, "number": str(chapter)})
             entries.append((str(chapter), heading, 1, cv.page))
             flow.y += (size + 9) * 2.2
             for section in range(1, rng.randint(2, 5) + 1):
@@ -202,11 +207,12 @@ def _cover(cv: Canvas, c: Content, rng: random.Random, kind: str, title: str) ->
 
 def _section(flow: Flow, kind: str, number: str, entries: list) -> None:
     c, rng, size = flow.c, flow.rng, flow.size
-    heading = c.heading()
     cv = flow.room((size + 3) * 5)
+    indent = (size + 3) * 2.6
+    heading = cv.wrap(c.heading(), flow.width - 2 * MARGIN - indent, size + 3, bold=True)[0]  # as printed
     cv.text(MARGIN, flow.y, number, size + 3, bold=True)
-    cv.text(MARGIN + (size + 3) * 2.6, flow.y, heading, size + 3, bold=True, fact="heading",
-            attrs={"section": heading, "number": number}, fit=flow.width - 2 * MARGIN - (size + 3) * 2.6)
+    cv.text(MARGIN + indent, flow.y, heading, size + 3, bold=True, fact="heading",
+            attrs={"section": heading, "number": number})
     entries.append((number, heading, 2, cv.page))
     flow.y += (size + 3) * 1.7
     line_no = 1

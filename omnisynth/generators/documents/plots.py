@@ -145,6 +145,10 @@ def plot_chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float,
         for label in ax.get_xticklabels():
             label.set_family(family)
         ax.spines[["top", "right"]].set_visible(False)
+    from matplotlib.text import Text
+
+    for artist in fig.findobj(Text):  # no ligatures: 'ffi' as one glyph reads back as three stacked letters
+        artist.set_fontfeatures(["-liga"])
     buf = io.BytesIO()
     fig.savefig(buf, format="pdf", metadata={"CreationDate": None})  # the same bytes for the same seed
     pdf = buf.getvalue()
