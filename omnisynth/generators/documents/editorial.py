@@ -20,41 +20,52 @@ from omnisynth.generators.documents.editorial_labels import ED
 GREY = (0.35, 0.35, 0.4)
 
 
+class _Columns:
+    """A cursor down column boxes (x, top, width, bottom), in order."""
+
+    def __init__(self, boxes: list[tuple[float, float, float, float]]):
+        self.boxes, self.k, self.y = boxes, 0, boxes[0][1]
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.boxes[self.k]
+
+    def fit(self, h: float) -> bool:
+        """Make room for `h` points: this column, else the top of the next; False when none is left."""
+        if self.y + h > self.box[3]:
+            self.k += 1
+            if self.k == len(self.boxes):
+                return False
+            self.y = self.box[1]
+        return True
+
+
 def _flow(cv: Canvas, c: Content, rng: random.Random, boxes: list[tuple[float, float, float, float]],
           size: float, articles: int, headline_first: bool = True) -> None:
     """Articles (a headline and paragraphs) poured into column boxes (x, top, width, bottom) in order."""
-    k, y, used = 0, boxes[0][1], set()
+    col, used = _Columns(boxes), set()
     for a in range(articles):
-        x, top, width, bottom = boxes[k]
+        heading = ""
         if a or headline_first:
-            if y + size * 7 > bottom:
-                k += 1
-                if k == len(boxes):
-                    return
-                x, top, width, bottom = boxes[k]
-                y = top
+            if not col.fit(size * 7):
+                return
+            x, _, width, _ = col.box
             heading = _headline(cv, c, width, size + 3, used)
-            cv.text(x, y, heading, size + 3, bold=True, fact="heading", attrs={"section": heading})
-            y += (size + 3) * 1.5
-        else:
-            heading = ""
+            cv.text(x, col.y, heading, size + 3, bold=True, fact="heading", attrs={"section": heading})
+            col.y += (size + 3) * 1.5
         n = 1
         for _ in range(rng.randint(2, 4)):
-            for line in cv.wrap(c.paragraph(), width, size):
-                if y + size * 1.3 > bottom:
-                    k += 1
-                    if k == len(boxes):
-                        return
-                    x, top, width, bottom = boxes[k]
-                    y = top
-                cv.text(x, y, line, size, fact="line", attrs={"section": heading, "line_no": n} if heading else
-                        {"line_no": n})
-                y += size * 1.3
+            for line in cv.wrap(c.paragraph(), col.box[2], size):
+                if not col.fit(size * 1.3):
+                    return
+                cv.text(col.box[0], col.y, line, size, fact="line",
+                        attrs={"section": heading, "line_no": n} if heading else {"line_no": n})
+                col.y += size * 1.3
                 n += 1
-            y += size * 0.5
+            col.y += size * 0.5
             if not c.more():
                 break
-        y += size * 0.8
+        col.y += size * 0.8
 
 
 def _headline(cv: Canvas, c: Content, width: float, size: float, used: set[str]) -> str:
