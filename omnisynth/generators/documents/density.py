@@ -38,6 +38,9 @@ def grid_coverage(width: float, height: float, boxes: list[Box], segments: list[
         if abs((x1 - x0) * (y1 - y0)) < 0.9 * width * height:
             mark(x0, y0, x1, y1)
     for xa, ya, xb, yb in segments:  # a rule or a chart's line: the cells it passes through only
+        if xa == xb or ya == yb:  # a horizontal or vertical rule is its own thin box
+            mark(xa, ya, xb, yb)
+            continue
         steps = max(1, int(math.hypot(xb - xa, yb - ya) / (CELL / 2)))
         for k in range(steps + 1):
             x, y = xa + (xb - xa) * k / steps, ya + (yb - ya) * k / steps
