@@ -102,21 +102,25 @@ class Trainer:
 
         self.out.mkdir(parents=True, exist_ok=True)
         plan = self.out / "curriculum.json"
+        tok_dir = self.out / "tokenizer"
+        # every rank looks at what an earlier run left before rank 0 writes anything: a rank that looked
+        # later could read rank 0's half-written curriculum.json or tokenizer.json (seen under load)
+        had_plan, had_tok = plan.is_file(), (tok_dir / "tokenizer.json").is_file()
+        self._barrier()
         mine = {"config_hash": self.cur.config_hash(), "curriculum": self.cur.model_dump(mode="json")}
-        if plan.is_file():
+        if had_plan:
             theirs = json.loads(plan.read_text())
             if theirs["config_hash"] != mine["config_hash"]:
                 raise TrainError(f"{self.out} holds a run of another stage file (config {theirs['config_hash']}, "
                                  f"this one {mine['config_hash']}); choose an empty --out")
         elif self.rank == 0:
             plan.write_text(json.dumps(mine, indent=2, sort_keys=True))
-        tok_dir = self.out / "tokenizer"
         if self.cur.init:
             init = Path(self.cur.init).expanduser()
             self.tok = AutoTokenizer.from_pretrained(init)
             start = OmniModel.from_pretrained(init)
         else:
-            if not (tok_dir / "tokenizer.json").is_file():
+            if not had_tok:
                 tok = build_tokenizer(_texts(self.cur, self.base), self.cur.tokenizer.vocab_size)
                 if self.rank == 0:
                     tok.save_pretrained(tok_dir)
