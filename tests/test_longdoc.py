@@ -97,7 +97,7 @@ def test_the_page_image_budget_lowers_the_dpi_of_a_long_document_and_the_sample_
 
 
 def test_long_types_with_too_few_pages_are_refused_naming_the_families():
-    with pytest.raises(ValueError, match="families: brochure make long documents.*pages min >= 4"):
+    with pytest.raises(ValueError, match="families: brochure: long documents.*pages min >= 4.*doc_long_qa"):
         DocConfig(families=["report", "brochure"], pages=(2, 8))
 
 

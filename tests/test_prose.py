@@ -177,3 +177,15 @@ def test_a_word_wider_than_its_line_is_broken_between_characters():
     lines = cv.wrap(f"see {path} for more", 120, 10)
     assert "".join(lines).replace(" ", "") == f"see{path}formore" and len(lines) >= 3
     assert all(pymupdf.get_text_length(line, fontname="helv", fontsize=10) <= 120 for line in lines)
+
+
+def test_a_one_file_corpus_names_its_sections_by_the_file_once_and_a_language_it_lacks_says_how_to_fix_it(tmp_path):
+    text = tmp_path / "notes.md"
+    text.write_text("# Harbour\n\nThe pilots plan each crossing of the bar with the tide tables before the ferries "
+                    "leave the harbour in the morning.\n")
+    gen = generator("report", content={"path": str(text)})
+    _, truth = gen.render(SampleSpec("t", 0, 0, 0))
+    assert truth.meta["text_sources"] and all(s.startswith(f"corpus:{text}#") for s in truth.meta["text_sources"])
+    with pytest.raises(pydantic.ValidationError, match=r"content\.path: no paragraph .* renders in 'zh'.*"
+                                                       r"generator\.languages=\{en: 1\.0\}"):
+        DocConfig(families=["report"], languages={"en": 0.8, "zh": 0.2}, content={"path": str(text)})

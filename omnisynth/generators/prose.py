@@ -217,7 +217,8 @@ def load_corpus(path: str, language: str, text_field: str = "text", title_field:
         files = [root]
     sections = []
     for file in files:
-        name = file[len(root):].lstrip("/") or Path(file).name
+        prefix = file[len(root):].lstrip("/")  # '' when the corpus is one file: its refs are just '#<n>'
+        name = prefix or Path(file).name
         if file.endswith((".jsonl", ".json", ".parquet")):
             found = []
             for i, row in enumerate(_records(filesystem, file, name, text_field, title_field)):
@@ -227,13 +228,15 @@ def load_corpus(path: str, language: str, text_field: str = "text", title_field:
             with filesystem.open_input_stream(file) as f:
                 found = _text_sections(name, f.read().decode("utf-8", errors="replace"), not file.endswith(".txt"))
         for ref, heading, paragraphs in found:
+            ref = ref if prefix else ref[len(name):]
             kept = tuple(p for p in (fold(x, language) for x in paragraphs) if _keep(p, language, min_words=6))
             if kept:
                 heading = fold(heading, language)
                 sections.append(Section(ref, heading if renderable(heading, language) else "", kept))
     if not sections:
         raise ValueError(f"content.path: no paragraph in {path} renders in {language!r} "
-                         f"(files read: {len(files)}; suffixes {', '.join(TEXT_SUFFIXES)})")
+                         f"(files read: {len(files)}; suffixes {', '.join(TEXT_SUFFIXES)}); if the text is in "
+                         f"other languages, name them: --set 'generator.languages={{en: 1.0}}'")
     return Prose(f"corpus:{path}", "as licensed by its owner", tuple(sections))
 
 

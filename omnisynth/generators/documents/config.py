@@ -89,7 +89,7 @@ class DocumentGenerator(GeneratorConfig):
             try:
                 prose_for("corpus", language, self.content.path, self.content.field, self.content.title_field)
             except (OSError, ValueError) as exc:
-                raise ValueError(f"content: {exc}") from None
+                raise ValueError(str(exc) if str(exc).startswith("content.") else f"content: {exc}") from None
         return self
 
     @model_validator(mode="after")
@@ -115,8 +115,8 @@ class DocumentGenerator(GeneratorConfig):
     def _long_pages(self) -> DocumentGenerator:
         long = [f for f in self.families if f in LONG_FAMILIES]
         if long and self.pages[0] < 4:
-            raise ValueError(f"families: {', '.join(long)} make long documents (cover, contents, chapters): "
-                             f"they need pages min >= 4, got {list(self.pages)}")
+            raise ValueError(f"families: {', '.join(long)}: long documents (cover, contents, chapters) need "
+                             f"generator.pages min >= 4, got {list(self.pages)}; recipe doc_long_qa makes them")
         return self
 
     @field_validator("languages")

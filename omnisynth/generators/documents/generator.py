@@ -125,7 +125,8 @@ class DocumentGenerator(Generator):
             header_footer(cv, content, n_pages, title, kind)
             pages.append(cv)
         return DocPlan(family, language, hand[len(HAND_PREFIX):] if hand else font, qtype, pages,
-                       [f"{prose.name}/{ref}" for ref in content.reader.used], prose.licence, self.page_dpi(pages))
+                       [prose.name + ("" if ref.startswith("#") else "/") + ref for ref in content.reader.used],
+                       prose.licence, self.page_dpi(pages))
 
     def page_dpi(self, pages: list[Canvas]) -> int:
         """The recipe's dpi, or the whole dpi at which these pages' images together stay within
