@@ -103,10 +103,8 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         plan = self.out / "curriculum.json"
         tok_dir = self.out / "tokenizer"
-        # every rank looks at what an earlier run left before rank 0 writes anything: a rank that looked
-        # later could read rank 0's half-written curriculum.json or tokenizer.json (seen under load)
-        had_plan, had_tok = plan.is_file(), (tok_dir / "tokenizer.json").is_file()
-        self._barrier()
+        had_plan, had_tok = plan.is_file(), (tok_dir / "tokenizer.json").is_file()  # before rank 0 writes them:
+        self._barrier()  # a rank looking later could read a half-written curriculum.json or tokenizer.json
         mine = {"config_hash": self.cur.config_hash(), "curriculum": self.cur.model_dump(mode="json")}
         if had_plan:
             theirs = json.loads(plan.read_text())
