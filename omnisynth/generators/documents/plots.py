@@ -162,6 +162,8 @@ def _draw_chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float
         series[name] = ys
         series[x_title] = xs
         ax.scatter(xs, ys, color=PALETTE[0], s=22, label=name)
+        for cat, xv, yv in zip(categories, xs, ys, strict=True):  # each point names its category
+            ax.annotate(cat, (xv, yv), xytext=(4, 3), textcoords="offset points", fontsize=fs * 0.8, family=family)
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 105)
         marks += [(name, cat, yv, (xv, yv)) for cat, xv, yv in zip(categories, xs, ys, strict=True)]
