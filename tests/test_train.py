@@ -73,8 +73,11 @@ def test_curriculum_learns_each_stage_and_replay_limits_forgetting(data, tmp_pat
               {"name": "dpo", "objective": "dpo", "data": [{"path": "gui_grounding"}, {"path": "doc_qa"}],
                "train": ["language", "projectors"], "steps": 12, "batch_size": 8, "seq_len": 192, "beta": 0.1,
                "lr": {"peak": 5e-4, "warmup": 0, "schedule": "constant"}},
-              {"name": "grpo", "objective": "grpo", "data": [{"path": "av_temporal_qa"}],
-               "train": ["language", "projectors"], "steps": 3, "batch_size": 2, "group_size": 4,
+              # clips and grounding, as in the bundled curriculum. A reward is earned by a well-formed right answer,
+              # which this tiny model samples about once in 16: 2 prompts x 4 answers x 3 steps all earned 0 (no
+              # advantage, no update) once its SFT data changed; 6 steps of 4 x 4 answers give a group its spread
+              {"name": "grpo", "objective": "grpo", "data": [{"path": "av_temporal_qa"}, {"path": "gui_grounding"}],
+               "train": ["language", "projectors"], "steps": 6, "batch_size": 4, "group_size": 4,
                "max_new_tokens": 12, "seq_len": 192, "beta": 0.04,
                "lr": {"peak": 1e-4, "warmup": 0, "schedule": "constant"}}]
     out = tmp_path / "ckpt"
@@ -91,9 +94,10 @@ def test_curriculum_learns_each_stage_and_replay_limits_forgetting(data, tmp_pat
     assert dpo[-1]["loss"] < 0.69 and np.mean([r["reward_acc"] for r in dpo[-4:]]) > 0.5, dpo
     grpo = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"stage": "grpo"' in line]
     assert grpo and 0 <= grpo[-1]["reward"] <= 1
-    # the GRPO update did something: the policy drifted from its stage-start reference, the trained
-    # weights moved and the frozen encoders did not (with no reward signal, or no update, they all stay)
-    assert grpo[-1]["kl"] > 0, grpo
+    # the GRPO update did something: the policy drifted from its stage-start reference (or the last step
+    # was the first with a reward spread: it had a gradient), the trained weights moved and the frozen
+    # encoders did not (with no reward signal, or no update, they all stay)
+    assert grpo[-1]["kl"] > 0 or grpo[-1]["grad_norm"] > 0, grpo
     from safetensors.torch import load_file
 
     before, after = (load_file(out / name / "model.safetensors") for name in ("04-dpo", "05-grpo"))
