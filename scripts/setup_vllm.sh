@@ -8,8 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VLLM_VENV:-.venv-vllm}
+# omnisynth's own requirements are installed again when pyproject.toml changed (a stamp holds its hash)
+stamp=$VENV/.omnisynth-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import vllm, omnisynth, torchvision' 2>/dev/null; then
-  "$VENV/bin/python" -m pip install -q --no-deps -e . >/dev/null
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    echo "$want" > "$stamp"
+  fi
   exit 0
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -47,4 +53,5 @@ open(path, "w").write(src)
 PY
 fi
 $PIP install -q -e '.[test]'
+echo "$want" > "$stamp"
 "$VENV/bin/python" -c 'import vllm, omnisynth; print("vllm", vllm.__version__)'

@@ -8,6 +8,7 @@ document families register (`omnisynth.families`: `Family.filters`).
 from __future__ import annotations
 
 from omnisynth.filters.base import KEEP, Filter, Verdict
+from omnisynth.filters.parsing import PARSE_OPS, check_parse
 from omnisynth.generators.textlayer import CharIndex, document_text, squash
 from omnisynth.geometry import iou as _iou
 from omnisynth.schemas.truth import GroundTruth, WorkItem
@@ -44,6 +45,8 @@ class GroundTruthFilter(Filter):
                 return False, "evidence_not_a_mark", f"no chart mark at {ev['bbox_px']} on page {ev['page']}"
         derivation, answer = sample["derivation"], sample["answer"]
         op = derivation["op"]
+        if op in PARSE_OPS:
+            return check_parse(sample, truth, under)
         if op == "extract":
             text = squash("".join(under(ev) for ev in sample["evidence"]))
             if not squash(answer) or squash(answer) not in text:

@@ -84,9 +84,11 @@ class Grounding(_Strict):
 
 
 class Evidence(_Strict):
-    """Where the answer is: the text (or chart mark) under a box on a page."""
+    """Where the answer is: the text (or chart mark, or whole table) under a box on a page."""
 
-    kind: Literal["text", "chart_mark"]
+    kind: Literal["text", "chart_mark", "table"] = Field(description=(
+        "text: `text` is under the box; chart_mark: a plotted mark; table: the box holds the parsed table "
+        "(table_parsing; `text` '')"))
     page: int = Field(ge=0)
     image: str = Field(pattern=MEMBER_PATTERN)
     bbox_px: BBox
@@ -103,20 +105,29 @@ class Derivation(_Strict):
     """
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
-                "absent"] = Field(description=(
+                "absent", "transcribe", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
+                "classify"] = Field(description=(
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
-        "evidence and grounding are empty"))
+        "evidence and grounding are empty. doc_parse (OCRBench v2 formats): transcribe: page 1's text lines in "
+        "reading order; spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
+        "the word `target`; table_html: the table under evidence[0] as HTML; chart_table: the chart `target` "
+        "as JSON {series: {category: value}}; kie: JSON {key: value}, keys in `labels`; arithmetic: "
+        "`relation` (sum | difference | average) of the numbers under the evidence, `target` the worked "
+        "expression; classify: the document type of family `target`, choices in `labels`"))
     labels: list[str] = Field(description=(
-        "argmax: the label of each evidence item, in order; timeline: the ids of the events the answer rests on"))
+        "argmax: the label of each evidence item, in order; timeline: the ids of the events the answer rests on; "
+        "chart_table: 'series<TAB>category' of each evidence mark; kie: each evidence field's key; arithmetic: "
+        "each operand's row; classify: the choices offered"))
     target: str = Field(description=(
         "locate: the text the grounding box must hold; absent: the field name the document does not contain; "
         "element/state/action: the target element's accessible "
-        "name (or, for relation 'function', what the element does)"))
+        "name (or, for relation 'function', what the element does); count: the word counted; table_html: the "
+        "table's id; chart_table: the chart's title; arithmetic: the worked expression; classify: the family"))
     role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
     relation: str = Field(description=(
         "element: how the target is referred to: label | function | right_of | left_of | above | below; "
         "state: value | checked | selected_option | active_tab | text | count; timeline: the question type "
-        "(seen_when_heard, order, touch, said_after, ...); '' otherwise"))
+        "(seen_when_heard, order, touch, said_after, ...); arithmetic: sum | difference | average; '' otherwise"))
     anchor: str = Field(description="element: the accessible name of the element a position is relative to")
 
 

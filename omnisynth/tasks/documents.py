@@ -351,6 +351,10 @@ WRITERS = {
     "unanswerable": "unanswerable",
     "heading": "heading", "field_value": "field_value", "phrase": "phrase_box",
     "read_line": "region", "locate_text": "phrase_box",
+    # doc_parse (omnisynth.tasks.parsing.ParseTasks): the method of the same name
+    "full_page_ocr": "full_page_ocr", "text_spotting": "text_spotting", "text_counting": "text_counting",
+    "table_parsing": "table_parsing", "chart_parsing": "chart_parsing", "kie": "kie", "math_qa": "math_qa",
+    "doc_classification": "doc_classification",
 }
 GROUNDING_WRITERS = {"table_cell": "ground_cell"}  # same name, other meaning under doc_grounding
 
@@ -372,7 +376,12 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
     order = [first] + [n for n in names if n != first]
-    tasks = DocTasks(truth, rng)
+    if task_kind == "doc_parse":
+        from omnisynth.tasks.parsing import ParseTasks
+
+        tasks: DocTasks = ParseTasks(truth, rng)
+    else:
+        tasks = DocTasks(truth, rng)
     reasons = []
     for qtype in order:
         method = (GROUNDING_WRITERS if task_kind == "doc_grounding" else {}).get(qtype) or WRITERS[qtype]

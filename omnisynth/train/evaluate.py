@@ -33,8 +33,13 @@ def anls(pred: str, answers: list[str]) -> float:
 
 
 def kind(sample: dict) -> str:
-    """grounding | clip | text: which metric a sample's answer takes."""
+    """grounding | clip | parse | text: which metric a sample's answer takes (parse: doc_parse's
+    OCRBench v2 formats, scored by `omnisynth.metrics.parse_score`: TEDS, NED, F1, numeric, exact)."""
+    from omnisynth.metrics import PARSE_METRIC_OPS
+
     answer = sample.get("answer", "")
+    if (sample.get("derivation") or {}).get("op") in PARSE_METRIC_OPS:
+        return "parse"
     if sample.get("grounding") and (BOX.fullmatch(answer.strip()) or POINT.fullmatch(answer.strip())):
         return "grounding"
     if "events" in sample and sample.get("events"):
@@ -62,6 +67,11 @@ def score(sample: dict, prediction: str) -> dict:
     """Metrics of one prediction against the sample's ground truth; `reward` in [0, 1] for GRPO."""
     answers = sample.get("answers") or [sample.get("answer", "")]
     k = kind(sample)
+    if k == "parse":
+        from omnisynth.metrics import parse_score
+
+        metric, value = parse_score(sample, prediction)
+        return {"kind": k, "metric": metric, "correct": float(value >= 1.0), "score": value, "reward": value}
     if k == "grounding":
         gt = sample["grounding"][0]["bbox_1000"]
         point, box = predicted_point(prediction)
@@ -195,7 +205,7 @@ def evaluate(ckpt: Path, data: list[str], split: str = "heldout", heldout_fracti
 
 def _summary(scores: list[dict]) -> dict:
     out = {"n": len(scores), "kind": scores[0]["kind"]}
-    for m in ("correct", "anls", "hit", "iou", "em", "nll", "token_acc"):
+    for m in ("correct", "anls", "hit", "iou", "em", "score", "nll", "token_acc"):
         vals = [s[m] for s in scores if m in s]
         if vals:
             out[m] = sum(vals) / len(vals)
@@ -215,8 +225,10 @@ def _chance(src, keys: list[str]) -> float:
 
 
 def headline(cell: dict) -> float:
-    """The one number per source: ANLS for text, point-in-box for grounding, accuracy for clips."""
-    return cell["all"].get("anls", cell["all"]["correct"]) if cell["all"]["kind"] == "text" else cell["all"]["correct"]
+    """The one number per source: ANLS for text, point-in-box for grounding, accuracy for clips, the
+    task's own metric for doc_parse (TEDS, NED, F1, ...)."""
+    c = cell["all"]
+    return {"text": c.get("anls", c["correct"]), "parse": c.get("score", c["correct"])}.get(c["kind"], c["correct"])
 
 
 def format_table(table: dict) -> str:
@@ -226,7 +238,7 @@ def format_table(table: dict) -> str:
         cells = []
         for s in sources:
             c = per[s]["all"]
-            metric = {"text": "anls", "grounding": "in-box", "clip": "acc"}[c["kind"]]
+            metric = {"text": "anls", "grounding": "in-box", "clip": "acc", "parse": "score"}[c["kind"]]
             cells.append(f"{metric} {headline(per[s]):.3f} tok {c['token_acc']:.2f} nll {c['nll']:.2f}".rjust(34))
         lines.append(ck[:24].ljust(24) + "".join(cells))
     return "\n".join(lines)

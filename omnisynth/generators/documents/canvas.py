@@ -201,8 +201,10 @@ class Canvas:
                 self.text(xs[i] + 4, top + size * 0.45 + k * size * 1.2, part, size, bold=True)
         top_rule = top + head_h
         y = top_rule
+        grid = [[[h, 1, 1, True] for h in header]]  # the table as printed: [text, rowspan, colspan, header]
         for r, row in enumerate(rows):
             row = [self.wrap(row[0], widths[0] - 8, size)[0], *row[1:]]
+            grid.append([[cell, 1, 1, False] for cell in row])
             if r % 2:
                 self.rect(x, y, x + width, y + row_h, stroke=None, fill=(0.965, 0.965, 0.975))
             for i, cell in enumerate(row):
@@ -222,7 +224,13 @@ class Canvas:
             self.line(x, yy, x + width, yy, width=0.8)
         for xx in (xs[0], xs[-1]):
             self.line(xx, top, xx, y, width=0.5)
+        self.table_fact((x, top, x + width, y), table_id, grid)
         return y
+
+    def table_fact(self, box, table_id: int, grid: list[list[list]]) -> None:
+        """The whole table's structure as a `table` fact (table parsing's ground truth): `grid` rows
+        of [text, rowspan, colspan, is_header] cells in reading order, a spanned cell once."""
+        self.facts.append(Fact("table", self.page, box, "", {"table": table_id, "grid": grid, "shape": True}))
 
 
 def paint(page: pymupdf.Page, ops: list[tuple]) -> None:

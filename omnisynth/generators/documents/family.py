@@ -25,6 +25,11 @@ register(Family(
         TaskKind("doc_qa", ("region", "key_value", "table_cell", "chart_value", "unanswerable")),
         TaskKind("doc_long_qa", ("page_locate", "page_fact", "cross_page_compare", "unanswerable"), check=_multi_page),
         TaskKind("doc_grounding", ("heading", "field_value", "table_cell", "phrase")),
+        # OCRBench v2's parsing, spotting, extraction and calculation types (omnisynth.tasks.parsing):
+        # whole-page answers in the benchmark's formats that only the ground truth holds, so the oracle writes them;
+        # no degrade stage: a whole-page answer needs every glyph in the frame and uncovered
+        TaskKind("doc_parse", ("full_page_ocr", "text_spotting", "text_counting", "table_parsing", "chart_parsing",
+                               "kie", "math_qa", "doc_classification"), model=False, degrade=False),
     ),
     writer="omnisynth.tasks.documents:oracle_writer",
     model_task="omnisynth.model.model_tasks:DocModelTask",

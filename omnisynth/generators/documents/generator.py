@@ -44,6 +44,17 @@ LONG_PROVIDES = {
                            "financial_report", "admin_file"},
 }
 
+# doc_parse question types -> families whose first page can carry them (full_page_ocr, text_counting and
+# doc_classification: every family)
+PARSE_PROVIDES = {
+    "text_spotting": {"slide", "certificate", "poster", "sign", "label", "package"},
+    "table_parsing": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
+    "chart_parsing": {"chart", "slide", "plot", "bill"},
+    "kie": {"invoice", "form", "receipt", "payslip", "bill", "statement", "certificate", "poster", "handform",
+            "sign", "label", "package"},
+    "math_qa": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
+}
+
 
 @dataclass
 class DocPlan:
@@ -95,7 +106,9 @@ class DocumentGenerator(Generator):
         cfg = self.config
         rng = spec.rng("plan")
         qtype = weighted(rng, self.task.weights())
-        provides = LONG_PROVIDES.get(qtype) if self.task.kind == "doc_long_qa" else None
+        provides = {"doc_long_qa": LONG_PROVIDES, "doc_parse": PARSE_PROVIDES}.get(self.task.kind, {}).get(qtype)
+        if self.task.kind == "doc_parse" and provides is None:
+            provides = set(cfg.families)
         supporting = provides if provides is not None else {f for f in PROVIDES if qtype in PROVIDES[f]}
         fits = [f for f in cfg.families if f in supporting]
         family = rng.choice(fits or list(cfg.families))

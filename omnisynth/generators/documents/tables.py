@@ -67,12 +67,21 @@ def draw_grouped_table(cv: Canvas, c: Content, rng: random.Random, title: str, s
                     fit=vw - 6)
     y += 2 * row_h
     cv.line(MARGIN, y, MARGIN + width, y, width=0.8)
+    # the table as printed, merged cells once with their spans (table parsing's ground truth)
+    def shown(text: str, fit: float) -> str:  # what `fit=` prints of a bold header
+        return cv.wrap(text, fit, size, bold=True)[0]
+
+    grid = [[[shown(B["row"], width * 0.4), 2, 2, True],
+             *[[shown(g, len(subs) * vw - 6), 1, len(subs), True] for g in col_groups]],
+            [[shown(sub, vw - 6), 1, 1, True] for _ in col_groups for sub in subs]]
     r = 0
     for group, rows in groups:
         g_top = y
-        for row in rows:
+        for i, row in enumerate(rows):
             label = row  # fitted to its column and unique when drawn
             cv.text(lx + 4, y + size * 0.45, label, size)
+            grid.append(([[shown(group, lx - gx - 8), len(rows), 1, True]] if i == 0 else []) +
+                        [[label, 1, 1, False]] + [[fmt.format(v), 1, 1, False] for v in values[row]])
             for k, (cg, sub) in enumerate(columns):
                 text = fmt.format(values[row][k])
                 cv.text(vx + (k + 1) * vw - 4, y + size * 0.45, text, size, align="right", fact="cell",
@@ -90,7 +99,9 @@ def draw_grouped_table(cv: Canvas, c: Content, rng: random.Random, title: str, s
         cv.text(vx + (k + 1) * vw - 4, y + size * 0.45, fmt.format(totals[k]), size, bold=True, align="right",
                 fact="cell", attrs={"table": 0, "row": B["total"], "col": f"{cg}{sep}{sub}", "r": r, "c": k + 1,
                                     "number": totals[k], "col_group": cg, "total": True})
+    grid.append([[B["total"], 1, 2, False], *[[fmt.format(t), 1, 1, False] for t in totals]])
     y += row_h
+    cv.table_fact((MARGIN, top, MARGIN + width, y), 0, grid)
     cv.line(MARGIN, top, MARGIN + width, top, width=0.8)
     cv.line(MARGIN, y, MARGIN + width, y, width=0.8)
     cv.line(lx, top + row_h * 2, lx, y - row_h, width=0.4)

@@ -1,0 +1,108 @@
+"""doc_parse's ground-truth checks (`omnisynth.tasks.parsing`): each answer re-derived from page 1.
+
+Called by `GroundTruthFilter` for the parsing ops once every evidence item's text is under its
+box. The text layer (`PageTruth` chars, words and lines that PyMuPDF read back from the page)
+is the authority for text; the generator's `table` and `chart_mark` facts for structure, their
+texts checked against the text layer here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from omnisynth.filters.base import KEEP, Verdict
+from omnisynth.generators.textlayer import squash
+from omnisynth.geometry import iou
+from omnisynth.metrics import parse_json, table_grid
+from omnisynth.schemas.truth import GroundTruth
+
+PARSE_OPS = ("transcribe", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+
+
+def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) -> Verdict:
+    """The answer of a doc_parse sample against page 1's ground truth; `under(evidence)` reads the
+    text layer under an evidence box."""
+    from omnisynth.tasks.parsing import (DOC_CLASSES, arithmetic, page_transcript, spotting_entries, table_html,
+                                         word_tokens)
+
+    d, answer, page = sample["derivation"], sample["answer"], truth.page(0)
+    op = d["op"]
+    if op == "transcribe":
+        layer = "".join(c[4] for c in (page.clean or page).chars)
+        if squash(answer) != squash(layer):
+            return False, "transcript_mismatch", f"answer {answer[:120]!r} is not the page's text {layer[:120]!r}"
+        if answer != page_transcript(page):
+            return False, "transcript_lines", "the text is the page's, its line breaks are not the text layer's"
+    elif op == "spot":
+        got = parse_json(answer)
+        want = spotting_entries(page)
+        if got != want:
+            return False, "spotting_mismatch", f"{len(got) if isinstance(got, list) else got!r} entries, " \
+                                               f"{len(want)} words on the page"
+        w, h = page.width, page.height
+        for x0, y0, x1, y1, text in page.words:  # each word's box holds that word's glyphs in the text layer
+            # as a multiset: glyphs of one word sit at different heights (CJK and leader dots) and sort apart
+            if Counter(squash(text)) - Counter(squash(under({"page": 0, "bbox_px": [x0, y0, x1, y1]}))):
+                return False, "spotting_word_not_under_box", f"{text!r} at {[x0, y0, x1, y1]} of {w}x{h}"
+    elif op == "count":
+        tokens = word_tokens(" ".join(w[4] for w in (page.clean or page).words))
+        n = tokens.count(d["target"].casefold())
+        if answer.strip() != str(n) or n == 0:
+            return False, "count_mismatch", f"answer {answer!r}, {d['target']!r} occurs {n} times"
+    elif op == "table_html":
+        ev = sample["evidence"][0]
+        tables = [f for f in truth.facts if f.kind == "table" and f.page == ev["page"]
+                  and str(f.attrs["table"]) == d["target"] and iou(f.bbox, ev["bbox_px"]) > 0.9]
+        if not tables:
+            return False, "no_table_at_evidence", f"no table {d['target']} at {ev['bbox_px']}"
+        got, want = table_grid(answer), table_grid(table_html(tables[0].attrs["grid"]))
+        if got is None or got != want:
+            return False, "table_structure_mismatch", f"the answer's grid {str(got)[:160]} is not the table's"
+        # each cell's glyphs are in the table's box (as a multiset: a header wrapped onto two lines
+        # interleaves with its neighbours' when the box is read row by row)
+        printed = Counter(squash(under(ev)))
+        missing = [c[0] for row in tables[0].attrs["grid"] for c in row if Counter(squash(c[0])) - printed]
+        if missing:
+            return False, "table_text_not_printed", f"{missing[:3]} not in the table's box"
+    elif op == "chart_table":
+        got = parse_json(answer)
+        marks = [f for f in truth.facts if f.kind == "chart_mark" and f.attrs.get("chart_title") == d["target"]]
+        want: dict[str, dict[str, float]] = {}
+        for ev, label in zip(sample["evidence"], d["labels"], strict=True):
+            mark = next((f for f in marks if f.page == ev["page"] and iou(f.bbox, ev["bbox_px"]) > 0.9), None)
+            if mark is None:
+                return False, "evidence_not_a_mark", f"no mark of {d['target']!r} at {ev['bbox_px']}"
+            series, category = label.split("\t")
+            if (mark.attrs["series"], mark.attrs["category"]) != (series, category):
+                return False, "chart_label_mismatch", f"{label!r} labels the mark of {mark.attrs['series']!r}"
+            want.setdefault(series, {})[category] = float(mark.attrs["value"])
+        if len(sample["evidence"]) != len(marks):
+            return False, "chart_table_incomplete", f"{len(sample['evidence'])} of the chart's {len(marks)} marks"
+        if not isinstance(got, dict) or got != want:
+            return False, "chart_table_mismatch", f"answer {answer[:160]!r}"
+    elif op == "kie":
+        got = parse_json(answer)
+        want = {k: ev["text"] for k, ev in zip(d["labels"], sample["evidence"], strict=True)}
+        if not isinstance(got, dict) or {k: str(v) for k, v in got.items()} != want:
+            return False, "kie_mismatch", f"answer {answer[:160]!r}, fields {json.dumps(want)[:160]}"
+    elif op == "arithmetic":
+        values = [_number(under(ev)) for ev in sample["evidence"]]
+        if None in values or not values:
+            return False, "operand_not_a_number", f"under the evidence: {[under(ev) for ev in sample['evidence']]}"
+        result = arithmetic(d["relation"], values)
+        if _number(answer) is None or abs(_number(answer) - result) > 0.005:
+            return False, "arithmetic_mismatch", f"answer {answer!r}, {d['relation']} of {values} is {result}"
+    elif op == "classify":
+        want = DOC_CLASSES.get(d["target"])
+        if d["target"] != truth.family or answer != want or want not in d["labels"] or want not in sample["question"]:
+            return False, "class_mismatch", f"answer {answer!r}, a {truth.family} is a {want!r}"
+    return KEEP

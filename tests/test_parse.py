@@ -1,0 +1,231 @@
+"""doc_parse: OCRBench v2's parsing and extraction tasks, each answer exactly the page's ground truth
+in the benchmark's format, re-derived by the filter, and scored as the benchmark scores it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from omnisynth.filters.verify import GroundTruthFilter
+from omnisynth.generators.documents.config import DocumentGenerator as DocConfig
+from omnisynth.generators.documents.generator import DocumentGenerator
+from omnisynth.generators.textlayer import CharIndex, squash
+from omnisynth.metrics import chart_html, kie_f1, ned_similarity, parse_json, spotting_f1, table_grid, teds
+from omnisynth.schemas.recipe import TaskConfig
+from omnisynth.schemas.truth import SampleSpec, WorkItem
+from omnisynth.tasks.documents import Unsupported, oracle_candidate
+from omnisynth.tasks.parsing import DOC_CLASSES, PARSE_TYPES
+from omnisynth.train.evaluate import score
+
+
+def samples(qtype: str, families: list[str], n: int = 3, language: str = "en"):
+    """(candidate, item) for the first n documents of these families that carry the question type."""
+    gen = DocumentGenerator(DocConfig(families=families, languages={language: 1.0}, dpi=72),
+                            TaskConfig(kind="doc_parse", question_types={qtype: 1}))
+    out = []
+    for index in range(n):
+        spec = SampleSpec("t", 0, index, 0)
+        media, truth = gen.render(spec)
+        cand = oracle_candidate("doc_parse", {qtype: 1}, truth, spec.rng("q"))
+        derivation = {"op": "", "labels": [], "target": "", "role": "", "relation": "", "anchor": "",
+                      **cand.derivation}
+        sample = {"question": cand.question, "answer": cand.answer, "answers": cand.answers,
+                  "evidence": cand.evidence, "grounding": cand.grounding, "derivation": derivation}
+        out.append((cand, WorkItem(spec, media, truth, sample)))
+    return out
+
+
+def kept(item: WorkItem) -> tuple[bool, str]:
+    ok, reason, *_ = GroundTruthFilter().check(item)
+    return ok, reason
+
+
+def tampered(item: WorkItem, answer: str) -> tuple[bool, str]:
+    return kept(WorkItem(item.spec, item.media, item.truth, {**item.sample, "answer": answer}))
+
+
+def page_text(truth) -> str:
+    return "".join(c[4] for c in truth.pages[0].chars)
+
+
+def test_a_merged_cell_tables_html_parses_back_to_the_grid_its_cells_were_drawn_in():
+    for cand, item in samples("table_parsing", ["grouped_table"], n=3):
+        assert kept(item) == (True, "")
+        grid = table_grid(cand.answer)
+        cells = [f for f in item.truth.facts if f.kind == "cell"]
+        # two header rows, the group and label columns: body cell (r, c) sits at grid row r + 2, column c + 1
+        for f in cells:
+            assert grid[f.attrs["r"] + 2][f.attrs["c"] + 1] == f.text, f
+            assert grid[f.attrs["r"] + 2][1] == f.attrs["row"] or f.attrs.get("total")
+        assert grid[0][0] == grid[0][1] == grid[1][0] == grid[1][1]  # the corner header spans 2 x 2
+        for g in (f for f in item.truth.facts if f.kind == "col_group"):  # a group spans its sub-columns
+            assert grid[0].count(g.text) == g.attrs["span"]
+        groups = [f for f in item.truth.facts if f.kind == "row_group"]
+        assert [sum(1 for row in grid if row[0] == g.text) for g in groups] == [g.attrs["span"] for g in groups]
+        assert 'rowspan="2" colspan="2"' in cand.answer
+        text = squash(page_text(item.truth))
+        assert all(squash(t) in text for row in grid for t in row)
+        # a cell moved to the next row, or a span dropped, is not the table
+        body = re.findall(r"<td>([^<]*)</td>", cand.answer)
+        swapped = cand.answer.replace(f"<td>{body[-1]}</td>", "<td>0</td>", 1) if body[-1] != "0" else ""
+        assert tampered(item, swapped)[1] == "table_structure_mismatch"
+        assert tampered(item, cand.answer.replace('rowspan="2" ', "", 1))[1] == "table_structure_mismatch"
+
+
+def test_plain_tables_keep_their_header_and_every_cell_under_its_column():
+    for cand, item in samples("table_parsing", ["invoice", "table", "payslip", "statement"], n=4):
+        assert kept(item) == (True, "")
+        grid = table_grid(cand.answer)
+        tables = {f.attrs["table"]: f for f in item.truth.facts if f.kind == "table"}
+        which = int(cand.derivation["target"])
+        for f in (f for f in item.truth.facts if f.kind == "cell" and f.attrs["table"] == which):
+            assert grid[f.attrs["r"] + 1][f.attrs["c"]] == f.text
+            assert grid[0][f.attrs["c"]] == f.attrs["col"]
+        assert len(grid) == len(tables[which].attrs["grid"])
+        assert cand.answer.startswith("<table><tr><th>")
+
+
+def test_a_charts_json_is_the_data_the_chart_was_drawn_from():
+    seen = set()
+    for cand, item in samples("chart_parsing", ["plot", "chart", "bill"], n=6):
+        assert kept(item) == (True, "")
+        got = json.loads(cand.answer)
+        title = cand.derivation["target"]
+        data = [f for f in item.truth.facts if f.kind == "chart_data" and f.text == title]
+        if data:  # a Matplotlib chart: its own data table, as plotted
+            d = data[0].attrs["data"]
+            assert got == {s: dict(zip(d["categories"], v, strict=True)) for s, v in d["series"].items()}
+        marks = [f for f in item.truth.facts if f.kind == "chart_mark" and f.attrs["chart_title"] == title]
+        assert sum(len(v) for v in got.values()) == len(marks)
+        seen.add(item.truth.family)
+        name, row = next(iter(got.items()))
+        first = next(iter(row))
+        wrong = {**got, name: {**row, first: row[first] + 1}}
+        assert tampered(item, json.dumps(wrong))[1] == "chart_table_mismatch"
+    assert len(seen) >= 2
+
+
+def test_kie_json_holds_every_field_as_printed():
+    for cand, item in samples("kie", ["invoice", "receipt", "form", "payslip"], n=4):
+        assert kept(item) == (True, "")
+        got = json.loads(cand.answer)
+        fields = {f.attrs["key"]: f.text for f in item.truth.facts if f.kind == "kv" and f.page == 0}
+        assert got == fields and len(got) >= 2
+        index = CharIndex(item.truth.pages[0])
+        for f in (f for f in item.truth.facts if f.kind == "kv"):
+            assert squash(f.text) in squash(index.text_in(f.bbox, pad=1.0))
+        key = next(iter(got))
+        assert tampered(item, json.dumps({**got, key: got[key] + "1"}))[1] == "kie_mismatch"
+        assert kie_f1(cand.answer, got) == 1.0
+
+
+def test_math_qa_recomputes_from_the_printed_numbers():
+    for cand, item in samples("math_qa", ["table", "invoice", "grouped_table", "statement"], n=6):
+        assert kept(item) == (True, "")
+        values = [float(ev["text"].replace(",", "")) for ev in cand.evidence]
+        relation = cand.derivation["relation"]
+        want = {"sum": sum(values), "difference": values[0] - values[-1],
+                "average": sum(values) / len(values)}[relation]
+        assert abs(float(cand.answer) - want) < 0.006
+        assert cand.derivation["target"].endswith(f"= {cand.answer}")
+        assert tampered(item, str(round(want + 1, 2)))[1] == "arithmetic_mismatch"
+
+
+def test_text_counting_matches_an_independent_count_of_the_page():
+    for cand, item in samples("text_counting", ["paper", "report", "invoice"], n=4):
+        assert kept(item) == (True, "")
+        word = cand.derivation["target"]
+        text = "\n".join(t for _, t in item.truth.pages[0].lines).casefold()  # lines: a break is a word break
+        n = len(re.findall(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+        assert cand.answer == str(n) and n >= 1
+        assert tampered(item, str(n + 1))[1] == "count_mismatch"
+
+
+def test_full_page_ocr_is_the_text_layer_line_by_line():
+    for cand, item in samples("full_page_ocr", ["paper", "newspaper", "receipt"], n=3):
+        assert kept(item) == (True, "")
+        lines = cand.answer.split("\n")
+        assert lines == [t for _, t in item.truth.pages[0].lines if t.strip()]
+        assert squash(cand.answer) == squash(page_text(item.truth))
+        assert tampered(item, "\n".join(lines[1:] + lines[:1]))[1] == "transcript_mismatch"  # out of order
+        assert tampered(item, cand.answer[:-10])[1] == "transcript_mismatch"
+        assert tampered(item, " ".join(lines[:2]) + "\n" + "\n".join(lines[2:]))[1] == "transcript_lines"
+        assert ned_similarity(cand.answer, cand.answer) == 1.0
+
+
+def test_text_spotting_lists_every_word_on_its_box():
+    for cand, item in samples("text_spotting", ["sign", "certificate", "slide"], n=3):
+        assert kept(item) == (True, "")
+        entries = json.loads(cand.answer)
+        page = item.truth.pages[0]
+        assert len(entries) == len(page.words) <= 120
+        index = CharIndex(page)
+        for x0, y0, x1, y1, text in entries:  # the 0-1000 box, scaled back, holds the word
+            box = (x0 * page.width / 1000, y0 * page.height / 1000, x1 * page.width / 1000, y1 * page.height / 1000)
+            assert squash(text) in squash(index.text_in(box, pad=2.0))
+        assert spotting_f1(cand.answer, entries) == 1.0
+        assert tampered(item, json.dumps(entries[1:]))[1] == "spotting_mismatch"
+
+
+def test_document_classification_answers_the_familys_type_among_the_choices():
+    for cand, item in samples("doc_classification", ["invoice", "paper", "menu", "slide"], n=4):
+        assert kept(item) == (True, "")
+        assert cand.answer == DOC_CLASSES[item.truth.family] and cand.answer in cand.question
+        other = next(c for c in cand.derivation["labels"] if c != cand.answer)
+        assert tampered(item, other)[1] == "class_mismatch"
+
+
+def test_chinese_pages_parse_and_counting_is_refused_for_unspaced_text():
+    for qtype in ("table_parsing", "kie", "full_page_ocr"):
+        for _cand, item in samples(qtype, ["invoice"], n=2, language="zh"):
+            assert kept(item) == (True, ""), qtype
+    with pytest.raises(Unsupported, match="spaced scripts"):
+        samples("text_counting", ["invoice"], n=1, language="zh")
+
+
+def test_metrics_score_like_the_benchmark():
+    html = "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+    assert teds(html, html) == 1.0
+    one_cell = teds(html.replace("<td>2</td>", "<td>3</td>"), html)
+    assert 0.8 < one_cell < 1.0
+    merged = "<table><tr><th colspan=\"2\">a</th></tr><tr><td>1</td><td>2</td></tr></table>"
+    assert teds(merged, html) < one_cell
+    assert teds("no table here", html) == 0.0
+    assert table_grid(merged) == [["a", "a"], ["1", "2"]]
+    assert table_grid("<table><tr><td rowspan=\"2\">x</td><td>1</td></tr><tr><td>2</td><td>3</td></tr></table>") is None
+    assert chart_html({"s": {"x": 1.0}}) == chart_html(parse_json('{"s": {"x": 1}}'))
+    assert kie_f1('{"a": "1", "b": "2"}', {"a": "1", "b": "3"}) == 0.5
+    assert spotting_f1('[[0, 0, 10, 10, "a"], [50, 50, 60, 60, "b"]]', [[1, 1, 10, 10, "a"]]) == pytest.approx(2 / 3)
+    assert ned_similarity("abcd", "abce") == 0.75
+
+
+@pytest.mark.parametrize("qtype", PARSE_TYPES)
+def test_eval_scores_the_truth_1_and_a_wrong_answer_lower(qtype):
+    families = {"chart_parsing": ["chart"], "table_parsing": ["table"], "math_qa": ["table"],
+                "text_spotting": ["certificate"], "kie": ["invoice"]}.get(qtype, ["invoice"])
+    cand, item = samples(qtype, families, n=1)[0]
+    sample = item.sample
+    right = score(sample, cand.answer)
+    assert right["kind"] == "parse" and right["reward"] == 1.0
+    wrong = score(sample, "1" if qtype != "text_counting" else str(int(cand.answer) + 1))
+    assert wrong["reward"] < 1.0
+
+
+def test_the_doc_parse_recipe_runs_on_ray_and_its_shards_hold_every_type(run_recipe):
+    import webdataset as wds
+
+    from omnisynth.datasets.verify import verify
+
+    out, summary = run_recipe("doc_parse", num_samples=32)
+    assert summary.kept >= 30, summary
+    report = verify(out)
+    assert report.errors == [] and report.samples == summary.kept
+    rows = [json.loads(s["json"]) for s in
+            wds.WebDataset(sorted(str(p) for p in (out / "shards").glob("*.tar")), shardshuffle=False)]
+    types = Counter(r["task"].split("/")[1] for r in rows)
+    assert set(types) == set(PARSE_TYPES), types
+    for r in rows:  # the answer read back from the shard scores 1 against itself, by the benchmark's metric
+        assert score(r, r["answer"])["reward"] == 1.0, r["task"]
