@@ -210,7 +210,7 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     """(metric name, score in [0, 1]) of a doc_parse prediction, by the sample's derivation op, as
     OCRBench v2 scores the task type (text counting and math QA: the number, to the cent)."""
     op, answer = sample["derivation"]["op"], sample["answer"]
-    if op == "transcribe":
+    if op in ("transcribe", "markdown"):
         return "ned", ned_similarity(" ".join(prediction.split()), " ".join(answer.split()))
     if op == "spot":
         return "spotting_f1", spotting_f1(prediction, parse_json(answer) or [])
@@ -226,4 +226,4 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     return "exact", float(" ".join(prediction.split()).casefold() == " ".join(answer.split()).casefold())
 
 
-PARSE_METRIC_OPS = ("transcribe", "spot", "table_html", "chart_table", "kie", "count", "arithmetic", "classify")
+PARSE_METRIC_OPS = ("transcribe", "markdown", "spot", "table_html", "chart_table", "kie", "count", "arithmetic", "classify")

@@ -181,3 +181,39 @@ def test_our_eval_rows_become_a_plan_for_the_failing_question_type(tmp_path, ray
     results.write_text(json.dumps({"task": "a/b", "correct": 1}) + "\n")
     with pytest.raises(ResultsError, match=r"preds.jsonl:1: missing field\(s\) checkpoint"):
         read_results(results, "omnisynth")
+
+
+OCRBENCH_V2_TYPES = (  # the 30 types of OCRBench v2's eval_scripts/get_score.py (FORMATS.md)
+    "text recognition en", "fine-grained text recognition en", "full-page OCR en", "text grounding en",
+    "VQA with position en", "text spotting en", "key information extraction en", "key information mapping en",
+    "document parsing en", "chart parsing en", "table parsing en", "formula recognition en", "math QA en",
+    "text counting en", "document classification en", "cognition VQA en", "diagram QA en", "reasoning VQA en",
+    "science QA en", "APP agent en", "ASCII art classification en", "full-page OCR cn",
+    "key information extraction cn", "handwritten answer extraction cn", "document parsing cn", "table parsing cn",
+    "formula recognition cn", "cognition VQA cn", "reasoning VQA cn", "text translation cn")
+
+
+def test_every_ocrbench_v2_type_maps_to_a_recipe_in_its_format_or_says_why_not(tmp_path):
+    from omnisynth.gap.plan import TAXONOMY
+
+    assert TAXONOMY.name == "taxonomy.v2.yaml" and len(set(OCRBENCH_V2_TYPES)) == 30
+    outcomes = [Outcome((t,), i % 2 == 0, "x") for t in OCRBENCH_V2_TYPES for i in range(40)]
+    plan = make_plan(per_category(outcomes), "ocrbench_v2", 3000)
+    unmapped = {u["category"]: u["why"] for u in plan.unmapped}
+    assert all(why and why != "no generator for this task type yet" for why in unmapped.values()), unmapped
+    assert len(unmapped) <= 8, sorted(unmapped)
+    (tmp_path / "p.yaml").write_text(plan_yaml(plan, 0.05, 0.05))
+    loaded, recipes = load_plan(str(tmp_path / "p.yaml"))
+    kinds = {p.category: (r.task.kind, sorted(r.task.weights())) for p, r in zip(loaded.parts, recipes, strict=True)}
+    # the parsing types get samples whose answers take the benchmark's format
+    for t, qtype in (("table parsing en", "table_parsing"), ("table parsing cn", "table_parsing"),
+                     ("chart parsing en", "chart_parsing"), ("full-page OCR cn", "full_page_ocr"),
+                     ("document parsing en", "doc_parsing"), ("text spotting en", "text_spotting"),
+                     ("key information extraction cn", "kie"), ("math QA en", "math_qa"),
+                     ("text counting en", "text_counting"), ("document classification en", "doc_classification")):
+        assert kinds[t] == ("doc_parse", [qtype]), t
+    assert kinds["APP agent en"][0] == "gui_qa" and kinds["text grounding en"][0] == "doc_grounding"
+    # v1 still loads for the plans made with it
+    from omnisynth.gap.plan import load_taxonomy
+
+    assert load_taxonomy(TAXONOMY.with_name("taxonomy.v1.yaml"))["version"] == 1

@@ -156,6 +156,36 @@ def test_full_page_ocr_is_the_text_layer_line_by_line():
         assert ned_similarity(cand.answer, cand.answer) == 1.0
 
 
+def test_doc_parsing_writes_the_page_as_markdown_in_reading_order():
+    for cand, item in samples("doc_parsing", ["report", "paper", "grouped_table", "newspaper"], n=4):
+        assert kept(item) == (True, "")
+        md, facts = cand.answer, item.truth.facts
+        blocks = md.split("\n\n")
+        title = next(f for f in facts if f.kind == "title")
+        assert blocks[0] == "# " + title.text
+        headings = [f.text for f in facts if f.kind == "heading"]
+        assert [b[3:] for b in blocks if b.startswith("## ")] == headings  # every heading, in drawing order
+        # a paragraph's wrapped lines come back as one block, in order
+        paragraphs: list[list[str]] = []
+        for f in (f for f in facts if f.kind == "line" and f.attrs.get("section")):
+            if f.attrs["line_no"] == 1:
+                paragraphs.append([])
+            paragraphs[-1].append(f.text)
+        assert paragraphs
+        for lines in paragraphs:
+            assert " ".join(lines) in blocks
+        tables = [f for f in facts if f.kind == "table"]
+        assert md.count("<table>") == len(tables)
+        for t in tables:
+            assert table_grid(md[md.index("<table>"):md.index("</table>") + 8]) == table_grid(
+                f"<table>{''.join('<tr>' + ''.join(f'<td>{c[0]}</td>' for c in r) + '</tr>' for r in t.attrs['grid'])}"
+                "</table>") or any(c[1] > 1 or c[2] > 1 for r in t.attrs["grid"] for c in r)
+        # a paragraph dropped, or two blocks swapped, is not the page
+        assert tampered(item, "\n\n".join(blocks[:-1]))[1] == "markdown_mismatch"
+        assert tampered(item, "\n\n".join([blocks[1], blocks[0], *blocks[2:]]))[1] == "markdown_mismatch"
+        assert score(item.sample, md)["reward"] == 1.0 and score(item.sample, "\n\n".join(blocks[1:]))["reward"] < 1
+
+
 def test_text_spotting_lists_every_word_on_its_box():
     for cand, item in samples("text_spotting", ["sign", "certificate", "slide"], n=3):
         assert kept(item) == (True, "")
@@ -179,7 +209,7 @@ def test_document_classification_answers_the_familys_type_among_the_choices():
 
 
 def test_chinese_pages_parse_and_counting_is_refused_for_unspaced_text():
-    for qtype in ("table_parsing", "kie", "full_page_ocr"):
+    for qtype in ("table_parsing", "kie", "full_page_ocr", "doc_parsing"):
         for _cand, item in samples(qtype, ["invoice"], n=2, language="zh"):
             assert kept(item) == (True, ""), qtype
     with pytest.raises(Unsupported, match="spaced scripts"):

@@ -352,7 +352,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--floor", type=float, default=0.05, help="share of the aimed budget every weak category gets")
     s.add_argument("--min-error", type=float, default=0.05,
                    help="weak: the lower end of the error rate's 95%% interval is at least this")
-    s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v1.yaml)")
+    s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v2.yaml)")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=cmd_gap)
     s = sub.add_parser("train", help="run a stage file (curriculum) into a checkpoint folder (rerun to resume)")

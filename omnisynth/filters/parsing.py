@@ -8,7 +8,9 @@ texts checked against the text layer here.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -18,7 +20,7 @@ from omnisynth.geometry import iou
 from omnisynth.metrics import parse_json, table_grid
 from omnisynth.schemas.truth import GroundTruth
 
-PARSE_OPS = ("transcribe", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
+PARSE_OPS = ("transcribe", "markdown", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
 
 
 def _number(text: str) -> float | None:
@@ -31,8 +33,9 @@ def _number(text: str) -> float | None:
 def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) -> Verdict:
     """The answer of a doc_parse sample against page 1's ground truth; `under(evidence)` reads the
     text layer under an evidence box."""
-    from omnisynth.tasks.parsing import (DOC_CLASSES, arithmetic, page_transcript, spotting_entries, table_html,
-                                         word_tokens)
+    from omnisynth.tasks.documents import Unsupported
+    from omnisynth.tasks.parsing import (DOC_CLASSES, arithmetic, page_markdown, page_transcript, spotting_entries,
+                                         table_html, word_tokens)
 
     d, answer, page = sample["derivation"], sample["answer"], truth.page(0)
     op = d["op"]
@@ -42,6 +45,19 @@ def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) 
             return False, "transcript_mismatch", f"answer {answer[:120]!r} is not the page's text {layer[:120]!r}"
         if answer != page_transcript(page):
             return False, "transcript_lines", "the text is the page's, its line breaks are not the text layer's"
+    elif op == "markdown":
+        try:
+            want = page_markdown(truth)
+        except Unsupported as exc:
+            return False, "markdown_unsupported", str(exc)
+        if answer != want:
+            return False, "markdown_mismatch", f"answer {answer[:120]!r}, the page reads {want[:120]!r}"
+        # every glyph of the page is in the markdown once, and nothing else is (markup aside)
+        text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"(?m)^#{1,2} ", "", answer)))
+        layer = "".join(c[4] for c in page.chars)
+        if Counter(squash(text)) != Counter(squash(layer)):
+            extra, lost = Counter(squash(text)) - Counter(squash(layer)), Counter(squash(layer)) - Counter(squash(text))
+            return False, "markdown_glyphs_mismatch", f"added {dict(extra)!r:.80}, lost {dict(lost)!r:.80}"
     elif op == "spot":
         got = parse_json(answer)
         want = spotting_entries(page)

@@ -1,6 +1,6 @@
 """From per-category gaps to a plan of recipes, and running a plan.
 
-`make_plan` maps each category through the taxonomy (`taxonomy.v1.yaml`), keeps the weak
+`make_plan` maps each category through the taxonomy (`taxonomy.v2.yaml`), keeps the weak
 ones (the lower end of the error rate's 95% interval at least `min_error`), and splits the
 budget: `general_share` of it to the benchmark's general recipe (so the mix does not
 over-fit the gaps), the rest to the weak mapped categories, a floor of `floor_share` of
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import re
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omnisynth.gap.results import CategoryStats
 
-TAXONOMY = Path(__file__).resolve().parent / "taxonomy.v1.yaml"
+TAXONOMY = Path(__file__).resolve().parent / "taxonomy.v2.yaml"  # v1 stays for plans made with it
 
 
 class PlanError(ValueError):
@@ -65,6 +66,14 @@ def load_taxonomy(path: Path = TAXONOMY) -> dict:
     if not isinstance(tree, dict) or "version" not in tree or "benchmarks" not in tree:
         raise PlanError(f"{path}: a taxonomy needs `version` and `benchmarks`")
     return tree
+
+
+@lru_cache(maxsize=None)
+def _takes_languages(recipe: str) -> bool:
+    """Does the bundled recipe's generator draw in languages (documents do, app screens do not)?"""
+    from omnisynth.schemas.recipe import load_recipe
+
+    return "languages" in type(load_recipe(recipe).generator).model_fields
 
 
 def rule_for(category: str, rules: list[dict]) -> dict | None:
@@ -132,7 +141,7 @@ def make_plan(stats: list[CategoryStats], benchmark: str, budget: int, *, taxono
             settings = _fill(dict(rule.get("set") or {}), kind=kind, qtype=qtype)
             rule = {**rule, "recipe": _fill(rule["recipe"], kind=kind, qtype=qtype)}
             for suffix, language in (entry.get("suffix_languages") or {}).items():
-                if s.category.endswith(suffix):
+                if s.category.endswith(suffix) and _takes_languages(rule["recipe"]):
                     settings.setdefault("generator.languages", {language: 1})
             if floor + more:
                 parts.append(PlanPart(name=name, category=s.category, recipe=rule["recipe"], num_samples=floor + more,

@@ -105,11 +105,11 @@ class Derivation(_Strict):
     """
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
-                "absent", "transcribe", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
+                "absent", "transcribe", "markdown", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
                 "classify"] = Field(description=(
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
         "evidence and grounding are empty. doc_parse (OCRBench v2 formats): transcribe: page 1's text lines in "
-        "reading order; spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
+        "reading order; markdown: page 1 as markdown (# title, ## headings, paragraphs, tables as HTML); spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
         "the word `target`; table_html: the table under evidence[0] as HTML; chart_table: the chart `target` "
         "as JSON {series: {category: value}}; kie: JSON {key: value}, keys in `labels`; arithmetic: "
         "`relation` (sum | difference | average) of the numbers under the evidence, `target` the worked "

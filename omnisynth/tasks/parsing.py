@@ -4,6 +4,7 @@ Each question type answers in the benchmark's own output format (FORMATS.md; OCR
 `eval_scripts`), derived whole from the page's ground truth:
 
 - `full_page_ocr`: the page's text, one text-layer line per line, in reading order.
+- `doc_parsing`: the page as markdown: `#` title, `##` headings, paragraphs, tables as HTML.
 - `text_spotting`: every word as ``[x1, y1, x2, y2, "text"]`` on the 0-1000 grid (pages of at most
   `MAX_SPOT_WORDS` words: posters, slides, certificates, signs).
 - `text_counting`: how often a word occurs (case folded, whole words; spaced scripts).
@@ -34,6 +35,9 @@ TEMPLATES = {
     "en": {
         "full_page_ocr": ["Recognize all the text in the image. Output it in reading order, line by line.",
                           "Read the whole page and transcribe every line of text in reading order."],
+        "doc_parsing": ["Convert the document in the image to markdown: the title as #, headings as ##, paragraphs "
+                        "as plain text, tables as HTML, in reading order.",
+                        "Parse this page into markdown (headings with #, tables in HTML), following the reading order."],
         "text_spotting": ["Detect and recognize every word in the image. Answer with a list of [x1, y1, x2, y2, "
                           "text], one per word, coordinates scaled to 0-1000."],
         "text_counting": ["How many times does the word '{word}' appear in the image? Ignore letter case.",
@@ -52,6 +56,7 @@ TEMPLATES = {
     },
     "zh": {
         "full_page_ocr": ["请识别图中的所有文字，按阅读顺序逐行输出。"],
+        "doc_parsing": ["请将图中的文档转换为Markdown格式：标题用#，小标题用##，段落为纯文本，表格用HTML，按阅读顺序输出。"],
         "text_spotting": ["请检测并识别图中的每个单词，输出[x1, y1, x2, y2, 文字]列表（坐标按0-1000缩放）。"],
         "text_counting": ["单词“{word}”在图中出现了几次？（不区分大小写）"],
         "table_parsing": ["请将图中的表格转换为HTML格式，合并单元格用rowspan和colspan表示。"],
@@ -98,6 +103,48 @@ def spotting_entries(page) -> list[list]:
     w, h = page.width, page.height
     return [[round(x0 / w * 1000), round(y0 / h * 1000), round(x1 / w * 1000), round(y1 / h * 1000), t]
             for x0, y0, x1, y1, t in page.words]
+
+
+def page_markdown(truth) -> str:
+    """Page 1 as markdown in reading order (OCRBench v2's document parsing): the title as `#`, headings
+    as `##`, a paragraph's wrapped lines joined back into one, a table as its HTML (spans kept) where
+    it starts, every other text-layer line as a line of its own; blocks apart by a blank line.
+    Raises `Unsupported` for a page with charts (their marks are not text) or rotated text."""
+    page = truth.page(0)
+    facts = [f for f in truth.facts if f.page == 0]
+    if any(f.kind == "chart_mark" for f in facts):
+        raise Unsupported("a chart's marks have no markdown")
+    if squash(page_transcript(page)) != squash("".join(c[4] for c in page.chars)):
+        raise Unsupported("the page has vertical or rotated text, which has no reading-order line")
+    tables = [f for f in facts if f.kind == "table"]
+    texts = [f for f in facts if f.kind in ("title", "heading", "line")]
+    join = "" if truth.language in ("zh", "ja") else " "
+    blocks: list[list] = []  # [kind, text, paragraph key]
+    done: set[int] = set()
+    for box, text in page.lines:
+        if not text.strip():
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        table = next((t for t in tables if t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3]), None)
+        if table is not None:
+            if id(table) not in done:
+                done.add(id(table))
+                blocks.append(["table", table_html(table.attrs["grid"]), None])
+            continue
+        fact = next((f for f in texts if f.bbox[0] <= cx <= f.bbox[2] and f.bbox[1] <= cy <= f.bbox[3]
+                     and squash(f.text) == squash(text)), None)
+        if fact is not None and fact.kind == "title":
+            blocks.append(["title", "# " + text.strip(), None])
+        elif fact is not None and fact.kind == "heading":
+            blocks.append(["heading", "## " + text.strip(), None])
+        elif fact is not None and fact.kind == "line" and fact.attrs.get("line_no", 1) > 1 and blocks \
+                and blocks[-1][0] == "para" and blocks[-1][2] == fact.attrs.get("section"):
+            blocks[-1][1] += join + text.strip()
+        elif fact is not None and fact.kind == "line":
+            blocks.append(["para", text.strip(), fact.attrs.get("section")])
+        else:
+            blocks.append(["text", text.strip(), None])
+    return "\n\n".join(b[1] for b in blocks)
 
 
 def table_html(grid: list[list[list]]) -> str:
@@ -158,6 +205,12 @@ class ParseTasks(DocTasks):
             # the text layer's lines are its horizontal ones: a rotated axis title has no place in them
             raise Unsupported("the page has vertical or rotated text, which has no reading-order line")
         return Candidate("full_page_ocr", self.ask("full_page_ocr"), text, [], [], {"op": "transcribe"}, [text])
+
+    def doc_parsing(self) -> Candidate:
+        answer = page_markdown(self.truth)
+        if not answer:
+            raise Unsupported("the page has no text")
+        return Candidate("doc_parsing", self.ask("doc_parsing"), answer, [], [], {"op": "markdown"}, [answer])
 
     def text_spotting(self) -> Candidate:
         page = self.truth.page(0)
@@ -264,5 +317,5 @@ class ParseTasks(DocTasks):
                          [], [], {"op": "classify", "target": self.truth.family, "labels": choices}, [answer])
 
 
-PARSE_TYPES = ("full_page_ocr", "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
+PARSE_TYPES = ("full_page_ocr", "doc_parsing", "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
                "math_qa", "doc_classification")

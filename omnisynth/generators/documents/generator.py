@@ -47,6 +47,8 @@ LONG_PROVIDES = {
 # doc_parse question types -> families whose first page can carry them (full_page_ocr, text_counting and
 # doc_classification: every family)
 PARSE_PROVIDES = {
+    "doc_parsing": {"report", "paper", "newspaper", "magazine", "invoice", "form", "table", "grouped_table",
+                    "statement", "payslip", "receipt", "menu", "certificate", "poster"},
     "text_spotting": {"slide", "certificate", "poster", "sign", "label", "package"},
     "table_parsing": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
     "chart_parsing": {"chart", "slide", "plot", "bill"},
