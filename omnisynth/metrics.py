@@ -212,6 +212,8 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     op, answer = sample["derivation"]["op"], sample["answer"]
     if op in ("transcribe", "markdown"):
         return "ned", ned_similarity(" ".join(prediction.split()), " ".join(answer.split()))
+    if op == "latex":
+        return "ned", ned_similarity("".join(prediction.split()), "".join(answer.split()))
     if op == "spot":
         return "spotting_f1", spotting_f1(prediction, parse_json(answer) or [])
     if op == "table_html":
@@ -226,4 +228,4 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     return "exact", float(" ".join(prediction.split()).casefold() == " ".join(answer.split()).casefold())
 
 
-PARSE_METRIC_OPS = ("transcribe", "markdown", "spot", "table_html", "chart_table", "kie", "count", "arithmetic", "classify")
+PARSE_METRIC_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "table_html", "chart_table", "kie", "count", "arithmetic", "classify")

@@ -24,6 +24,8 @@ done
 # English, Chinese, Japanese, Korean, German, French and Spanish (GPL-2+ or CC-BY-SA-3.0)
 [ -f /usr/share/doc/debian-handbook/html/en-US/index.html ] || need+=(debian-handbook)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+# Graphviz's dot lays out the flowcharts and org charts of the `diagram` document family
+command -v dot >/dev/null || need+=(graphviz)
 # unshare and ip: the tests run in a network namespace with loopback only (scripts/test.sh)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)

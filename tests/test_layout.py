@@ -12,7 +12,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "omnisynth"
 LAYERS = ["cli", "pipelines", "train", "gap", "model", "filters", "tasks", "generators", "degrade", "datasets",
-          "schemas", "families", "quiet", "geometry", "audio"]
+          "schemas", "families", "quiet", "metrics", "geometry", "audio"]
 ALLOWED_UP = {
     # the clip planner replans until the clip can carry the drawn question type: the rule that
     # says what a question needs lives once, with the question writer

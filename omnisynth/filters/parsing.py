@@ -20,7 +20,7 @@ from omnisynth.geometry import iou
 from omnisynth.metrics import parse_json, table_grid
 from omnisynth.schemas.truth import GroundTruth
 
-PARSE_OPS = ("transcribe", "markdown", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
+PARSE_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
 
 
 def _number(text: str) -> float | None:
@@ -28,6 +28,24 @@ def _number(text: str) -> float | None:
         return float(text.replace(",", "").strip())
     except ValueError:
         return None
+
+
+def _formula_printed(latex: str, box, under: Callable[[dict], str], want: str | None = None) -> Verdict | None:
+    """None when `latex` typesets to the glyphs the page holds inside `box` (the same characters,
+    as a multiset) and, given the printed formula's LaTeX `want`, lays them out as it does (the
+    same glyphs at the same places: x^{2} and x_{2} differ, x^2 and x^{2} do not); else the verdict."""
+    from omnisynth.generators.documents.formulas import glyphs, layout
+
+    try:
+        set_glyphs = glyphs(latex)
+    except ValueError as exc:
+        return False, "latex_unparsable", str(exc)
+    printed = under({"page": 0, "bbox_px": list(box)})
+    if Counter(squash(set_glyphs)) != Counter(squash(printed)):
+        return False, "latex_glyphs_mismatch", f"{latex[:80]!r} sets {set_glyphs!r}, the page shows {printed!r}"
+    if want is not None and layout(latex) != layout(want):
+        return False, "latex_layout_mismatch", f"{latex[:80]!r} does not typeset as {want[:80]!r}"
+    return None
 
 
 def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) -> Verdict:
@@ -52,12 +70,46 @@ def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) 
             return False, "markdown_unsupported", str(exc)
         if answer != want:
             return False, "markdown_mismatch", f"answer {answer[:120]!r}, the page reads {want[:120]!r}"
-        # every glyph of the page is in the markdown once, and nothing else is (markup aside)
-        text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"(?m)^#{1,2} ", "", answer)))
-        layer = "".join(c[4] for c in page.chars)
+        # every glyph of the page is in the markdown once, and nothing else is (markup aside; an
+        # equation's glyphs and number are its $$ block, checked as formula_recognition checks them)
+        text = re.sub(r"(?ms)^\$\$ .*? \$\$$", "", answer)
+        text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"(?m)^#{1,2} ", "", text)))
+        boxes = [f.bbox for f in truth.facts if f.page == 0 and f.kind in ("formula", "equation_number")]
+        layer = "".join(c[4] for c in page.chars if not any(
+            b[0] <= (c[0] + c[2]) / 2 <= b[2] and b[1] <= (c[1] + c[3]) / 2 <= b[3] for b in boxes))
+        for f in (f for f in truth.facts if f.page == 0 and f.kind == "formula"):
+            verdict = _formula_printed(f.attrs["latex"], f.bbox, under)
+            if verdict is not None:
+                return verdict
         if Counter(squash(text)) != Counter(squash(layer)):
             extra, lost = Counter(squash(text)) - Counter(squash(layer)), Counter(squash(layer)) - Counter(squash(text))
             return False, "markdown_glyphs_mismatch", f"added {dict(extra)!r:.80}, lost {dict(lost)!r:.80}"
+    elif op == "latex":
+        ev = sample["evidence"][0]
+        formula = next((f for f in truth.facts if f.kind == "formula" and f.page == ev["page"]
+                        and iou(f.bbox, ev["bbox_px"]) > 0.9), None)
+        if formula is None or str(formula.attrs["number"]) != d["target"]:
+            return False, "no_formula_at_evidence", f"no equation ({d['target']}) at {ev['bbox_px']}"
+        verdict = _formula_printed(answer, ev["bbox_px"], under, want=formula.attrs["latex"])
+        if verdict is not None:
+            return verdict
+    elif op == "graph":
+        diagram = next((f for f in truth.facts if f.kind == "diagram" and f.page == 0), None)
+        if diagram is None:
+            return False, "no_diagram", "page 1 has no diagram"
+        ids = [n[0] for n in diagram.attrs["nodes"] if n[1] == d["target"]]
+        if len(ids) != 1:
+            return False, "diagram_node_ambiguous", f"{len(ids)} nodes read {d['target']!r}"
+        label = {n[0]: n[1] for n in diagram.attrs["nodes"]}
+        edges, node, rel = diagram.attrs["edges"], ids[0], d["relation"]
+        if rel in ("next", "branch"):
+            want = [label[e[1]] for e in edges if e[0] == node and e[2] == (d["labels"][0] if rel == "branch" else "")]
+        elif rel in ("previous", "manager"):
+            want = [label[e[0]] for e in edges if e[1] == node]
+        else:  # reports
+            want = [str(sum(1 for e in edges if e[0] == node))]
+        if len(want) != 1 or answer != want[0]:
+            return False, "graph_mismatch", f"answer {answer!r}, the diagram gives {want}"
     elif op == "spot":
         got = parse_json(answer)
         want = spotting_entries(page)

@@ -86,9 +86,9 @@ class Grounding(_Strict):
 class Evidence(_Strict):
     """Where the answer is: the text (or chart mark, or whole table) under a box on a page."""
 
-    kind: Literal["text", "chart_mark", "table"] = Field(description=(
+    kind: Literal["text", "chart_mark", "table", "formula"] = Field(description=(
         "text: `text` is under the box; chart_mark: a plotted mark; table: the box holds the parsed table "
-        "(table_parsing; `text` '')"))
+        "(table_parsing; `text` ''); formula: a typeset equation, `text` the glyphs its LaTeX sets"))
     page: int = Field(ge=0)
     image: str = Field(pattern=MEMBER_PATTERN)
     bbox_px: BBox
@@ -105,11 +105,11 @@ class Derivation(_Strict):
     """
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
-                "absent", "transcribe", "markdown", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
+                "absent", "transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
                 "classify"] = Field(description=(
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
         "evidence and grounding are empty. doc_parse (OCRBench v2 formats): transcribe: page 1's text lines in "
-        "reading order; markdown: page 1 as markdown (# title, ## headings, paragraphs, tables as HTML); spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
+        "reading order; markdown: page 1 as markdown (# title, ## headings, paragraphs, tables as HTML, equations as $$ LaTeX \\tag{n} $$); latex: the LaTeX of equation `target` under evidence[0]; graph: the diagram's node in `relation` (next | previous | branch, through the edge labelled labels[0] | manager | reports, a count) to node `target`; spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
         "the word `target`; table_html: the table under evidence[0] as HTML; chart_table: the chart `target` "
         "as JSON {series: {category: value}}; kie: JSON {key: value}, keys in `labels`; arithmetic: "
         "`relation` (sum | difference | average) of the numbers under the evidence, `target` the worked "
@@ -127,7 +127,7 @@ class Derivation(_Strict):
     relation: str = Field(description=(
         "element: how the target is referred to: label | function | right_of | left_of | above | below; "
         "state: value | checked | selected_option | active_tab | text | count; timeline: the question type "
-        "(seen_when_heard, order, touch, said_after, ...); arithmetic: sum | difference | average; '' otherwise"))
+        "(seen_when_heard, order, touch, said_after, ...); arithmetic: sum | difference | average; graph: next | previous | branch | manager | reports; '' otherwise"))
     anchor: str = Field(description="element: the accessible name of the element a position is relative to")
 
 

@@ -5,6 +5,9 @@ Each question type answers in the benchmark's own output format (FORMATS.md; OCR
 
 - `full_page_ocr`: the page's text, one text-layer line per line, in reading order.
 - `doc_parsing`: the page as markdown: `#` title, `##` headings, paragraphs, tables as HTML.
+- `formula_recognition`: a numbered display equation's LaTeX (the `math` family's typeset formulas).
+- `diagram_qa`: a flowchart's next or previous step or a decision's branch, an org chart's manager or
+  count of direct reports, answered from the drawn graph (the `diagram` family, laid out by Graphviz).
 - `text_spotting`: every word as ``[x1, y1, x2, y2, "text"]`` on the 0-1000 grid (pages of at most
   `MAX_SPOT_WORDS` words: posters, slides, certificates, signs).
 - `text_counting`: how often a word occurs (case folded, whole words; spaced scripts).
@@ -38,6 +41,13 @@ TEMPLATES = {
         "doc_parsing": ["Convert the document in the image to markdown: the title as #, headings as ##, paragraphs "
                         "as plain text, tables as HTML, in reading order.",
                         "Parse this page into markdown (headings with #, tables in HTML), following the reading order."],
+        "next": ["In the flowchart, which step comes right after '{a}'?",
+                 "Following the arrows of the flowchart, what comes directly after '{a}'?"],
+        "previous": ["In the flowchart, which step leads directly to '{a}'?"],
+        "branch": ["In the flowchart, where does the process go from '{a}' when the answer is '{label}'?"],
+        "manager": ["In the organisation chart, who does {a} report to?"],
+        "reports": ["In the organisation chart, how many people report directly to {a}?"],
+        "formula_recognition": ["Write equation ({n}) in LaTeX.", "Transcribe the formula numbered ({n}) as LaTeX."],
         "text_spotting": ["Detect and recognize every word in the image. Answer with a list of [x1, y1, x2, y2, "
                           "text], one per word, coordinates scaled to 0-1000."],
         "text_counting": ["How many times does the word '{word}' appear in the image? Ignore letter case.",
@@ -57,6 +67,7 @@ TEMPLATES = {
     "zh": {
         "full_page_ocr": ["请识别图中的所有文字，按阅读顺序逐行输出。"],
         "doc_parsing": ["请将图中的文档转换为Markdown格式：标题用#，小标题用##，段落为纯文本，表格用HTML，按阅读顺序输出。"],
+        "formula_recognition": ["请用LaTeX写出公式({n})。"],
         "text_spotting": ["请检测并识别图中的每个单词，输出[x1, y1, x2, y2, 文字]列表（坐标按0-1000缩放）。"],
         "text_counting": ["单词“{word}”在图中出现了几次？（不区分大小写）"],
         "table_parsing": ["请将图中的表格转换为HTML格式，合并单元格用rowspan和colspan表示。"],
@@ -80,7 +91,7 @@ DOC_CLASSES = {
     "note": "handwritten note", "sign": "sign", "label": "product label", "package": "packaging",
     "research_report": "research report", "tutorial": "tutorial", "academic_paper": "scientific publication",
     "guidebook": "guidebook", "brochure": "brochure", "admin_file": "administrative file",
-    "financial_report": "financial report",
+    "financial_report": "financial report", "math": "lecture notes", "diagram": "diagram",
 }
 CLASS_NAMES = sorted(set(DOC_CLASSES.values()))
 
@@ -108,15 +119,18 @@ def spotting_entries(page) -> list[list]:
 def page_markdown(truth) -> str:
     """Page 1 as markdown in reading order (OCRBench v2's document parsing): the title as `#`, headings
     as `##`, a paragraph's wrapped lines joined back into one, a table as its HTML (spans kept) where
-    it starts, every other text-layer line as a line of its own; blocks apart by a blank line.
+    it starts, a display equation as `$$ LaTeX \\tag{n} $$`, every other text-layer line as a line of
+    its own; blocks apart by a blank line.
     Raises `Unsupported` for a page with charts (their marks are not text) or rotated text."""
     page = truth.page(0)
     facts = [f for f in truth.facts if f.page == 0]
-    if any(f.kind == "chart_mark" for f in facts):
-        raise Unsupported("a chart's marks have no markdown")
+    if any(f.kind in ("chart_mark", "diagram") for f in facts):
+        raise Unsupported("a chart's marks and a diagram's graph have no markdown")
     if squash(page_transcript(page)) != squash("".join(c[4] for c in page.chars)):
         raise Unsupported("the page has vertical or rotated text, which has no reading-order line")
     tables = [f for f in facts if f.kind == "table"]
+    formulas = [f for f in facts if f.kind == "formula"]
+    numbers = [f for f in facts if f.kind == "equation_number"]
     texts = [f for f in facts if f.kind in ("title", "heading", "line")]
     join = "" if truth.language in ("zh", "ja") else " "
     blocks: list[list] = []  # [kind, text, paragraph key]
@@ -130,6 +144,14 @@ def page_markdown(truth) -> str:
             if id(table) not in done:
                 done.add(id(table))
                 blocks.append(["table", table_html(table.attrs["grid"]), None])
+            continue
+        formula = next((f for f in formulas if f.bbox[0] <= cx <= f.bbox[2] and f.bbox[1] <= cy <= f.bbox[3]), None)
+        if formula is not None:  # a display equation once, its number as a \tag
+            if id(formula) not in done:
+                done.add(id(formula))
+                blocks.append(["formula", f"$$ {formula.attrs['latex']} \\tag{{{formula.attrs['number']}}} $$", None])
+            continue
+        if any(f.bbox[0] <= cx <= f.bbox[2] and f.bbox[1] <= cy <= f.bbox[3] for f in numbers):
             continue
         fact = next((f for f in texts if f.bbox[0] <= cx <= f.bbox[2] and f.bbox[1] <= cy <= f.bbox[3]
                      and squash(f.text) == squash(text)), None)
@@ -204,6 +226,8 @@ class ParseTasks(DocTasks):
         if squash(text) != squash("".join(c[4] for c in (page.clean or page).chars)):
             # the text layer's lines are its horizontal ones: a rotated axis title has no place in them
             raise Unsupported("the page has vertical or rotated text, which has no reading-order line")
+        if self.by_kind.get("formula"):
+            raise Unsupported("a typeset formula is not a line of text (formula_recognition and doc_parsing read it)")
         return Candidate("full_page_ocr", self.ask("full_page_ocr"), text, [], [], {"op": "transcribe"}, [text])
 
     def doc_parsing(self) -> Candidate:
@@ -211,6 +235,43 @@ class ParseTasks(DocTasks):
         if not answer:
             raise Unsupported("the page has no text")
         return Candidate("doc_parsing", self.ask("doc_parsing"), answer, [], [], {"op": "markdown"}, [answer])
+
+    def formula_recognition(self) -> Candidate:
+        formula = self.pick("formula", where=lambda f: f.page == 0)
+        page = self.truth.page(0)
+        ev = {**evidence(formula, page), "kind": "formula", "text": formula.attrs["glyphs"]}
+        return Candidate("formula_recognition", self.ask("formula_recognition", n=formula.attrs["number"]),
+                         formula.attrs["latex"], [ev], [], {"op": "latex", "target": str(formula.attrs["number"])},
+                         [formula.attrs["latex"]])
+
+    def diagram_qa(self) -> Candidate:
+        diagram = self.pick("diagram", where=lambda f: f.page == 0)
+        nodes = {n[0]: n[1] for n in diagram.attrs["nodes"]}
+        edges = diagram.attrs["edges"]
+        asks = []
+        for node in nodes:
+            outs, ins = [e for e in edges if e[0] == node], [e for e in edges if e[1] == node]
+            if diagram.attrs["kind"] == "org":
+                if ins:
+                    asks.append(("manager", node, [ins[0][0]], None))
+                if outs:
+                    asks.append(("reports", node, [e[1] for e in outs], None))
+                continue
+            if len(outs) == 1:
+                asks.append(("next", node, [outs[0][1]], None))
+            if len(ins) == 1:
+                asks.append(("previous", node, [ins[0][0]], None))
+            asks += [("branch", node, [e[1]], e[2]) for e in outs if e[2]]
+        relation = self.rng.choice(sorted({a[0] for a in asks}))  # each kind of question alike, then a node
+        relation, node, answer_nodes, edge = self.rng.choice([a for a in asks if a[0] == relation])
+        a = nodes[node]
+        q = self.ask(relation, a=a, label=edge)
+        answer = str(len(answer_nodes)) if relation == "reports" else nodes[answer_nodes[0]]
+        facts = {f.attrs["node"]: f for f in self.by_kind["diagram_node"] if f.page == 0}
+        page = self.truth.page(0)
+        cited = [node] + ([] if relation == "reports" else answer_nodes)
+        return Candidate("diagram_qa", q, answer, [evidence(facts[n], page) for n in cited], [],
+                         {"op": "graph", "relation": relation, "target": a, "labels": [edge or ""]}, [answer])
 
     def text_spotting(self) -> Candidate:
         page = self.truth.page(0)
@@ -317,5 +378,5 @@ class ParseTasks(DocTasks):
                          [], [], {"op": "classify", "target": self.truth.family, "labels": choices}, [answer])
 
 
-PARSE_TYPES = ("full_page_ocr", "doc_parsing", "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
+PARSE_TYPES = ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa", "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
                "math_qa", "doc_classification")

@@ -255,10 +255,13 @@ def paint(page: pymupdf.Page, ops: list[tuple]) -> None:
             _, points, color, width = op
             shape.draw_polyline(points)
             shape.finish(color=color, width=width, closePath=False)
-        elif kind == "pdf":  # a vector figure (a Matplotlib chart) shown 1:1 in its box, its text kept as text
+        elif kind == "pdf":  # a vector figure (a chart, a formula) shown 1:1 in its box, its text kept as text
             _, x0, y0, x1, y1, data = op
+            # what was drawn before it goes first into the content stream (the text layer's reading order)
+            shape.commit()
             with pymupdf.open("pdf", data) as src:
                 page.show_pdf_page(pymupdf.Rect(x0, y0, x1, y1), src, 0)
+            shape = page.new_shape()
         else:
             raise ValueError(f"unknown paint op {kind!r}")
     shape.commit()

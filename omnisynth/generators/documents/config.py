@@ -11,7 +11,7 @@ from omnisynth.schemas.base import Cfg, CorpusSource, GeneratorConfig
 from omnisynth.generators.fonts import HANDWRITING
 
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill",
-            "newspaper", "magazine", "menu", "certificate", "poster", "grouped_table", "plot")
+            "newspaper", "magazine", "menu", "certificate", "poster", "grouped_table", "plot", "math", "diagram")
 # opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
 EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
 # long documents of MMLongBench-Doc's seven types (omnisynth.generators.documents.longdoc), 4+ pages

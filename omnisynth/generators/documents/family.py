@@ -28,7 +28,8 @@ register(Family(
         # OCRBench v2's parsing, spotting, extraction and calculation types (omnisynth.tasks.parsing):
         # whole-page answers in the benchmark's formats that only the ground truth holds, so the oracle writes them;
         # no degrade stage: a whole-page answer needs every glyph in the frame and uncovered
-        TaskKind("doc_parse", ("full_page_ocr", "doc_parsing", "text_spotting", "text_counting", "table_parsing", "chart_parsing",
+        TaskKind("doc_parse", ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa",
+                               "text_spotting", "text_counting", "table_parsing", "chart_parsing",
                                "kie", "math_qa", "doc_classification"), model=False, degrade=False),
     ),
     writer="omnisynth.tasks.documents:oracle_writer",

@@ -26,6 +26,7 @@ from omnisynth.generators.errors import GroundTruthError
 from omnisynth.generators.documents.density import density
 from omnisynth.generators.documents.config import LONG_FAMILIES, DocumentGenerator as DocumentConfig
 from omnisynth.generators.documents.longdoc import compose
+from omnisynth.generators.documents.diagrams import LATIN as DIAGRAM_LANGUAGES
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.textlayer import CharIndex, render_page, scaled, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
@@ -47,7 +48,9 @@ LONG_PROVIDES = {
 # doc_parse question types -> families whose first page can carry them (full_page_ocr, text_counting and
 # doc_classification: every family)
 PARSE_PROVIDES = {
-    "doc_parsing": {"report", "paper", "newspaper", "magazine", "invoice", "form", "table", "grouped_table",
+    "formula_recognition": {"math"},
+    "diagram_qa": {"diagram"},
+    "doc_parsing": {"math", "report", "paper", "newspaper", "magazine", "invoice", "form", "table", "grouped_table",
                     "statement", "payslip", "receipt", "menu", "certificate", "poster"},
     "text_spotting": {"slide", "certificate", "poster", "sign", "label", "package"},
     "table_parsing": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
@@ -118,6 +121,8 @@ class DocumentGenerator(Generator):
         font = rng.choice(cfg.fonts)
         hand = ""
         if family in HAND_FAMILIES + SCENE_FAMILIES:  # Latin-only fonts and English labels
+            language = "en"
+        if family == "diagram" and language not in DIAGRAM_LANGUAGES:  # dot's fonts are Latin-only
             language = "en"
         if family in HAND_FAMILIES:
             hand = HAND_PREFIX + rng.choice(cfg.handwriting)

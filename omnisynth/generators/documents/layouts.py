@@ -18,6 +18,8 @@ from omnisynth.generators.documents.editorial import EDITORIAL_FAMILIES
 from omnisynth.generators.documents.finance import FINANCE_FAMILIES
 from omnisynth.generators.documents.hand import draw_handform, draw_note
 from omnisynth.generators.documents.plots import draw_plot
+from omnisynth.generators.documents.diagrams import draw_diagram
+from omnisynth.generators.documents.formulas import draw_math
 from omnisynth.generators.documents.scene import draw_label, draw_package, draw_sign
 from omnisynth.generators.documents.tables import draw_grouped_table
 
@@ -40,7 +42,8 @@ PROVIDES.update({"newspaper": {"region", "heading", "phrase"}, "magazine": {"reg
                  "menu": {"table_cell", "region", "heading", "phrase"},
                  "certificate": {"key_value", "field_value", "region", "heading", "phrase"},
                  "poster": {"key_value", "field_value", "region", "heading", "phrase"},
-                 "grouped_table": {"table_cell", "region", "phrase"}, "plot": {"chart_value", "region", "phrase"}})
+                 "grouped_table": {"table_cell", "region", "phrase"}, "plot": {"chart_value", "region", "phrase"},
+                 "math": {"region", "heading", "phrase", "page_locate"}, "diagram": {"region", "phrase"}})
 SCENE_FAMILIES = ("sign", "label", "package")  # scene text: small boards placed in a scene by the degrade stage
 HAND_FAMILIES = ("handform", "note")  # written in a handwriting font (Latin: English content)
 
@@ -301,7 +304,7 @@ def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 FAMILIES = {
     "report": draw_report, "invoice": draw_invoice, "form": draw_form, "table": draw_table,
     "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, **EDITORIAL_FAMILIES, "grouped_table": draw_grouped_table,
-    "plot": draw_plot, "handform": draw_handform,
+    "plot": draw_plot, "math": draw_math, "diagram": draw_diagram, "handform": draw_handform,
     "note": draw_note, "sign": draw_sign, "label": draw_label, "package": draw_package,
 }
 # Continuation pages of a multi-page document: what follows a family's first page.
@@ -312,6 +315,6 @@ CONTINUATIONS = {
     "receipt": ("receipt",), "statement": ("statement",), "payslip": ("payslip",), "bill": ("bill", "table"),
     "newspaper": ("newspaper",), "magazine": ("magazine",), "menu": ("menu",), "certificate": ("certificate",),
     "poster": ("poster",), "grouped_table": ("grouped_table", "report"),
-    "plot": ("plot", "report"),
+    "plot": ("plot", "report"), "math": ("math",), "diagram": ("diagram", "report"),
 }
 __all__ = ["FAMILIES", "CONTINUATIONS", "PROVIDES", "HAND_FAMILIES", "SCENE_FAMILIES", "INK"]
