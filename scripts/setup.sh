@@ -17,7 +17,7 @@ grep -q "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core fonts-dejavu-extra
 # handwriting fonts for handwritten forms and notes (omnisynth/generators/fonts.py names them), and
 # Tesseract, which the degrade tests read pages with
 for pair in "DkgHandwriting:fonts-dkg-handwriting" "Breip:fonts-breip" "Humor Sans:fonts-humor-sans" \
-            "Dancing Script:fonts-dancingscript" "Kristi:fonts-kristi"; do
+            "Dancing Script:fonts-dancingscript" "Kristi:fonts-kristi" "LXGW WenKai:fonts-lxgw-wenkai"; do
   grep -q "${pair%%:*}" <<<"$fonts" || need+=("${pair##*:}")
 done
 # the bundled default prose of document pages: The Debian Administrator's Handbook in HTML, in

@@ -258,6 +258,43 @@ def test_diagram_qa_answers_from_the_graph_dot_drew():
     assert set(seen) == {"next", "previous", "branch", "manager", "reports"}, seen
 
 
+@pytest.mark.parametrize("language", ["en", "zh", "ja"])
+def test_handwritten_answers_are_read_back_from_the_students_hand(language):
+    for cand, item in samples("handwritten_answer", ["answer_sheet"], n=3, language=language):
+        assert kept(item) == (True, "")
+        truth = item.truth
+        assert truth.language == language and (truth.meta["font"] == "lxgw-wenkai") == (language != "en")
+        n = int(re.search(r"\d+", cand.question).group())
+        fact = next(f for f in truth.facts if f.kind == "answer" and f.attrs["n"] == n)
+        assert cand.answer == fact.text
+        index = CharIndex(truth.pages[0])
+        assert squash(index.text_in(fact.bbox, pad=1.0)) == squash(fact.text)
+        # drawn in the handwriting font, below its printed question
+        spans = [s for b in _page_dict(item) for line in b.get("lines", ()) for s in line["spans"]
+                 if squash(s["text"]) == squash(fact.text)]
+        assert spans and all(("WenKai" in s["font"]) == (language != "en") for s in spans)
+        question = [f for f in truth.facts if f.kind == "line" and f.attrs.get("section", "").endswith(str(n))
+                    or f.kind == "line" and f.attrs.get("section") in (f"Question {n}", f"第{n}题", f"問{n}")]
+        assert question and max(f.bbox[3] for f in question) < fact.bbox[1]
+        assert "-" not in "".join(f.text for f in truth.facts if f.kind == "answer")  # folded: reads back as itself
+        assert tampered(item, cand.answer + "9")[1] == "answer_not_under_evidence"
+
+
+def _page_dict(item):
+    import pymupdf
+
+    from omnisynth.generators.documents.canvas import paint
+    from omnisynth.generators.documents.generator import DocumentGenerator
+
+    gen = DocumentGenerator(DocConfig(families=[item.truth.family], languages={item.truth.language: 1.0}, dpi=72),
+                            TaskConfig(kind="doc_parse", question_types={"handwritten_answer": 1}))
+    plan = gen.plan(item.spec)
+    doc = pymupdf.open()
+    page = doc.new_page(width=plan.pages[0].width, height=plan.pages[0].height)
+    paint(page, plan.pages[0].ops)
+    return page.get_text("dict")["blocks"]
+
+
 def test_text_spotting_lists_every_word_on_its_box():
     for cand, item in samples("text_spotting", ["sign", "certificate", "slide"], n=3):
         assert kept(item) == (True, "")
@@ -308,11 +345,12 @@ def test_metrics_score_like_the_benchmark():
 def test_eval_scores_the_truth_1_and_a_wrong_answer_lower(qtype):
     families = {"chart_parsing": ["chart"], "table_parsing": ["table"], "math_qa": ["table"],
                 "text_spotting": ["certificate"], "kie": ["invoice"], "formula_recognition": ["math"],
-                "diagram_qa": ["diagram"]}.get(qtype, ["invoice"])
+                "diagram_qa": ["diagram"], "handwritten_answer": ["answer_sheet"]}.get(qtype, ["invoice"])
     cand, item = samples(qtype, families, n=1)[0]
     sample = item.sample
     right = score(sample, cand.answer)
-    assert right["kind"] == "parse" and right["reward"] == 1.0
+    # a handwritten answer is read text: ANLS, as OCRBench v2 scores that type
+    assert right["kind"] == ("text" if qtype == "handwritten_answer" else "parse") and right["reward"] == 1.0
     wrong = score(sample, "1" if qtype != "text_counting" else str(int(cand.answer) + 1))
     assert wrong["reward"] < 1.0
 

@@ -17,6 +17,10 @@ HANDWRITING = {
     "dancing-script": ("Dancing Script", "fonts-dancingscript"),
     "kristi": ("Kristi", "fonts-kristi"),
 }
+# a Chinese and Japanese handwriting-style font (LXGW WenKai, OFL, a Kai face drawn from the
+# handwritten Klee One): CJK pages of the handwriting families are written in it
+CJK_HANDWRITING = {"lxgw-wenkai": ("LXGW WenKai", "fonts-lxgw-wenkai")}
+CJK_HAND_LANGUAGES = ("zh", "ja")
 HAND_PREFIX = "hw-"
 
 
@@ -29,7 +33,7 @@ def handwriting_file(name: str) -> str:
     """The font file of a handwriting font, found with fontconfig (its Regular style when it has one)."""
     import subprocess
 
-    family, package = HANDWRITING[name]
+    family, package = {**HANDWRITING, **CJK_HANDWRITING}[name]
     try:
         listing = subprocess.run(["fc-list", f":family={family}", "file", "style"], capture_output=True, text=True,
                                  timeout=30).stdout.splitlines()

@@ -353,7 +353,8 @@ WRITERS = {
     "read_line": "region", "locate_text": "phrase_box",
     # doc_parse (omnisynth.tasks.parsing.ParseTasks): the method of the same name
     "full_page_ocr": "full_page_ocr", "doc_parsing": "doc_parsing",
-    "formula_recognition": "formula_recognition", "diagram_qa": "diagram_qa", "text_spotting": "text_spotting", "text_counting": "text_counting",
+    "formula_recognition": "formula_recognition", "diagram_qa": "diagram_qa",
+    "handwritten_answer": "handwritten_answer", "text_spotting": "text_spotting", "text_counting": "text_counting",
     "table_parsing": "table_parsing", "chart_parsing": "chart_parsing", "kie": "kie", "math_qa": "math_qa",
     "doc_classification": "doc_classification",
 }

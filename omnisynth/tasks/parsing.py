@@ -8,6 +8,8 @@ Each question type answers in the benchmark's own output format (FORMATS.md; OCR
 - `formula_recognition`: a numbered display equation's LaTeX (the `math` family's typeset formulas).
 - `diagram_qa`: a flowchart's next or previous step or a decision's branch, an org chart's manager or
   count of direct reports, answered from the drawn graph (the `diagram` family, laid out by Graphviz).
+- `handwritten_answer`: the student's handwritten answer to question n of an `answer_sheet` (Latin
+  handwriting fonts, LXGW WenKai on Chinese and Japanese sheets).
 - `text_spotting`: every word as ``[x1, y1, x2, y2, "text"]`` on the 0-1000 grid (pages of at most
   `MAX_SPOT_WORDS` words: posters, slides, certificates, signs).
 - `text_counting`: how often a word occurs (case folded, whole words; spaced scripts).
@@ -47,6 +49,8 @@ TEMPLATES = {
         "branch": ["In the flowchart, where does the process go from '{a}' when the answer is '{label}'?"],
         "manager": ["In the organisation chart, who does {a} report to?"],
         "reports": ["In the organisation chart, how many people report directly to {a}?"],
+        "handwritten_answer": ["What answer did the student write for question {n}?",
+                               "Read the handwritten answer to question {n}."],
         "formula_recognition": ["Write equation ({n}) in LaTeX.", "Transcribe the formula numbered ({n}) as LaTeX."],
         "text_spotting": ["Detect and recognize every word in the image. Answer with a list of [x1, y1, x2, y2, "
                           "text], one per word, coordinates scaled to 0-1000."],
@@ -68,6 +72,7 @@ TEMPLATES = {
         "full_page_ocr": ["请识别图中的所有文字，按阅读顺序逐行输出。"],
         "doc_parsing": ["请将图中的文档转换为Markdown格式：标题用#，小标题用##，段落为纯文本，表格用HTML，按阅读顺序输出。"],
         "formula_recognition": ["请用LaTeX写出公式({n})。"],
+        "handwritten_answer": ["第{n}题学生手写的答案是什么？", "请识别第{n}题的手写答案。"],
         "text_spotting": ["请检测并识别图中的每个单词，输出[x1, y1, x2, y2, 文字]列表（坐标按0-1000缩放）。"],
         "text_counting": ["单词“{word}”在图中出现了几次？（不区分大小写）"],
         "table_parsing": ["请将图中的表格转换为HTML格式，合并单元格用rowspan和colspan表示。"],
@@ -92,6 +97,7 @@ DOC_CLASSES = {
     "research_report": "research report", "tutorial": "tutorial", "academic_paper": "scientific publication",
     "guidebook": "guidebook", "brochure": "brochure", "admin_file": "administrative file",
     "financial_report": "financial report", "math": "lecture notes", "diagram": "diagram",
+    "answer_sheet": "exam answer sheet",
 }
 CLASS_NAMES = sorted(set(DOC_CLASSES.values()))
 
@@ -273,6 +279,10 @@ class ParseTasks(DocTasks):
         return Candidate("diagram_qa", q, answer, [evidence(facts[n], page) for n in cited], [],
                          {"op": "graph", "relation": relation, "target": a, "labels": [edge or ""]}, [answer])
 
+    def handwritten_answer(self) -> Candidate:
+        fact = self.pick("answer", where=lambda f: f.page == 0)
+        return self._extract("handwritten_answer", self.ask("handwritten_answer", n=fact.attrs["n"]), fact)
+
     def text_spotting(self) -> Candidate:
         page = self.truth.page(0)
         if page.clean is not None:
@@ -378,5 +388,6 @@ class ParseTasks(DocTasks):
                          [], [], {"op": "classify", "target": self.truth.family, "labels": choices}, [answer])
 
 
-PARSE_TYPES = ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa", "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
+PARSE_TYPES = ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa", "handwritten_answer",
+               "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
                "math_qa", "doc_classification")

@@ -23,6 +23,9 @@ FONTS = {
     ("courier", False): "cour", ("courier", True): "cobo",
 }
 CJK_FONTS = {"zh": "china-s", "ja": "japan", "ko": "korea"}  # PyMuPDF's built-in Droid Sans Fallback, per language
+# characters a font's text layer reads back as another (LXGW WenKai maps '-' to U+2011): written as one
+# that reads back as itself, so a fact holds what the page says
+FOLDS = {HAND_PREFIX + "lxgw-wenkai": str.maketrans({"-": "\u2010", "~": "\u301c"})}
 UNSPACED = ("zh", "ja")  # scripts written without spaces between words: lines break between characters
 PAGE_SIZES = {"a4": (595.0, 842.0), "letter": (612.0, 792.0), "slide": (960.0, 540.0),
               # scene-text boards: a sign, a shelf label, the front of a box
@@ -97,6 +100,8 @@ class Canvas:
              align: str = "left", fit: float | None = None) -> tuple[float, float, float, float]:
         """Draw one line of text with its top-left (or top-right for align='right') at (x, top);
         with `fit` (points), text wider than that is cut to its first wrapped line."""
+        if font in FOLDS:
+            text = text.translate(FOLDS[font])
         if fit is not None:
             text = self.wrap(text, fit, size, bold=bold, font=font)[0]
         fontname = font or self.font(bold, text)

@@ -13,7 +13,7 @@ from omnisynth.generators.fonts import HANDWRITING
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill",
             "newspaper", "magazine", "menu", "certificate", "poster", "grouped_table", "plot", "math", "diagram")
 # opt-in families: handwriting (forms filled in by hand, notes) and scene-text boards (signs, labels, packaging)
-EXTRA_FAMILIES = ("handform", "note", "sign", "label", "package")
+EXTRA_FAMILIES = ("handform", "note", "answer_sheet", "sign", "label", "package")
 # long documents of MMLongBench-Doc's seven types (omnisynth.generators.documents.longdoc), 4+ pages
 LONG_FAMILIES = ("research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
                  "financial_report")
@@ -94,10 +94,13 @@ class DocumentGenerator(GeneratorConfig):
 
     @model_validator(mode="after")
     def _fonts_installed(self) -> DocumentGenerator:
-        if {"handform", "note"} & set(self.families):
+        if {"handform", "note", "answer_sheet"} & set(self.families):
             from omnisynth.generators.fonts import handwriting_file
 
-            for name in self.handwriting:
+            from omnisynth.generators.fonts import CJK_HAND_LANGUAGES, CJK_HANDWRITING
+
+            cjk = list(CJK_HANDWRITING) if set(CJK_HAND_LANGUAGES) & set(self.languages) else []
+            for name in [*self.handwriting, *cjk]:
                 try:
                     handwriting_file(name)
                 except ValueError as exc:

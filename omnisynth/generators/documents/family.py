@@ -29,6 +29,7 @@ register(Family(
         # whole-page answers in the benchmark's formats that only the ground truth holds, so the oracle writes them;
         # no degrade stage: a whole-page answer needs every glyph in the frame and uncovered
         TaskKind("doc_parse", ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa",
+                               "handwritten_answer",
                                "text_spotting", "text_counting", "table_parsing", "chart_parsing",
                                "kie", "math_qa", "doc_classification"), model=False, degrade=False),
     ),

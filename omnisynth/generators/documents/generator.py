@@ -19,6 +19,7 @@ import pymupdf
 from omnisynth.generators.content import Content
 from omnisynth.generators.prose import prose_for
 from omnisynth.generators.documents.canvas import HAND_PREFIX, PAGE_SIZES, Canvas, paint
+from omnisynth.generators.fonts import CJK_HAND_LANGUAGES, CJK_HANDWRITING
 from omnisynth.generators.documents.layouts import (CONTINUATIONS, FAMILIES, HAND_FAMILIES, PROVIDES, SCENE_FAMILIES,
                                               header_footer)
 from omnisynth.generators import Generator
@@ -50,6 +51,7 @@ LONG_PROVIDES = {
 PARSE_PROVIDES = {
     "formula_recognition": {"math"},
     "diagram_qa": {"diagram"},
+    "handwritten_answer": {"answer_sheet"},
     "doc_parsing": {"math", "report", "paper", "newspaper", "magazine", "invoice", "form", "table", "grouped_table",
                     "statement", "payslip", "receipt", "menu", "certificate", "poster"},
     "text_spotting": {"slide", "certificate", "poster", "sign", "label", "package"},
@@ -120,12 +122,13 @@ class DocumentGenerator(Generator):
         language = weighted(rng, cfg.languages)
         font = rng.choice(cfg.fonts)
         hand = ""
-        if family in HAND_FAMILIES + SCENE_FAMILIES:  # Latin-only fonts and English labels
+        cjk_hand = family in HAND_FAMILIES and language in CJK_HAND_LANGUAGES
+        if family in HAND_FAMILIES + SCENE_FAMILIES and not cjk_hand:  # Latin-only fonts and English labels
             language = "en"
         if family == "diagram" and language not in DIAGRAM_LANGUAGES:  # dot's fonts are Latin-only
             language = "en"
         if family in HAND_FAMILIES:
-            hand = HAND_PREFIX + rng.choice(cfg.handwriting)
+            hand = HAND_PREFIX + (next(iter(CJK_HANDWRITING)) if cjk_hand else rng.choice(cfg.handwriting))
         size_name = family if family in OWN_SIZE else rng.choice(cfg.page_sizes)
         width, height = PAGE_SIZES[size_name]
         lo, hi = cfg.pages

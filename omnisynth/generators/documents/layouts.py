@@ -16,7 +16,7 @@ from omnisynth.generators.content import Content, fmt_money
 from omnisynth.generators.documents.canvas import INK, MARGIN, PALETTE, Canvas
 from omnisynth.generators.documents.editorial import EDITORIAL_FAMILIES
 from omnisynth.generators.documents.finance import FINANCE_FAMILIES
-from omnisynth.generators.documents.hand import draw_handform, draw_note
+from omnisynth.generators.documents.hand import draw_answer_sheet, draw_handform, draw_note
 from omnisynth.generators.documents.plots import draw_plot
 from omnisynth.generators.documents.diagrams import draw_diagram
 from omnisynth.generators.documents.formulas import draw_math
@@ -43,9 +43,10 @@ PROVIDES.update({"newspaper": {"region", "heading", "phrase"}, "magazine": {"reg
                  "certificate": {"key_value", "field_value", "region", "heading", "phrase"},
                  "poster": {"key_value", "field_value", "region", "heading", "phrase"},
                  "grouped_table": {"table_cell", "region", "phrase"}, "plot": {"chart_value", "region", "phrase"},
-                 "math": {"region", "heading", "phrase", "page_locate"}, "diagram": {"region", "phrase"}})
+                 "math": {"region", "heading", "phrase", "page_locate"}, "diagram": {"region", "phrase"},
+                 "answer_sheet": {"region", "key_value", "field_value", "phrase"}})
 SCENE_FAMILIES = ("sign", "label", "package")  # scene text: small boards placed in a scene by the degrade stage
-HAND_FAMILIES = ("handform", "note")  # written in a handwriting font (Latin: English content)
+HAND_FAMILIES = ("handform", "note", "answer_sheet")  # written in a handwriting font (Latin: English content)
 
 
 def header_footer(cv: Canvas, c: Content, n_pages: int, doc_title: str, kind: str) -> None:
@@ -304,7 +305,7 @@ def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 FAMILIES = {
     "report": draw_report, "invoice": draw_invoice, "form": draw_form, "table": draw_table,
     "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, **EDITORIAL_FAMILIES, "grouped_table": draw_grouped_table,
-    "plot": draw_plot, "math": draw_math, "diagram": draw_diagram, "handform": draw_handform,
+    "plot": draw_plot, "math": draw_math, "diagram": draw_diagram, "handform": draw_handform, "answer_sheet": draw_answer_sheet,
     "note": draw_note, "sign": draw_sign, "label": draw_label, "package": draw_package,
 }
 # Continuation pages of a multi-page document: what follows a family's first page.
@@ -316,5 +317,6 @@ CONTINUATIONS = {
     "newspaper": ("newspaper",), "magazine": ("magazine",), "menu": ("menu",), "certificate": ("certificate",),
     "poster": ("poster",), "grouped_table": ("grouped_table", "report"),
     "plot": ("plot", "report"), "math": ("math",), "diagram": ("diagram", "report"),
+    "answer_sheet": ("answer_sheet",),
 }
 __all__ = ["FAMILIES", "CONTINUATIONS", "PROVIDES", "HAND_FAMILIES", "SCENE_FAMILIES", "INK"]
