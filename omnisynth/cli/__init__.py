@@ -165,6 +165,15 @@ def cmd_gap(args) -> int:
             plan = make_plan(stats, args.benchmark, args.budget, taxonomy=taxonomy, general_share=args.general_share,
                              floor_share=args.floor, min_error=args.min_error, base=args.base, seed=args.seed,
                              results=str(args.results))
+            if args.decontaminate:  # every part drops samples overlapping the benchmark's own items
+                if args.benchmark == "omnisynth":
+                    raise PlanError("--decontaminate reads a benchmark's items (ocrbench_v2, mmlongbench_doc, "
+                                    "screenspot_pro), not our own eval rows")
+                source = {"benchmark": args.benchmark, "path": str(Path(args.results).resolve())}
+                if args.benchmark_images:
+                    source["images"] = str(Path(args.benchmark_images).resolve())
+                for part in plan.parts:
+                    part.set["filters.decontaminate.sources"] = [source]
     except (ResultsError, PlanError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -354,6 +363,10 @@ def parser() -> argparse.ArgumentParser:
                    help="weak: the lower end of the error rate's 95%% interval is at least this")
     s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v2.yaml)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--decontaminate", action="store_true", help=(
+        "every part of the plan drops samples whose question/answer or image overlaps the benchmark's items in "
+        "--results (filters.decontaminate)"))
+    s.add_argument("--benchmark-images", help="with --decontaminate: the folder of the benchmark's images (PDFs)")
     s.set_defaults(fn=cmd_gap)
     s = sub.add_parser("train", help="run a stage file (curriculum) into a checkpoint folder (rerun to resume)")
     s.add_argument("stages", help="a bundled curriculum name (omni_tiny) or a stage YAML file")

@@ -125,6 +125,10 @@ def make_filters(recipe, generator=None) -> list[Filter]:
         from omnisynth.filters.quality import QualityFilter
 
         filters.append(QualityFilter(recipe.filters.quality, check_blank=recipe.family().check_blank))
+    if recipe.filters.decontaminate.sources:
+        from omnisynth.filters.decontaminate import DecontaminationFilter
+
+        filters.append(DecontaminationFilter(recipe.filters.decontaminate))
     return filters
 
 

@@ -34,16 +34,16 @@ record that lacks them (`FILE:LINE` for JSON Lines, `FILE[i]` for a list).
 from __future__ import annotations
 
 import ast
-import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from omnisynth.datasets.records import RecordsError, json_records
 from omnisynth.geometry import iou
 
 
-class ResultsError(ValueError):
+class ResultsError(RecordsError):
     """A results file that cannot be read as the named benchmark's format."""
 
 
@@ -56,25 +56,10 @@ class Outcome:
 
 def records(path: Path) -> Iterator[tuple[str, dict]]:
     """(where, record) for a JSON object with `details`, a JSON list, or JSON Lines."""
-    text = Path(path).read_text(encoding="utf-8")
     try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None  # JSON Lines (or broken): read line by line below
-    if isinstance(whole, dict) and isinstance(whole.get("details"), list):  # ScreenSpot-Pro's result log
-        for i, rec in enumerate(whole["details"]):
-            yield f"{path}[details][{i}]", rec
-        return
-    if isinstance(whole, list):
-        for i, rec in enumerate(whole):
-            yield f"{path}[{i}]", rec
-        return
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield f"{path}:{n}", json.loads(line)
-            except ValueError as exc:
-                raise ResultsError(f"{path}:{n}: neither a JSON document nor a JSON line: {exc}") from None
+        yield from json_records(path)
+    except RecordsError as exc:
+        raise ResultsError(str(exc)) from None
 
 
 def _need(where: str, rec, fields: tuple[str, ...], benchmark: str, alternatives: str = "") -> None:

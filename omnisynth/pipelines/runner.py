@@ -93,6 +93,12 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         recipe = count_samples(recipe, inventory)
         extra["corpus"] = inventory.fingerprint()
         stream.write(inventory.summary(f"{out}/{INVENTORY}"))
+    if recipe.filters.decontaminate.sources:  # the benchmarks' index, built (or found) once here on the driver
+        from omnisynth.filters.decontaminate import prepare
+
+        indexed = prepare(recipe)
+        stream.write("decontaminate: " + ", ".join(f"{b} ({n['texts']} texts, {n['images']} images)"
+                                                   for b, n in indexed.items()) + "\n")
     if recipe.model.engine == "openai":  # an endpoint that is down stops the run before any work
         from omnisynth.model.engines import make_engine
 

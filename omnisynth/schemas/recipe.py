@@ -195,8 +195,34 @@ class JudgeFilter(_Cfg):
         return self.mode == "on" or recipe.family().judge_by_default
 
 
+class DecontaminateSource(_Cfg):
+    benchmark: Literal["ocrbench_v2", "mmlongbench_doc", "screenspot_pro"]
+    path: str = Field(min_length=1, description=(
+        "the benchmark's records: OCRBench v2's JSON, MMLongBench-Doc's samples.json, ScreenSpot-Pro annotations "
+        "(a file or a folder of *.json)"))
+    images: str = Field(default="", description=(
+        "the folder its images (MMLongBench-Doc: its PDFs) are in; default the records' folder"))
+
+    @model_validator(mode="after")
+    def _exists(self) -> DecontaminateSource:
+        for name in ("path", "images"):
+            value = getattr(self, name)
+            if value and not Path(value).exists():
+                raise ValueError(f"{name}: {value} does not exist")
+        return self
+
+
+class DecontaminateFilter(_Cfg):
+    """Drop samples overlapping a benchmark's own items (omnisynth.filters.decontaminate)."""
+
+    sources: list[DecontaminateSource] = Field(default_factory=list, description="benchmark files; none: off")
+    ngram: int = Field(default=8, ge=3, le=50, description="tokens in a shared run that counts as overlap")
+    image_max_distance: int = Field(default=4, ge=0, le=16, description="Hamming distance of 64-bit pHashes")
+
+
 class FiltersConfig(_Cfg):
     verify: VerifyFilter = Field(default_factory=VerifyFilter)
+    decontaminate: DecontaminateFilter = Field(default_factory=DecontaminateFilter)
     quality: QualityFilter = Field(default_factory=QualityFilter)
     dedup: DedupFilter = Field(default_factory=DedupFilter)
     judge: JudgeFilter = Field(default_factory=JudgeFilter)
