@@ -52,19 +52,19 @@ def test_split_sums_exactly_and_follows_the_weights():
     assert _split(100, [3, 1]) == [75, 25]
 
 
-def test_the_budget_follows_the_gap_with_floors_general_data_and_unmapped_categories_listed(tmp_path):
+def test_the_budget_follows_the_gap_with_floors_and_general_data_and_figures_are_mapped(tmp_path):
     outcomes = ([Outcome(("Chart/multi",), i % 4 == 0, "x") for i in range(100)]     # 75% wrong, gap ~65
                 + [Outcome(("Table/single",), i % 3 != 0, "x") for i in range(30)]   # 33% wrong, gap ~5
-                + [Outcome(("Figure/single",), False, "x") for _ in range(10)]        # unmapped: figures
+                + [Outcome(("Figure/single",), False, "x") for _ in range(10)]        # figures in long documents
                 + [Outcome(("Pure-text (Plain-text)/single",), True, "x") for _ in range(50)])  # not weak
     plan = make_plan(per_category(outcomes), "mmlongbench_doc", 200)
     shares = {p.category: p.num_samples for p in plan.parts}
     assert sum(shares.values()) == 200 and shares["general"] == 40
     assert shares["Chart/multi"] > shares["Table/single"] >= 8  # floor: 5% of the 160 aimed samples
-    assert "Pure-text (Plain-text)/single" not in shares
-    assert [u["category"] for u in plan.unmapped] == ["Figure/single"] and "figures" in plan.unmapped[0]["why"]
+    assert "Pure-text (Plain-text)/single" not in shares and shares["Figure/single"] >= 8
+    assert plan.unmapped == []
     text = plan_yaml(plan, 0.05, 0.05)
-    assert "UNMAPPED Figure/single" in text and "Chart/multi: 75/100 wrong (75%" in text
+    assert "Chart/multi: 75/100 wrong (75%" in text
     (tmp_path / "p.yaml").write_text(text)
     loaded, recipes = load_plan(str(tmp_path / "p.yaml"))
     chart = next(r for p, r in zip(loaded.parts, recipes, strict=False) if p.category == "Chart/multi")
@@ -219,3 +219,46 @@ def test_every_ocrbench_v2_type_maps_to_a_recipe_in_its_format_or_says_why_not(t
     from omnisynth.gap.plan import load_taxonomy
 
     assert load_taxonomy(TAXONOMY.with_name("taxonomy.v1.yaml"))["version"] == 1
+
+
+@pytest.mark.slow
+def test_an_mmlongbench_plan_makes_figure_layout_cross_page_and_unanswerable_samples_in_its_shares(
+        tmp_path, ray_session, capsys):
+    from omnisynth.cli import main
+    from omnisynth.datasets.shards import iter_tar_samples
+
+    recs = []
+    for sources, pages in ((["Figure"], "[4]"), (["Generalized-text (Layout)"], "[2]"), (["Table"], "[3, 9]"),
+                           (["Pure-text (Plain-text)"], "[5]")):
+        for i in range(25):
+            wrong = i % 5 != 0 if sources != ["Pure-text (Plain-text)"] else i == 0
+            recs.append({"doc_id": f"d{i}.pdf", "doc_type": "Tutorial/Workshop", "question": "q", "answer": "3",
+                         "evidence_pages": pages, "evidence_sources": str(sources), "answer_format": "Int",
+                         "score": 0 if wrong else 1})
+    recs += [{"doc_id": "n.pdf", "question": "q", "answer": "Not answerable", "evidence_pages": "[]",
+              "evidence_sources": "[]", "answer_format": "None", "score": 0} for _ in range(25)]
+    results, plan_path, out = tmp_path / "samples.json", tmp_path / "plan.yaml", tmp_path / "out"
+    results.write_text(json.dumps(recs))
+    assert main(["gap", "--results", str(results), "--benchmark", "mmlongbench_doc", "--budget", "20",
+                 "--general-share", "0", "--out", str(plan_path)]) == 0
+    plan, _ = load_plan(str(plan_path))
+    shares = {p.category: p.num_samples for p in plan.parts}
+    assert set(shares) == {"Figure/single", "Generalized-text (Layout)/single", "Table/multi", "unanswerable"}
+    capsys.readouterr()
+    assert main(["run", str(plan_path), "--out", str(out), "--set", "generator.pages=[10, 10]",
+                 "--set", "generator.dpi=36", "--set", "generator.max_sample_pixels=0"]) == 0
+    report = json.loads((out / "gap.json").read_text())
+    category_of = {p["name"]: p["category"] for p in report["parts"]}
+    made: dict[str, list[dict]] = {}
+    for part in report["parts"]:
+        for tar in sorted((out / part["folder"] / "shards").glob("*.tar")):
+            for _, members in iter_tar_samples(tar):
+                sample = json.loads(members["json"])
+                made.setdefault(category_of[sample["provenance"]["recipe"]], []).append(sample)
+    assert {c: len(v) for c, v in made.items()} == shares  # every planned sample kept, in its share
+    assert all(s["derivation"]["evidence_sources"] == ["Figure"] for s in made["Figure/single"])
+    assert all(s["derivation"]["evidence_sources"] == ["Generalized-text (Layout)"]
+               for s in made["Generalized-text (Layout)/single"])
+    assert all(len({e["page"] for e in s["evidence"]}) >= 2 for s in made["Table/multi"])
+    assert all(s["derivation"]["answer_format"] == "None" and s["answer"] in ("Not answerable", "无法回答")
+               for s in made["unanswerable"])

@@ -117,3 +117,62 @@ def test_a_100_page_sample_renders_within_its_budget_and_verifies(run_recipe):
         assert len(sample["media"]) == 100 and sample["meta"]["pages"] == 100
         assert sum(m["width"] * m["height"] for m in sample["media"]) <= 24_000_000
         assert sample["meta"]["scale"] < 110 / 72  # the budget lowered the recipe's 110 dpi
+
+
+def _ask(truth, qtype: str, seed: int = 0):
+    """(candidate, the ground-truth filter's verdict) for one question type over a long document."""
+    import random
+
+    from omnisynth.filters.verify import GroundTruthFilter
+    from omnisynth.schemas.truth import WorkItem
+    from omnisynth.tasks.documents import oracle_candidate
+
+    cand = oracle_candidate("doc_long_qa", {qtype: 1}, truth, random.Random(seed))
+    derivation = {"op": "", "labels": [], "target": "", "role": "", "relation": "", "anchor": "", **cand.derivation}
+    item = WorkItem(SampleSpec("t", 0, 0, 0), {}, truth, {"question": cand.question, "answer": cand.answer,
+                                                           "evidence": cand.evidence, "grounding": cand.grounding,
+                                                           "derivation": derivation})
+    return cand, GroundTruthFilter().check(item)[:2]
+
+
+def test_mmlongbench_categories_layout_figure_and_multi_hop_with_its_labels(documents):
+    seen = Counter()
+    for kind, truth in documents.items():
+        for seed in range(3):
+            for qtype, source in (("layout_fact", "Generalized-text (Layout)"), ("figure_fact", "Figure"),
+                                  ("multi_hop", "Table")):
+                try:
+                    cand, verdict = _ask(truth, qtype, seed)
+                except Exception:  # noqa: BLE001 - a type the document cannot carry (no figure) is Unsupported
+                    continue
+                assert verdict == (True, ""), (kind, qtype, cand.question, verdict)
+                assert cand.derivation["evidence_sources"] == [source], (qtype, cand.derivation)
+                pages = {e["page"] for e in cand.evidence}
+                if qtype == "multi_hop":  # 2-3 evidence pages, the total exact to the cent
+                    assert 2 <= len(pages) <= 3 and cand.derivation["answer_format"] in ("Int", "Float")
+                    numbers = [float(e["text"].replace(",", "")) for e in cand.evidence]
+                    assert abs(float(cand.answer) - sum(numbers)) < 0.006
+                if qtype == "figure_fact":
+                    diagram = next(f for f in truth.facts if f.kind == "diagram" and f.page in pages
+                                   and any(n[1] == cand.derivation["target"] for n in f.attrs["nodes"]))
+                    label = {n[0]: n[1] for n in diagram.attrs["nodes"]}
+                    pairs = {(label[a], label[b]) for a, b, _ in diagram.attrs["edges"]}
+                    rel = cand.derivation["relation"]
+                    asked = cand.derivation["target"]
+                    assert ((asked, cand.answer) if rel == "next" else (cand.answer, asked)) in pairs
+                    assert diagram.attrs["figure"] in cand.question
+                if qtype == "layout_fact" and "contents" in cand.question:  # the page the heading is printed on
+                    assert int(cand.answer) == cand.evidence[0]["page"] + 1 and len(pages) == 2
+                seen[qtype] += 1
+    assert min(seen.values()) >= 5 and len(seen) == 3, seen
+
+
+def test_every_long_document_answer_carries_its_mmlongbench_format(documents):
+    truth = documents["financial_report"]
+    formats = {_ask(truth, q, s)[0].derivation["answer_format"] for q in ("page_locate", "page_fact",
+                                                                          "cross_page_compare", "multi_hop")
+               for s in range(4)}
+    assert formats <= {"Int", "Float", "Str"} and "Int" in formats
+    cand, verdict = _ask(truth, "unanswerable")
+    assert verdict == (True, "") and cand.derivation["answer_format"] == "None"
+    assert cand.derivation["evidence_sources"] == []

@@ -30,7 +30,8 @@ def samples(qtype: str, families: list[str], n: int = 3, language: str = "en"):
         spec = SampleSpec("t", 0, index, 0)
         media, truth = gen.render(spec)
         cand = oracle_candidate("doc_parse", {qtype: 1}, truth, spec.rng("q"))
-        derivation = {"op": "", "labels": [], "target": "", "role": "", "relation": "", "anchor": "",
+        derivation = {"op": "", "labels": [], "target": "", "role": "", "relation": "", "anchor": "", "answer_format": "",
+                      "evidence_sources": [],
                       **cand.derivation}
         sample = {"question": cand.question, "answer": cand.answer, "answers": cand.answers,
                   "evidence": cand.evidence, "grounding": cand.grounding, "derivation": derivation}

@@ -94,9 +94,11 @@ def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) 
         if verdict is not None:
             return verdict
     elif op == "graph":
-        diagram = next((f for f in truth.facts if f.kind == "diagram" and f.page == 0), None)
+        page_no = sample["evidence"][0]["page"] if sample["evidence"] else 0
+        diagram = next((f for f in truth.facts if f.kind == "diagram" and f.page == page_no
+                        and any(n[1] == d["target"] for n in f.attrs["nodes"])), None)
         if diagram is None:
-            return False, "no_diagram", "page 1 has no diagram"
+            return False, "no_diagram", f"no diagram with {d['target']!r} on page {page_no + 1}"
         ids = [n[0] for n in diagram.attrs["nodes"] if n[1] == d["target"]]
         if len(ids) != 1:
             return False, "diagram_node_ambiguous", f"{len(ids)} nodes read {d['target']!r}"

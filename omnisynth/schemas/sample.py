@@ -129,6 +129,11 @@ class Derivation(_Strict):
         "state: value | checked | selected_option | active_tab | text | count; timeline: the question type "
         "(seen_when_heard, order, touch, said_after, ...); arithmetic: sum | difference | average; graph: next | previous | branch | manager | reports; '' otherwise"))
     anchor: str = Field(description="element: the accessible name of the element a position is relative to")
+    answer_format: Literal["", "Int", "Float", "Str", "List", "None"] = Field(description=(
+        "documents: the answer's format as MMLongBench-Doc names it (None: not answerable); '' elsewhere"))
+    evidence_sources: list[Literal["Pure-text (Plain-text)", "Generalized-text (Layout)", "Table", "Chart",
+                                   "Figure"]] = Field(description=(
+        "documents: where the evidence is, in MMLongBench-Doc's source names, one per kind; [] elsewhere"))
 
 
 class Action(_Strict):

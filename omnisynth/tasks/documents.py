@@ -348,6 +348,7 @@ def _numeric_forms(text: str) -> list[str]:
 WRITERS = {
     "region": "region", "key_value": "key_value", "table_cell": "table_cell", "chart_value": "chart_value",
     "page_locate": "page_locate", "page_fact": "page_fact", "cross_page_compare": "cross_page_compare",
+    "layout_fact": "layout_fact", "figure_fact": "figure_fact", "multi_hop": "multi_hop",
     "unanswerable": "unanswerable",
     "heading": "heading", "field_value": "field_value", "phrase": "phrase_box",
     "read_line": "region", "locate_text": "phrase_box",
@@ -378,17 +379,15 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
     order = [first] + [n for n in names if n != first]
-    if task_kind == "doc_parse":
-        from omnisynth.tasks.parsing import ParseTasks
+    from omnisynth.tasks.longdoc import LongTasks, label_sources
+    from omnisynth.tasks.parsing import ParseTasks
 
-        tasks: DocTasks = ParseTasks(truth, rng)
-    else:
-        tasks = DocTasks(truth, rng)
+    tasks = {"doc_parse": ParseTasks, "doc_long_qa": LongTasks}.get(task_kind, DocTasks)(truth, rng)
     reasons = []
     for qtype in order:
         method = (GROUNDING_WRITERS if task_kind == "doc_grounding" else {}).get(qtype) or WRITERS[qtype]
         try:
-            return getattr(tasks, method)()
+            return label_sources(getattr(tasks, method)(), truth)
         except Unsupported as exc:
             reasons.append(f"{qtype}: {exc}")
     raise Unsupported("; ".join(reasons))

@@ -23,7 +23,8 @@ register(Family(
     generator="omnisynth.generators.documents.generator:DocumentGenerator.from_recipe",
     tasks=(
         TaskKind("doc_qa", ("region", "key_value", "table_cell", "chart_value", "unanswerable")),
-        TaskKind("doc_long_qa", ("page_locate", "page_fact", "cross_page_compare", "unanswerable"), check=_multi_page),
+        TaskKind("doc_long_qa", ("page_locate", "page_fact", "cross_page_compare", "layout_fact", "figure_fact",
+                                 "multi_hop", "unanswerable"), check=_multi_page),
         TaskKind("doc_grounding", ("heading", "field_value", "table_cell", "phrase")),
         # OCRBench v2's parsing, spotting, extraction and calculation types (omnisynth.tasks.parsing):
         # whole-page answers in the benchmark's formats that only the ground truth holds, so the oracle writes them;

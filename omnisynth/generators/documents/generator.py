@@ -44,6 +44,10 @@ LONG_PROVIDES = {
                   "financial_report"},
     "cross_page_compare": {"table", "chart", "report", "invoice", "grouped_table", "research_report", "academic_paper",
                            "financial_report", "admin_file"},
+    "layout_fact": set(LONG_FAMILIES),
+    "figure_fact": set(LONG_FAMILIES),  # compose draws the figure the question needs
+    "multi_hop": {"table", "invoice", "grouped_table", "statement", "research_report", "academic_paper",
+                  "financial_report", "admin_file"},
 }
 
 # doc_parse question types -> families whose first page can carry them (full_page_ocr, text_counting and
@@ -140,7 +144,8 @@ class DocumentGenerator(Generator):
         body = rng.choice([9.5, 10, 10.5, 11])
         pages = []
         if family in LONG_FAMILIES:
-            pages = compose(family, content, content.rng, title, width, height, font, body, n_pages)
+            need = {"figure_fact": ("figure",), "multi_hop": ("table", "table")}.get(qtype, ())
+            pages = compose(family, content, content.rng, title, width, height, font, body, n_pages, need)
         for number in range(0 if family in LONG_FAMILIES else n_pages):
             kind = family if number == 0 else rng.choice(CONTINUATIONS[family])
             cv = Canvas(width, height, number, language, font, hand)

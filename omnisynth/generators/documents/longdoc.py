@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from omnisynth.generators.content import Content
 from omnisynth.generators.documents.canvas import MARGIN, PALETTE, Canvas
 from omnisynth.generators.documents.layouts import chart
+from omnisynth.schemas.truth import Fact
 
 DOC_TYPES = ("research_report", "tutorial", "academic_paper", "guidebook", "brochure", "admin_file",
              "financial_report")
@@ -98,6 +99,7 @@ class Flow:
     chapter: str = ""
     placed: list[tuple[str, int]] = field(default_factory=list)  # ("Table 3", page) in order placed
     counts: dict[str, int] = field(default_factory=dict)
+    need: list[str] = field(default_factory=list)  # blocks the planned question needs, laid down first
 
     @property
     def cv(self) -> Canvas:
@@ -136,15 +138,16 @@ class Flow:
 
 
 def compose(kind: str, c: Content, rng: random.Random, title: str, width: float, height: float, font: str,
-            size: float, n_pages: int) -> list[Canvas]:
-    """Every page of one long document of type `kind`, exactly `n_pages` of them (n_pages >= 4)."""
+            size: float, n_pages: int, need: tuple[str, ...] = ()) -> list[Canvas]:
+    """Every page of one long document of type `kind`, exactly `n_pages` of them (n_pages >= 4); the
+    blocks in `need` (e.g. ("figure",) for a figure question) come first, whatever the type's mix."""
     L = LONG[c.lang]
     pages = [Canvas(width, height, 0, c.lang, font)]
     _cover(pages[0], c, rng, kind, title)
     toc_pages = 1 if n_pages <= 60 else 2
     pages += [Canvas(width, height, i, c.lang, font) for i in range(1, 1 + toc_pages)]
     refs = kind in ("academic_paper", "research_report") and n_pages >= 12
-    flow = Flow(c, rng, width, height, font, size, n_pages - refs, pages)
+    flow = Flow(c, rng, width, height, font, size, n_pages - refs, pages, need=list(need))
     entries: list[tuple[str, str, int, int]] = []  # (number, title, level, page)
     try:
         for chapter in range(1, 10_000):
@@ -222,6 +225,8 @@ def _section(flow: Flow, kind: str, number: str, entries: list) -> None:
             break
         line_no = flow.text_lines(c.paragraph(), size, heading, first=line_no)
         block = rng.choices(names, weights=weights)[0]
+        if flow.need:
+            block = flow.need.pop(0)
         if block != "para":
             _block(flow, block, kind, heading)
         earlier = [(t, p) for t, p in flow.placed if p < flow.cv.page]
@@ -262,7 +267,7 @@ def _block(flow: Flow, block: str, kind: str, section: str) -> None:
         if block == "chart":
             chart(cv, c, rng, MARGIN, flow.y, width, h, size - 1, n)
         else:
-            _diagram(cv, c, rng, MARGIN, flow.y, width, h, size - 1)
+            _diagram(cv, c, rng, MARGIN, flow.y, width, h, size - 1, target)
         cv.text(MARGIN, flow.y + h + 6, f"{target}: {c.sentence(4, 9)}", size - 1, fact="caption", fit=width)
         flow.y += h + size * 3
         flow.placed.append((target, cv.page))
@@ -285,8 +290,9 @@ def _block(flow: Flow, block: str, kind: str, section: str) -> None:
 
 
 def _diagram(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: float, h: float,
-             size: float) -> None:
-    """A flow diagram drawn from a small graph: a chain of labelled boxes with a branch, arrows between."""
+             size: float, figure: str) -> None:
+    """A flow diagram drawn from a small graph: a chain of labelled boxes, arrows between; the graph is a
+    `diagram` fact (nodes [id, label, shape], edges [from, to, label]) named by its figure label."""
     n = rng.randint(3, 5)
     labels = [c.unique(lambda: c.words(rng.randint(1, 2)).title()) for _ in range(n)]
     bw, bh = min(120.0, w / n - 24), 34.0
@@ -300,6 +306,10 @@ def _diagram(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w
         cv.text(bx + bw / 2, y + bh / 2 - size * 0.6, text, size, align="center", fact="diagram_node",
                 attrs={"node": i})
         boxes.append((bx, y, bx + bw, y + bh))
+        labels[i] = text
+    cv.facts.append(Fact("diagram", cv.page, (x, y, x + w, y + bh), figure, {
+        "kind": "flowchart", "figure": figure, "shape": True, "nodes": [[f"n{i}", t, "box"] for i, t in enumerate(labels)],
+        "edges": [[f"n{i}", f"n{i + 1}", ""] for i in range(n - 1)]}))
     for a, b in zip(boxes, boxes[1:], strict=False):
         cv.line(a[2], y + bh / 2, b[0], y + bh / 2, color=(0.3, 0.3, 0.35), width=1.0)
         cv.line(b[0] - 5, y + bh / 2 - 3, b[0], y + bh / 2, color=(0.3, 0.3, 0.35), width=1.0)
