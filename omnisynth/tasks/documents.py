@@ -147,16 +147,22 @@ def number_text(value: float) -> str:
 class DocTasks:
     """Question writers over one sample's ground truth, drawing from one random stream."""
 
+    MORE: dict[str, dict] = {}  # a subclass's own templates by language (`ask`)
+
     def __init__(self, truth: GroundTruth, rng: random.Random):
         self.truth = truth
         self.rng = rng
         self.t = TEMPLATES.get(truth.language, TEMPLATES["en"])
+        self.more = self.MORE.get(truth.language, self.MORE.get("en", {}))
         self.by_kind: dict[str, list[Fact]] = {}
         for f in truth.facts:
             self.by_kind.setdefault(f.kind, []).append(f)
 
     def phrase(self, name: str, **kw) -> str:
         return self.rng.choice(self.t[name]).format(**kw)
+
+    def ask(self, name: str, **kw) -> str:
+        return self.rng.choice(self.more[name]).format(**kw)
 
     def pick(self, *kinds: str, where=lambda f: True) -> Fact:
         pool = [f for k in kinds for f in self.by_kind.get(k, ()) if where(f)]

@@ -84,12 +84,7 @@ def label_sources(cand: Candidate, truth: GroundTruth) -> Candidate:
 class LongTasks(DocTasks):
     """doc_long_qa's writers: the shared ones plus layout, figure and multi-hop questions."""
 
-    def __init__(self, truth, rng):
-        super().__init__(truth, rng)
-        self.L = TEMPLATES.get(truth.language, TEMPLATES["en"])
-
-    def ask(self, name: str, **kw) -> str:
-        return self.rng.choice(self.L[name]).format(**kw)
+    MORE = TEMPLATES
 
     def layout_fact(self) -> Candidate:
         kinds = [k for k in ("caption", "toc") if self.by_kind.get("caption" if k == "caption" else "toc_entry")]
@@ -140,8 +135,8 @@ class LongTasks(DocTasks):
             raise Unsupported("numbers on fewer than two pages")
         chosen = [self.rng.choice([f for f in cells if f.page == p])
                   for p in self.rng.sample(pages, min(len(pages), self.rng.choice([2, 2, 3])))]
-        parts = [self.L["part"].format(col=f.attrs["col"], row=f.attrs["row"], page=f.page + 1) for f in chosen]
-        joined = ("、" if self.truth.language in ("zh", "ja") else ", ").join(parts[:-1]) + self.L["and"] + parts[-1]
+        parts = [self.more["part"].format(col=f.attrs["col"], row=f.attrs["row"], page=f.page + 1) for f in chosen]
+        joined = ("、" if self.truth.language in ("zh", "ja") else ", ").join(parts[:-1]) + self.more["and"] + parts[-1]
         values = [float(f.attrs["number"]) for f in chosen]
         answer = amount_text(arithmetic("sum", values))
         return Candidate("multi_hop", self.ask("total", parts=joined), answer,

@@ -217,12 +217,7 @@ def arithmetic(relation: str, values: list[float]) -> float:
 class ParseTasks(DocTasks):
     """doc_parse's writers over one sample's ground truth (page 1 of a document)."""
 
-    def __init__(self, truth, rng):
-        super().__init__(truth, rng)
-        self.p = TEMPLATES.get(truth.language, TEMPLATES["en"])
-
-    def ask(self, name: str, **kw) -> str:
-        return self.rng.choice(self.p[name]).format(**kw)
+    MORE = TEMPLATES
 
     def full_page_ocr(self) -> Candidate:
         page = self.truth.page(0)
