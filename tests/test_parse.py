@@ -371,3 +371,12 @@ def test_the_doc_parse_recipe_runs_on_ray_and_its_shards_hold_every_type(run_rec
     assert set(types) <= set(PARSE_TYPES) and len(types) >= 7, types  # drawn by weight: most of the ten
     for r in rows:  # the answer read back from the shard scores 1 against itself, by the benchmark's metric
         assert score(r, r["answer"])["reward"] == 1.0, r["task"]
+
+
+def test_diagram_pages_without_graphviz_are_refused_up_front_naming_the_fix(monkeypatch, tmp_path):
+    from omnisynth.schemas.recipe import RecipeError, load_recipe
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot here
+    with pytest.raises(RecipeError, match="families: diagram needs Graphviz's dot: apt-get install graphviz"):
+        load_recipe("doc_qa")
+    assert load_recipe("doc_qa", [("generator.families", ["report", "math"])]).generator.families == ["report", "math"]

@@ -93,6 +93,15 @@ class DocumentGenerator(GeneratorConfig):
         return self
 
     @model_validator(mode="after")
+    def _dot_installed(self) -> DocumentGenerator:
+        import shutil
+
+        if "diagram" in self.families and shutil.which("dot") is None:
+            raise ValueError("families: diagram needs Graphviz's dot: apt-get install graphviz (scripts/setup.sh "
+                             "does), or leave diagram out of generator.families")
+        return self
+
+    @model_validator(mode="after")
     def _fonts_installed(self) -> DocumentGenerator:
         if {"handform", "note", "answer_sheet"} & set(self.families):
             from omnisynth.generators.fonts import handwriting_file
