@@ -152,7 +152,7 @@ def cmd_mix(args) -> int:
 def cmd_gap(args) -> int:
     import json
 
-    from omnisynth.gap.plan import PlanError, load_plan, load_taxonomy, make_plan, plan_yaml
+    from omnisynth.gap.plan import PlanError, decontaminate, load_plan, load_taxonomy, make_plan, plan_yaml
     from omnisynth.gap.results import ResultsError, format_table, per_category, read_results
 
     try:
@@ -165,22 +165,13 @@ def cmd_gap(args) -> int:
             plan = make_plan(stats, args.benchmark, args.budget, taxonomy=taxonomy, general_share=args.general_share,
                              floor_share=args.floor, min_error=args.min_error, base=args.base, seed=args.seed,
                              results=str(args.results))
-            if args.decontaminate:  # every part drops samples overlapping the benchmark's own items
-                if args.benchmark == "omnisynth":
-                    raise PlanError("--decontaminate reads a benchmark's items (ocrbench_v2, mmlongbench_doc, "
-                                    "screenspot_pro), not our own eval rows")
-                source = {"benchmark": args.benchmark, "path": str(Path(args.results).resolve())}
-                if args.benchmark_images:
-                    source["images"] = str(Path(args.benchmark_images).resolve())
-                for part in plan.parts:
-                    part.set["filters.decontaminate.sources"] = [source]
+            if args.decontaminate:
+                decontaminate(plan, Path(args.results), args.benchmark_images)
     except (ResultsError, PlanError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps([{"category": s.category, **s.as_dict()} for s in stats], indent=1))
-    else:
-        print(format_table(stats))
+    print(json.dumps([{"category": s.category, **s.as_dict()} for s in stats], indent=1) if args.json
+          else format_table(stats))
     if plan is not None:
         Path(args.out).write_text(plan_yaml(plan, args.floor, args.min_error))
         try:
@@ -359,14 +350,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--base", help="recipe for the share of general data (default: the taxonomy's)")
     s.add_argument("--general-share", type=float, default=0.2, help="share of the budget for general data")
     s.add_argument("--floor", type=float, default=0.05, help="share of the aimed budget every weak category gets")
-    s.add_argument("--min-error", type=float, default=0.05,
-                   help="weak: the lower end of the error rate's 95%% interval is at least this")
+    s.add_argument("--min-error", type=float, default=0.05, help="weak: the 95%% interval's low end reaches this")
     s.add_argument("--taxonomy", help="a taxonomy file (default: the bundled omnisynth/gap/taxonomy.v2.yaml)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--decontaminate", action="store_true", help=(
-        "every part of the plan drops samples whose question/answer or image overlaps the benchmark's items in "
-        "--results (filters.decontaminate)"))
-    s.add_argument("--benchmark-images", help="with --decontaminate: the folder of the benchmark's images (PDFs)")
+    s.add_argument("--decontaminate", action="store_true", help="parts drop samples overlapping --results' items")
+    s.add_argument("--benchmark-images", help="with --decontaminate: the folder of the benchmark's images")
     s.set_defaults(fn=cmd_gap)
     s = sub.add_parser("train", help="run a stage file (curriculum) into a checkpoint folder (rerun to resume)")
     s.add_argument("stages", help="a bundled curriculum name (omni_tiny) or a stage YAML file")

@@ -61,6 +61,19 @@ class Plan(_Cfg):
     unmapped: list[dict[str, object]] = Field(default_factory=list)
 
 
+def decontaminate(plan: Plan, results: Path, images: str | None = None) -> None:
+    """Turn `filters.decontaminate` on for every part of `plan`, against the benchmark's own items in
+    `results` (its images in `images`). Raises PlanError for our own eval rows, which are no benchmark."""
+    if plan.benchmark not in ("ocrbench_v2", "mmlongbench_doc", "screenspot_pro"):
+        raise PlanError(f"--decontaminate reads a benchmark's items (ocrbench_v2, mmlongbench_doc, screenspot_pro), "
+                        f"not {plan.benchmark!r} rows")
+    source = {"benchmark": plan.benchmark, "path": str(Path(results).resolve())}
+    if images:
+        source["images"] = str(Path(images).resolve())
+    for part in plan.parts:
+        part.set["filters.decontaminate.sources"] = [source]
+
+
 def load_taxonomy(path: Path = TAXONOMY) -> dict:
     tree = yaml.safe_load(Path(path).read_text())
     if not isinstance(tree, dict) or "version" not in tree or "benchmarks" not in tree:
