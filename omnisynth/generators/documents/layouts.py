@@ -305,8 +305,8 @@ def draw_chart(cv: Canvas, c: Content, rng: random.Random, title: str, size: flo
 FAMILIES = {
     "report": draw_report, "invoice": draw_invoice, "form": draw_form, "table": draw_table,
     "slide": draw_slide, "paper": draw_paper, "chart": draw_chart, **FINANCE_FAMILIES, **EDITORIAL_FAMILIES, "grouped_table": draw_grouped_table,
-    "plot": draw_plot, "math": draw_math, "diagram": draw_diagram, "handform": draw_handform, "answer_sheet": draw_answer_sheet,
-    "note": draw_note, "sign": draw_sign, "label": draw_label, "package": draw_package,
+    "plot": draw_plot, "math": draw_math, "diagram": draw_diagram, "handform": draw_handform,
+    "note": draw_note, "answer_sheet": draw_answer_sheet, "sign": draw_sign, "label": draw_label, "package": draw_package,
 }
 # Continuation pages of a multi-page document: what follows a family's first page.
 CONTINUATIONS = {
