@@ -69,7 +69,7 @@ def test_the_budget_follows_the_gap_with_floors_and_general_data_and_figures_are
     loaded, recipes = load_plan(str(tmp_path / "p.yaml"))
     chart = next(r for p, r in zip(loaded.parts, recipes, strict=False) if p.category == "Chart/multi")
     assert chart.name == "gap_chart_multi" and chart.task.kind == "doc_long_qa"
-    assert chart.task.question_types == {"cross_page_compare": 1} and "chart" in chart.generator.families
+    assert chart.task.question_types == {"cross_page_compare": 1} and "financial_report" in chart.generator.families
 
 
 def test_a_plan_with_a_bad_part_is_refused_naming_the_part(tmp_path):
