@@ -85,3 +85,29 @@ def test_gap_decontaminate_turns_it_on_for_every_part(tmp_path, capsys):
     for r in recipes:
         [source] = r.filters.decontaminate.sources
         assert (source.benchmark, source.path, source.images) == ("ocrbench_v2", str(results), str(tmp_path))
+
+
+def test_a_benchmark_item_worded_like_a_template_drops_nothing_and_a_file_without_questions_is_refused(
+        run_recipe, tmp_path, monkeypatch):
+    from omnisynth.schemas.recipe import RecipeError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # items that share our templates' instructions word for word, with content of their own
+    records = [{"question": "Extract these fields from the document and answer in JSON with exactly these keys: "
+                            "\"Patient\", \"Ward\".", "answers": ["{\"Patient\": \"zzz\"}"], "image_path": "a.png"},
+               {"question": "Convert the table in the image to HTML. Use rowspan and colspan for merged cells.",
+                "answers": ["<table><tr><td>qqq</td></tr></table>"], "image_path": "b.png"}]
+    bench = tmp_path / "ocr.json"
+    bench.write_text(json.dumps(records))
+    source = [{"benchmark": "ocrbench_v2", "path": str(bench)}]
+    out, summary = run_recipe("doc_parse", out=tmp_path / "p", num_samples=16,
+                              generator__families=["invoice", "table", "receipt"],
+                              task__question_types={"kie": 1, "table_parsing": 1},
+                              filters__decontaminate__sources=source)
+    assert summary.kept == 16, summary
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"q": 1}]))
+    with pytest.raises(RecipeError, match=r"filters\.decontaminate\.sources: .*bad\.json\[0\]: a ocrbench_v2 record "
+                                          r"needs 'question'"):
+        run_recipe("doc_qa", out=tmp_path / "q", num_samples=2,
+                   filters__decontaminate__sources=[{"benchmark": "ocrbench_v2", "path": str(bad)}])

@@ -48,7 +48,7 @@ def test_corpus_run_reports_bad_files_once_and_keeps_good_pages(run_recipe, corp
     assert {"paper_tracemonkey_2col.pdf", "federal_register_3col.pdf", "ENCRYPTED_password_test.pdf",
             "BROKEN_zen_of_python_corrupted.pdf"} <= sources  # repaired and rotated pages are usable
     tasks = {json.loads(s["json"])["task"] for s in samples}
-    assert tasks == {"pdf_qa/region", "pdf_qa/phrase"}
+    assert tasks == {"pdf_qa/read_line", "pdf_qa/locate_text"}  # the names task.question_types takes
 
 
 def test_rotated_page_boxes_match_the_rendered_image(corpus):

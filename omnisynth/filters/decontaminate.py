@@ -1,6 +1,6 @@
 """Decontamination: drop samples that overlap a benchmark's own test items (text or images).
 
-`filters.decontaminate.sources` names benchmark files as they ship (FORMATS.md):
+`filters.decontaminate.sources` names benchmark files as they ship:
 - `ocrbench_v2`: its records (JSON list or JSON Lines): `question`, `answers`, `image_path`
   (relative to `images`, default the file's folder).
 - `mmlongbench_doc`: `samples.json`: `question`, `answer`, `doc_id` (a PDF in `images`, whose
@@ -9,8 +9,11 @@
   `instruction`, `img_filename` or `img_path` (in `images`).
 
 Text: the question and answer of every item, case-folded and NFKC-normalised, cut into word
-tokens (each CJK character a token); a sample whose question + answer shares an `ngram`-token
-run with an item (or, for an item shorter than that, equals it) overlaps it. Images: 64-bit
+tokens (each CJK character a token); a sample overlaps the benchmark when at least `min_share`
+of its question + answer's `ngram`-token runs are the benchmark's (a sample shorter than that:
+when it equals an item whole). A share, not one run: our questions are templates, and a
+benchmark item worded like one ("Extract these fields from the document ...") shares a run with
+every sample of that template without holding any of their content. Images: 64-bit
 perceptual hashes (`imagehash.phash`, as run-wide dedup uses); a sample image within
 `image_max_distance` bits of an item's overlaps it. Dropped samples are quarantined with reason
 `text_overlap_<benchmark>` or `image_overlap_<benchmark>`, so the manifest counts them by benchmark.
@@ -80,16 +83,22 @@ def _image_hashes(paths: list[Path]) -> list[int]:
     return out
 
 
+class SourceError(ValueError):
+    """A benchmark file that holds none of the records its benchmark ships (the message names it)."""
+
+
 def _items(source) -> tuple[list[str], list[Path]]:
-    """(texts, image files) of one benchmark source."""
+    """(texts, image files) of one benchmark source. Raises SourceError for a record without its
+    question (`question`, or `instruction` for ScreenSpot-Pro) or a file with no records."""
     path = Path(source.path)
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     root = Path(source.images) if source.images else (path if path.is_dir() else path.parent)
     texts, images = [], []
     for f in files:
-        for _, rec in json_records(f):
-            if not isinstance(rec, dict):
-                continue
+        for where, rec in json_records(f):
+            if not isinstance(rec, dict) or not (rec.get("question") or rec.get("instruction")):
+                raise SourceError(f"{where}: a {source.benchmark} record needs 'question' (ScreenSpot-Pro: "
+                                  f"'instruction'); got {str(rec)[:80]}")
             answers = rec.get("answers", rec.get("answer", ""))
             answers = answers if isinstance(answers, list) else [answers]
             question = str(rec.get("question") or rec.get("instruction") or "")
@@ -100,6 +109,8 @@ def _items(source) -> tuple[list[str], list[Path]]:
                 name = rec["doc_id"]
             if name:
                 images.append(root / str(name))
+    if not texts:
+        raise SourceError(f"{path}: no {source.benchmark} records")
     return texts, sorted(set(images))
 
 
@@ -188,9 +199,12 @@ class DecontaminationFilter(Filter):
     def check(self, item: WorkItem) -> Verdict:
         index = load_index(self.cfg, self.key)
         s = item.sample
-        for g in grams(tokens(f"{s['question']} {s['answer']}"), index.ngram):
-            if g in index.text:
-                return False, f"text_overlap_{index.text[g]}", f"a {index.ngram}-token run of {s['question'][:80]!r}"
+        mine = grams(tokens(f"{s['question']} {s['answer']}"), index.ngram)
+        shared = [index.text[g] for g in mine if g in index.text]
+        if mine and len(shared) >= self.cfg.min_share * len(mine):
+            bench = max(set(shared), key=shared.count)
+            return False, f"text_overlap_{bench}", (f"{len(shared)} of {len(mine)} {index.ngram}-token runs of "
+                                                    f"{s['question'][:80]!r} are {bench}'s")
         if index.images:
             from PIL import Image
 

@@ -1,6 +1,7 @@
 """Per-sample benchmark results, read in each benchmark's own published format, counted per category.
 
-Readers (see ../shared/benchmarks/FORMATS.md for the formats) and the fields each needs:
+Readers (the formats are the benchmarks' published ones: their repositories' record files and
+evaluator logs) and the fields each needs:
 
 - `screenspot_pro`: the evaluator's result log (a JSON object whose `details` list has one
   record per task) or annotation records (a JSON list or JSON Lines). Needs `group` and

@@ -95,8 +95,12 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         stream.write(inventory.summary(f"{out}/{INVENTORY}"))
     if recipe.filters.decontaminate.sources:  # the benchmarks' index, built (or found) once here on the driver
         from omnisynth.filters.decontaminate import prepare
+        from omnisynth.schemas.loading import RecipeError
 
-        indexed = prepare(recipe)
+        try:
+            indexed = prepare(recipe)
+        except ValueError as exc:  # a file that is not the benchmark's records: refused before any sample
+            raise RecipeError(f"recipe {recipe.name}: filters.decontaminate.sources: {exc}") from None
         stream.write("decontaminate: " + ", ".join(f"{b} ({n['texts']} texts, {n['images']} images)"
                                                    for b, n in indexed.items()) + "\n")
     if recipe.model.engine == "openai":  # an endpoint that is down stops the run before any work

@@ -216,7 +216,9 @@ class DecontaminateFilter(_Cfg):
     """Drop samples overlapping a benchmark's own items (omnisynth.filters.decontaminate)."""
 
     sources: list[DecontaminateSource] = Field(default_factory=list, description="benchmark files; none: off")
-    ngram: int = Field(default=8, ge=3, le=50, description="tokens in a shared run that counts as overlap")
+    ngram: int = Field(default=8, ge=3, le=50, description="tokens in a run compared with the benchmark's")
+    min_share: float = Field(default=0.5, gt=0, le=1, description=(
+        "share of a sample's question + answer runs found in the benchmark that makes it overlap"))
     image_max_distance: int = Field(default=4, ge=0, le=16, description="Hamming distance of 64-bit pHashes")
 
 

@@ -384,7 +384,8 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     """The planned question type first (documents plan for one), then the others by weight."""
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
-    order = [first] + [n for n in names if n != first]
+    # the rest in a random order drawn by weight (Efraimidis-Spirakis keys), not always the same fallback
+    order = [first] + sorted((n for n in names if n != first), key=lambda n: -rng.random() ** (1 / max(weights[n], 1e-9)))
     from omnisynth.tasks.longdoc import LongTasks, label_sources
     from omnisynth.tasks.parsing import ParseTasks
 
@@ -393,7 +394,7 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     for qtype in order:
         method = (GROUNDING_WRITERS if task_kind == "doc_grounding" else {}).get(qtype) or WRITERS[qtype]
         try:
-            return label_sources(getattr(tasks, method)(), truth)
+            return label_sources(getattr(tasks, method)(), truth, qtype)
         except Unsupported as exc:
             reasons.append(f"{qtype}: {exc}")
     raise Unsupported("; ".join(reasons))

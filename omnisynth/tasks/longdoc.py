@@ -67,9 +67,10 @@ def _json(text: str):
         return None
 
 
-def label_sources(cand: Candidate, truth: GroundTruth) -> Candidate:
-    """Set the candidate's `answer_format` and `evidence_sources` (MMLongBench-Doc's labels) from the
-    facts its evidence boxes are."""
+def label_sources(cand: Candidate, truth: GroundTruth, qtype: str) -> Candidate:
+    """Name the candidate's type `qtype` (the type asked for: read_line, not the writer's region) and set
+    its `answer_format` and `evidence_sources` (MMLongBench-Doc's labels) from the facts its evidence is."""
+    cand.qtype = qtype
     found = set()
     for ev in cand.evidence:
         kinds = [f.kind for f in truth.facts if f.page == ev["page"] and iou(f.bbox, ev["bbox_px"]) > 0.8]

@@ -1,6 +1,6 @@
 """OCRBench v2's parsing, spotting, extraction and calculation tasks (`task.kind: doc_parse`).
 
-Each question type answers in the benchmark's own output format (FORMATS.md; OCRBench v2's
+Each question type answers in the benchmark's own output format (OCRBench v2's
 `eval_scripts`), derived whole from the page's ground truth:
 
 - `full_page_ocr`: the page's text, one text-layer line per line, in reading order.
