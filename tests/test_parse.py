@@ -22,14 +22,22 @@ from omnisynth.train.evaluate import score
 
 
 def samples(qtype: str, families: list[str], n: int = 3, language: str = "en"):
-    """(candidate, item) for the first n documents of these families that carry the question type."""
+    """(candidate, item) for the first n documents of these families that carry the question type
+    (a document that cannot is skipped; if none of 4n can, their Unsupported is raised)."""
     gen = DocumentGenerator(DocConfig(families=families, languages={language: 1.0}, dpi=72),
                             TaskConfig(kind="doc_parse", question_types={qtype: 1}))
     out = []
-    for index in range(n):
+    for index in range(4 * n):
+        if len(out) == n:
+            break
         spec = SampleSpec("t", 0, index, 0)
         media, truth = gen.render(spec)
-        cand = oracle_candidate("doc_parse", {qtype: 1}, truth, spec.rng("q"))
+        try:
+            cand = oracle_candidate("doc_parse", {qtype: 1}, truth, spec.rng("q"))
+        except Unsupported:
+            if index == 4 * n - 1 and not out:
+                raise
+            continue
         derivation = {"op": "", "labels": [], "target": "", "role": "", "relation": "", "anchor": "", "answer_format": "",
                       "evidence_sources": [],
                       **cand.derivation}
@@ -91,7 +99,10 @@ def test_plain_tables_keep_their_header_and_every_cell_under_its_column():
 
 def test_a_charts_json_is_the_data_the_chart_was_drawn_from():
     seen = set()
-    for cand, item in samples("chart_parsing", ["plot", "chart", "bill"], n=6):
+    for cand, item in samples("chart_parsing", ["plot", "chart", "slide"], n=6):
+        # every value is printed on the page: the table can be read off the image exactly
+        text = squash(page_text(item.truth))
+        assert all(squash(f"{v:g}") in text for row in json.loads(cand.answer).values() for v in row.values())
         assert kept(item) == (True, "")
         got = json.loads(cand.answer)
         title = cand.derivation["target"]

@@ -14,7 +14,8 @@ Each question type answers in the benchmark's own output format (OCRBench v2's
   `MAX_SPOT_WORDS` words: posters, slides, certificates, signs).
 - `text_counting`: how often a word occurs (case folded, whole words; spaced scripts).
 - `table_parsing`: the table as HTML, merged cells as rowspan/colspan (scored by TEDS).
-- `chart_parsing`: the chart's data as JSON ``{series: {category: value}}`` (TEDS over its table).
+- `chart_parsing`: the chart's data as JSON ``{series: {category: value}}`` (TEDS over its table), for
+  charts that print every value beside its mark (labelled bars, pies): exact from the image.
 - `kie`: the page's fields as JSON ``{key: value}`` (F1 over pairs).
 - `math_qa`: a sum, difference or average of a table column's cells; the arithmetic is the
   derivation's `target` (e.g. "1,200.50 + 80 = 1280.5").
@@ -310,10 +311,11 @@ class ParseTasks(DocTasks):
                          {"op": "table_html", "target": str(table.attrs["table"])}, [answer])
 
     def chart_parsing(self) -> Candidate:
-        charts = sorted({f.attrs["chart"] for f in self.by_kind.get("chart_mark", ())
-                         if f.page == 0 and f.attrs.get("kind") != "scatter"})
+        marks = [f for f in self.by_kind.get("chart_mark", ()) if f.page == 0]
+        # a chart whose every value is printed beside its mark: one a reader can parse exactly
+        charts = sorted({f.attrs["chart"] for f in marks} - {f.attrs["chart"] for f in marks if not f.attrs.get("labelled")})
         if not charts:
-            raise Unsupported("no chart with a data table on page 1")
+            raise Unsupported("no chart on page 1 prints all its values")
         chart = self.rng.choice(charts)
         marks = [f for f in self.by_kind["chart_mark"] if f.page == 0 and f.attrs["chart"] == chart]
         title = marks[0].attrs["chart_title"]

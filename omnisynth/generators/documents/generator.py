@@ -60,7 +60,7 @@ PARSE_PROVIDES = {
                     "statement", "payslip", "receipt", "menu", "certificate", "poster"},
     "text_spotting": {"slide", "certificate", "poster", "sign", "label", "package"},
     "table_parsing": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
-    "chart_parsing": {"chart", "slide", "plot", "bill"},
+    "chart_parsing": {"chart", "slide", "plot"},
     "kie": {"invoice", "form", "receipt", "payslip", "bill", "statement", "certificate", "poster", "handform",
             "sign", "label", "package"},
     "math_qa": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},

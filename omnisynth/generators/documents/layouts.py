@@ -86,12 +86,14 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
           size: float, chart_id: int, kind: str | None = None) -> None:
     """A bar or line chart with axes, ticks, legend and exact values as `chart_mark` facts."""
     kind = kind or rng.choice(["bar", "line"])
+    quarters = rng.random() < 0.5
+    # the title names what the categories are: quarters, or regions (cities)
     title = c.unique(lambda: c.labels["chart_title"].format(x=c.words(2).title() if c.lang == "en" else c.words(2),
-                                                            dim=rng.choice(c.labels["dims"])))
+                                                            dim=c.labels["dims"][0 if quarters else 1]))
     cv.text(x + w / 2, top, title, size + 2, bold=True, align="center", fact="chart_title", fit=w,
             attrs={"chart": chart_id})
     n_series = rng.randint(1, 3) if kind == "bar" else rng.randint(1, 2)
-    if rng.random() < 0.5:
+    if quarters:
         categories = ["Q1", "Q2", "Q3", "Q4"]
     else:  # cities whose names fit their slot on the axis (Faker's can be long: 'Lake Michaelmouth')
         n, categories = rng.randint(3, 6), []
@@ -132,7 +134,7 @@ def chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float, w: f
             v = values[s][ci]
             y = py1 - (py1 - py0) * v / top_value
             attrs = {"chart": chart_id, "chart_title": title, "series": s, "category": cat, "value": v,
-                     "kind": kind}
+                     "kind": kind, "labelled": kind == "bar" and labels}  # its value printed beside it
             if kind == "bar":
                 bw = slot * 0.8 / n_series
                 bx = px0 + slot * ci + slot * 0.1 + bw * si

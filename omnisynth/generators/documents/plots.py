@@ -208,13 +208,15 @@ def _draw_chart(cv: Canvas, c: Content, rng: random.Random, x: float, top: float
             x0, y0, x1, y1 = px - 3, py - 3, px + 3, py + 3
         (bx0, by1), (bx1, by0) = to_page(x0, y0), to_page(x1, y1)
         cv.mark((bx0, by0, bx1, by1), f"{name} {cat}", {"chart": chart_id, "chart_title": title, "series": name,
-                                                         "category": cat, "value": float(value), "kind": kind})
+                                                         "category": cat, "value": float(value), "kind": kind,
+                                                         "labelled": kind == "stacked" and value >= 12})
     if kind == "pie":
         for wedge, cat, value in zip(ax.patches, categories, series[title], strict=False):
             ext = wedge.get_window_extent()
             (bx0, by1), (bx1, by0) = to_page(ext.x0, ext.y0), to_page(ext.x1, ext.y1)
             cv.mark((bx0, by0, bx1, by1), f"{title} {cat}", {"chart": chart_id, "chart_title": title, "series": title,
-                                                              "category": cat, "value": float(value), "kind": kind})
+                                                              "category": cat, "value": float(value), "kind": kind,
+                                                              "labelled": True})
     cv.facts.append(Fact("chart_data", cv.page, (x, top, x + w, top + h), title, {
         "chart": chart_id, "chart_title": title, "kind": kind, "shape": True,
         "data": {"categories": categories, "series": series, "x_title": x_title if kind != "pie" else "",
