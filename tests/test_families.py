@@ -293,7 +293,9 @@ def test_omnisynth_list_families_shows_bundled_and_registered_ones(capsys):
     assert main(["list", "--families"]) == 0
     out = capsys.readouterr().out
     assert "documents  (omnisynth.generators.documents.family)" in out
-    assert "  doc_long_qa: page_locate, page_fact, cross_page_compare, unanswerable" in out
+    assert ("  doc_long_qa: page_locate, page_fact, cross_page_compare, layout_fact, figure_fact, multi_hop, "
+            "unanswerable") in out
+    assert "  doc_parse: full_page_ocr, doc_parsing, formula_recognition" in out and "[oracle only]" in out
     assert "  gui_actions: click, type, select, scroll  [oracle only]" in out
     assert f"tally  ({__name__})" in out and "  tally_qa: count  [oracle only]" in out
 

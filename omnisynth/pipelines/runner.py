@@ -95,7 +95,6 @@ def run(recipe: Recipe, out: Store | Path | str, stream: TextIO | None = None) -
         stream.write(inventory.summary(f"{out}/{INVENTORY}"))
     if recipe.filters.decontaminate.sources:  # the benchmarks' index, built (or found) once here on the driver
         from omnisynth.filters.decontaminate import prepare
-        from omnisynth.schemas.loading import RecipeError
 
         try:
             indexed = prepare(recipe)
