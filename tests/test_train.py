@@ -89,9 +89,14 @@ def test_curriculum_learns_each_stage_and_replay_limits_forgetting(data, tmp_pat
         assert np.mean(curve[-2:]) < 0.8 * curve[0], (name, curve)
     dpo = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()
            if '"stage": "dpo"' in line]
-    # preference learned: the loss is below chance (log 2) and the last steps rank the chosen answer first more
-    # often than not (one step's 8 pairs alone is too noisy a measure: 4 of 8 happens on a learning run)
-    assert dpo[-1]["loss"] < 0.69 and np.mean([r["reward_acc"] for r in dpo[-4:]]) > 0.5, dpo
+    # preference learned: the stage's loss, averaged over its steps, is below chance (log 2, where every DPO
+    # stage starts: the policy is its reference), and the logged steps rank the chosen answer first more often
+    # than not. One window alone is too noisy a measure (2 steps of 8 pairs: 0.74 happens on a learning run)
+    steps = [r["step"] - p for r, p in zip(dpo, [0] + [r["step"] for r in dpo[:-1]], strict=True)]
+    mean_loss = sum(r["loss"] * n for r, n in zip(dpo, steps, strict=True)) / sum(steps)
+    with capsys.disabled():
+        print(f"\ndpo: mean loss {mean_loss:.3f} over {sum(steps)} steps; rows {[(r['step'], round(r['loss'], 3), r['reward_acc']) for r in dpo]}")
+    assert mean_loss < 0.69 and np.mean([r["reward_acc"] for r in dpo]) > 0.5, dpo
     grpo = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"stage": "grpo"' in line]
     assert grpo and 0 <= grpo[-1]["reward"] <= 1
     # the GRPO update did something: the policy drifted from its stage-start reference (or the last step
