@@ -26,13 +26,13 @@ any sample (`prepare`), the workers load it.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import re
 import unicodedata
 from pathlib import Path
 
+from omnisynth.datasets.dedup import phash
 from omnisynth.datasets.records import json_records
 from omnisynth.filters.base import KEEP, Filter, Verdict
 from omnisynth.schemas.truth import WorkItem
@@ -59,27 +59,21 @@ def grams(toks: tuple[str, ...], n: int) -> set[int]:
     return {_stable(toks[i:i + n]) for i in range(len(toks) - n + 1)}
 
 
-def _phash_int(image) -> int:
-    import imagehash
-
-    return int(str(imagehash.phash(image.convert("RGB"), hash_size=8)), 16)
+def _phash_int(data: bytes) -> int:
+    """The 64-bit pHash of an encoded image, as run-wide dedup computes it (`datasets.dedup.phash`)."""
+    return int(phash(data), 16)
 
 
 def _image_hashes(paths: list[Path]) -> list[int]:
-    from PIL import Image
-
     out = []
     for p in paths:
         if p.suffix.lower() == ".pdf":
             import pymupdf
 
             with pymupdf.open(p) as doc:
-                for page in doc:
-                    pix = page.get_pixmap(dpi=36)
-                    out.append(_phash_int(Image.frombytes("RGB", (pix.width, pix.height), pix.samples)))
+                out += [_phash_int(page.get_pixmap(dpi=36).tobytes("png")) for page in doc]
         elif p.is_file():
-            with Image.open(p) as im:
-                out.append(_phash_int(im))
+            out.append(_phash_int(p.read_bytes()))
     return out
 
 
@@ -206,13 +200,10 @@ class DecontaminationFilter(Filter):
             return False, f"text_overlap_{bench}", (f"{len(shared)} of {len(mine)} {index.ngram}-token runs of "
                                                     f"{s['question'][:80]!r} are {bench}'s")
         if index.images:
-            from PIL import Image
-
             for m in s["media"]:
                 if m["modality"] != "image" or m["member"] not in item.media:
                     continue
-                with Image.open(io.BytesIO(item.media[m["member"]])) as im:
-                    h = _phash_int(im)
+                h = _phash_int(item.media[m["member"]])
                 for other, bench in index.images:
                     if (h ^ other).bit_count() <= self.cfg.image_max_distance:
                         return False, f"image_overlap_{bench}", f"{m['member']} within {self.cfg.image_max_distance} " \

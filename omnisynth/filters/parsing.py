@@ -24,7 +24,8 @@ from omnisynth.schemas.truth import GroundTruth
 PARSE_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
 
 
-def _number(text: str) -> float | None:
+def number(text: str) -> float | None:
+    """A number as printed ('1,234.50' -> 1234.5); None when the text is not one."""
     try:
         return float(text.replace(",", "").strip())
     except ValueError:
@@ -169,11 +170,11 @@ def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) 
         if not isinstance(got, dict) or {k: str(v) for k, v in got.items()} != want:
             return False, "kie_mismatch", f"answer {answer[:160]!r}, fields {json.dumps(want)[:160]}"
     elif op == "arithmetic":
-        values = [_number(under(ev)) for ev in sample["evidence"]]
+        values = [number(under(ev)) for ev in sample["evidence"]]
         if None in values or not values:
             return False, "operand_not_a_number", f"under the evidence: {[under(ev) for ev in sample['evidence']]}"
         result = arithmetic(d["relation"], values)
-        if _number(answer) is None or abs(_number(answer) - result) > 0.005:
+        if number(answer) is None or abs(number(answer) - result) > 0.005:
             return False, "arithmetic_mismatch", f"answer {answer!r}, {d['relation']} of {values} is {result}"
     elif op == "classify":
         want = DOC_CLASSES.get(d["target"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from omnisynth.filters.base import KEEP, Filter, Verdict
 from omnisynth.filters.parsing import PARSE_OPS, check_parse
+from omnisynth.filters.parsing import number as _number
 from omnisynth.generators.textlayer import CharIndex, document_text, squash
 from omnisynth.geometry import iou as _iou
 from omnisynth.schemas.truth import GroundTruth, WorkItem
@@ -88,13 +89,6 @@ class GroundTruthFilter(Filter):
             if answer.replace(" ", "") != expected.replace(" ", ""):
                 return False, "answer_box_mismatch", f"answer {answer!r}, grounding box {expected}"
         return KEEP
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "").strip())
-    except ValueError:
-        return None
 
 
 def _mark_value(truth: GroundTruth, ev: dict) -> float | None:
