@@ -91,7 +91,8 @@ class Family:
       corpus (`config.path`, a `CorpusSource`) by content and says which units it offers (pages,
       clips) or why none; the driver probes every file once before any sample and hands the
       generator the `Inventory` (None: the family renders from the seed alone). `unit`: what a
-      unit is called in the printed inventory ("pages", "clips").
+      unit is called in the printed inventory ("pages", "clips"), or a function of the generator
+      config that says it.
     `images`: samples are page or screen images (the degrade stage applies); `multi_image`:
     samples hold several media (Energon `CrudeWebdataset` with the `multi_image` subflavor,
     instead of `VQASample`), or a function of the generator section (JSON) that says so; `check_blank`: the quality filter's `images: auto` decodes its
@@ -111,7 +112,7 @@ class Family:
     filters: Ref
     model_task: Ref = None
     probe: Ref = None
-    unit: str = "units"
+    unit: str | Callable[[Any], str] = "units"
     images: bool = True
     multi_image: bool | Callable[[dict], bool] = False
     check_blank: bool = True
@@ -123,6 +124,10 @@ class Family:
     def is_multi_image(self, generator: dict) -> bool:
         """Whether samples of this generator section (its JSON form) hold several media."""
         return self.multi_image(generator) if callable(self.multi_image) else self.multi_image
+
+    def unit_name(self, config) -> str:
+        """What a unit of this generator config is called in the printed inventory."""
+        return self.unit(config) if callable(self.unit) else self.unit
 
     def load(self, name: str) -> Any:
         """The object behind one of the references (`config`, `generator`, ...)."""

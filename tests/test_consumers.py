@@ -20,6 +20,7 @@ RECIPES = {
     "doc_long_qa": {"generator.pages": [2, 4], "generator.dpi": 60,
                     "generator.families": ["report", "invoice", "table", "chart"]},
     "pdf_corpus_qa": {"generator.dpi": 60},
+    "pdf_long_qa": {"generator.dpi": 60, "generator.max_pages_per_file": 6},  # unanswerable among them
     "gui_grounding": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
     "gui_actions": {"generator.scales": [1.0], "generator.viewports": [[1280, 720]]},
     # clips: frames + a wav member; silent clips first (events: []), then one with sound and a cut
@@ -52,7 +53,7 @@ def outputs(ray_session, tmp_path_factory, corpus):
     folders = {}
     for name, overrides in RECIPES.items():
         extra = dict(overrides)
-        if name == "pdf_corpus_qa":
+        if name in ("pdf_corpus_qa", "pdf_long_qa"):
             extra["generator.path"] = str(corpus / "pdfs")
         if name == "video_corpus_caption":
             _silent_then_sound(root / "videos")
@@ -149,7 +150,7 @@ def _raw(out):
     return list(wds.WebDataset(tars(out), shardshuffle=False))
 
 
-@pytest.mark.parametrize("name", ["doc_long_qa", "av_temporal_qa", "video_corpus_caption"])
+@pytest.mark.parametrize("name", ["doc_long_qa", "pdf_long_qa", "av_temporal_qa", "video_corpus_caption"])
 def test_energon_cooks_multi_image_samples_into_typed_samples(outputs, name):
     from omnisynth.datasets.energon_cookers import MultiImageVQASample, OmnisynthTaskEncoder
 
@@ -162,7 +163,7 @@ def test_energon_cooks_multi_image_samples_into_typed_samples(outputs, name):
         truth = raw[s.meta["key"]]
         images = [m for m in truth["media"] if m["modality"] == "image"]
         assert s.context == truth["question"] and s.answers == truth["answers"]
-        if name == "doc_long_qa":
+        if name in ("doc_long_qa", "pdf_long_qa"):
             assert len(s.images) == truth["meta"]["pages"] >= 2  # blank padding members dropped
             assert s.boxes.shape == (len(truth["grounding"]), 4) and s.box_pages == [g["page"] for g in truth["grounding"]]
         else:  # clips: the sampled frames, in time order

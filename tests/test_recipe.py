@@ -14,7 +14,7 @@ def test_every_bundled_recipe_loads(corpus):
     names = set(bundled_recipes())
     assert {"doc_qa", "doc_long_qa", "doc_grounding", "pdf_corpus_qa", "gui_grounding", "gui_pro_grounding", "gui_qa",
             "gui_actions", "html_corpus_grounding"} <= names
-    paths = {"pdf_corpus_qa": corpus / "pdfs", "html_corpus_grounding": corpus / "html",
+    paths = {"pdf_corpus_qa": corpus / "pdfs", "pdf_long_qa": corpus / "pdfs", "html_corpus_grounding": corpus / "html",
              "video_corpus_caption": corpus / "media"}
     for name in names:
         extra = [("generator.path", str(paths[name]))] if name in paths else []

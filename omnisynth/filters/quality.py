@@ -18,7 +18,7 @@ from omnisynth.generators.textlayer import squash
 from omnisynth.schemas.truth import WorkItem
 
 # questions that name their answer among options ("which is larger: A or B?")
-CHOICE = {("argmax", ""), ("timeline", "order"), ("classify", "")}
+CHOICE = {("argmax", ""), ("earliest", ""), ("timeline", "order"), ("classify", "")}
 
 
 def contrast(data: bytes) -> float:

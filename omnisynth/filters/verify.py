@@ -69,6 +69,20 @@ class GroundTruthFilter(Filter):
             best = derivation["labels"][values.index(max(values))]
             if answer != best:
                 return False, "argmax_mismatch", f"answer {answer!r}, larger value belongs to {best!r} ({values})"
+        elif op == "count_pages":  # pdf_long_qa: a word's pages, recounted over every page's text layer
+            from omnisynth.tasks.pdfdoc import page_terms
+
+            pages = [p.number for p in truth.pages if derivation["target"] in page_terms(p.clean or p)]
+            cited = sorted(ev["page"] for ev in sample["evidence"])
+            if cited != pages or answer.strip() != str(len(pages)):
+                return False, "count_mismatch", f"answer {answer!r}, cited pages {cited}, the word is on pages {pages}"
+        elif op == "earliest":  # pdf_long_qa: the label whose evidence is on the earliest page
+            pages = [ev["page"] for ev in sample["evidence"]]
+            named = [squash(ev["text"]) for ev in sample["evidence"]]
+            if len(set(pages)) < len(pages) or [squash(label) for label in derivation["labels"]] != named:
+                return False, "order_undecidable", f"evidence pages {pages} for labels {derivation['labels']}"
+            if answer != derivation["labels"][pages.index(min(pages))]:
+                return False, "order_mismatch", f"answer {answer!r}, evidence pages {pages} of {derivation['labels']}"
         elif op == "absent":
             from omnisynth.tasks.documents import TEMPLATES
 

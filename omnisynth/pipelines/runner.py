@@ -144,7 +144,7 @@ def take_corpus_inventory(recipe: Recipe, out: Store) -> Inventory:
     except (FileNotFoundError, ValueError):
         pass
     fam, gen = recipe.family(), recipe.generator
-    return take_inventory(gen.path, partial(fam.load("probe"), gen), recipe.seed, gen.max_per_file, fam.unit, previous)
+    return take_inventory(gen.path, partial(fam.load("probe"), gen), recipe.seed, gen.max_per_file, fam.unit_name(gen), previous)
 
 
 def count_samples(recipe: Recipe, inventory: Inventory) -> Recipe:

@@ -106,7 +106,9 @@ class Derivation(_Strict):
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
                 "absent", "transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
-                "classify"] = Field(description=(
+                "classify", "count_pages", "earliest"] = Field(description=(
+        "count_pages: the number of pages the word `target` is on, one evidence item per page; earliest: the "
+        "label (`labels`, one per evidence item) whose evidence is on the earliest page. "
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
         "evidence and grounding are empty. doc_parse (OCRBench v2 formats): transcribe: page 1's text lines in "
         "reading order; markdown: page 1 as markdown (# title, ## headings, paragraphs, tables as HTML, equations as $$ LaTeX \\tag{n} $$); latex: the LaTeX of equation `target` under evidence[0]; graph: the diagram's node in `relation` (next | previous | branch, through the edge labelled labels[0] | manager | reports, a count) to node `target`; spot: every word of page 1 as [x1, y1, x2, y2, text] (0-1000); count: occurrences of "
@@ -115,13 +117,13 @@ class Derivation(_Strict):
         "`relation` (sum | difference | average) of the numbers under the evidence, `target` the worked "
         "expression; classify: the document type of family `target`, choices in `labels`"))
     labels: list[str] = Field(description=(
-        "argmax: the label of each evidence item, in order; timeline: the ids of the events the answer rests on; "
+        "argmax, earliest: the label of each evidence item, in order; timeline: the ids of the events the answer rests on; "
         "chart_table: 'series<TAB>category' of each evidence mark; kie: each evidence field's key; arithmetic: "
         "each operand's row; classify: the choices offered"))
     target: str = Field(description=(
         "locate: the text the grounding box must hold; absent: the field name the document does not contain; "
         "element/state/action: the target element's accessible "
-        "name (or, for relation 'function', what the element does); count: the word counted; table_html: the "
+        "name (or, for relation 'function', what the element does); count, count_pages: the word counted; table_html: the "
         "table's id; chart_table: the chart's title; arithmetic: the worked expression; classify: the family"))
     role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
     relation: str = Field(description=(

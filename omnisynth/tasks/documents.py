@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from omnisynth.families import NEGATIVE_TYPES
 from omnisynth.generators.content import LABELS
 from omnisynth.generators.textlayer import document_text, squash
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth
@@ -350,21 +351,9 @@ def _numeric_forms(text: str) -> list[str]:
     return [text, plain] if plain != text else [text]
 
 
-# question type -> DocTasks method; the method may raise Unsupported
-WRITERS = {
-    "region": "region", "key_value": "key_value", "table_cell": "table_cell", "chart_value": "chart_value",
-    "page_locate": "page_locate", "page_fact": "page_fact", "cross_page_compare": "cross_page_compare",
-    "layout_fact": "layout_fact", "figure_fact": "figure_fact", "multi_hop": "multi_hop",
-    "unanswerable": "unanswerable",
-    "heading": "heading", "field_value": "field_value", "phrase": "phrase_box",
-    "read_line": "region", "locate_text": "phrase_box",
-    # doc_parse (omnisynth.tasks.parsing.ParseTasks): the method of the same name
-    "full_page_ocr": "full_page_ocr", "doc_parsing": "doc_parsing",
-    "formula_recognition": "formula_recognition", "diagram_qa": "diagram_qa",
-    "handwritten_answer": "handwritten_answer", "text_spotting": "text_spotting", "text_counting": "text_counting",
-    "table_parsing": "table_parsing", "chart_parsing": "chart_parsing", "kie": "kie", "math_qa": "math_qa",
-    "doc_classification": "doc_classification",
-}
+# question type -> DocTasks method where the names differ (else the method of the type's name, e.g.
+# doc_parse's `full_page_ocr` in omnisynth.tasks.parsing.ParseTasks); the method may raise Unsupported
+WRITERS = {"phrase": "phrase_box", "read_line": "region", "locate_text": "phrase_box"}
 GROUNDING_WRITERS = {"table_cell": "ground_cell"}  # same name, other meaning under doc_grounding
 
 
@@ -384,15 +373,19 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     """The planned question type first (documents plan for one), then the others by weight."""
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
-    # the rest in a random order drawn by weight (Efraimidis-Spirakis keys), not always the same fallback
-    order = [first] + sorted((n for n in names if n != first), key=lambda n: -rng.random() ** (1 / max(weights[n], 1e-9)))
+    # the rest in a random order drawn by weight (Efraimidis-Spirakis keys), not always the same fallback;
+    # negatives last, so a document that cannot carry a drawn type does not raise their share
+    order = [first] + sorted((n for n in names if n != first),
+                             key=lambda n: (n in NEGATIVE_TYPES, -rng.random() ** (1 / max(weights[n], 1e-9))))
     from omnisynth.tasks.longdoc import LongTasks, label_sources
     from omnisynth.tasks.parsing import ParseTasks
+    from omnisynth.tasks.pdfdoc import PdfLongTasks
 
-    tasks = {"doc_parse": ParseTasks, "doc_long_qa": LongTasks}.get(task_kind, DocTasks)(truth, rng)
+    kinds = {"doc_parse": ParseTasks, "doc_long_qa": LongTasks, "pdf_long_qa": PdfLongTasks}
+    tasks = kinds.get(task_kind, DocTasks)(truth, rng)
     reasons = []
     for qtype in order:
-        method = (GROUNDING_WRITERS if task_kind == "doc_grounding" else {}).get(qtype) or WRITERS[qtype]
+        method = (GROUNDING_WRITERS if task_kind == "doc_grounding" else {}).get(qtype) or WRITERS.get(qtype, qtype)
         try:
             return label_sources(getattr(tasks, method)(), truth, qtype)
         except Unsupported as exc:

@@ -139,13 +139,24 @@ class DocumentGenerator(GeneratorConfig):
         return v
 
 
+MAX_DOCUMENT_PAGES = 120  # unit "document" without max_pages_per_file: MMLongBench-Doc's longest documents
+
+
 class PdfCorpusGenerator(CorpusSource):
-    """Your PDFs: files whose bytes are a PDF, whatever their name; units are pages."""
+    """Your PDFs: files whose bytes are a PDF, whatever their name; units are pages, or whole documents."""
 
     kind: Literal["pdf_corpus"] = "pdf_corpus"
+    unit: Literal["page", "document"] = Field(default="page", description=(
+        "page: a sample is one page; document: a sample holds every page of one PDF (the first "
+        "max_pages_per_file, 120 when unset) within max_sample_pixels, for whole-document questions (pdf_long_qa)"))
     dpi: int = Field(default=144, ge=36, le=600)
     max_pages_per_file: int | None = Field(default=None, ge=1, description=(
         "only the first N pages of each PDF are units (max_per_file instead draws N pages from anywhere in it)"))
+    min_pages: int = Field(default=2, ge=1, description="unit document: a PDF with fewer pages is unusable")
+    max_sample_pixels: int = Field(default=24_000_000, ge=0, description=(
+        "unit document: all page images of a sample together stay within this many pixels (the dpi is lowered "
+        "to fit, never below min_dpi; meta.scale records it); 0: every page at dpi"))
+    min_dpi: int = Field(default=36, ge=18, le=600, description="the lowest dpi the page-image budget may choose")
     min_words: int = Field(default=5, ge=1, description="a page with fewer text-layer words is rejected")
     passwords: dict[str, str] = Field(
         default_factory=dict, description="file name -> password for encrypted PDFs; others are quarantined"

@@ -41,15 +41,36 @@ register(Family(
     module=__name__,
 ))
 
+def _page_unit(config) -> str | None:
+    return None if config.unit == "page" else "asks about one page: needs generator.unit page (pdf_long_qa asks " \
+        "about whole documents)"
+
+
+def _document_unit(config) -> str | None:
+    return None if config.unit == "document" else "asks across pages: needs generator.unit document"
+
+
+def _unit_name(config) -> str:
+    return "documents" if config.unit == "document" else "pages"
+
+
+def _pdf_multi_image(generator: dict) -> bool:
+    return generator.get("unit") == "document"  # every page of the PDF in the sample
+
+
 register(Family(
     kind="pdf_corpus",
     config="omnisynth.generators.documents.config:PdfCorpusGenerator",
     generator="omnisynth.generators.documents.pdf_corpus:PdfCorpusGenerator.from_recipe",
-    tasks=(TaskKind("pdf_qa", ("read_line", "locate_text")),),
+    tasks=(TaskKind("pdf_qa", ("read_line", "locate_text"), check=_page_unit),
+           # whole-document questions (omnisynth.tasks.pdfdoc): MMLongBench-Doc's categories over your PDFs
+           TaskKind("pdf_long_qa", ("page_locate", "page_fact", "page_count", "section_order", "layout_fact",
+                                    "unanswerable"), model=False, check=_document_unit)),
     writer="omnisynth.tasks.documents:oracle_writer",
     model_task="omnisynth.model.model_tasks:DocModelTask",
     filters="omnisynth.filters.verify:document_filters",
     probe="omnisynth.generators.documents.pdf_corpus:probe_pdf",
-    unit="pages",
+    unit=_unit_name,
+    multi_image=_pdf_multi_image,
     module=__name__,
 ))

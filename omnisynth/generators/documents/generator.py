@@ -160,14 +160,7 @@ class DocumentGenerator(Generator):
         """The recipe's dpi, or the whole dpi at which these pages' images together stay within
         max_sample_pixels (never below min_dpi)."""
         cfg = self.config
-        if not cfg.max_sample_pixels:
-            return cfg.dpi
-        points = sum(cv.width * cv.height for cv in pages)  # square points; pixels = points x (dpi/72)^2
-        fit = int(72 * (cfg.max_sample_pixels / points) ** 0.5)
-        while fit > cfg.min_dpi and sum(round(cv.width * fit / 72) * round(cv.height * fit / 72)
-                                        for cv in pages) > cfg.max_sample_pixels:
-            fit -= 1  # rounding each page's size up may cross the budget by a pixel row
-        return max(cfg.min_dpi, min(cfg.dpi, fit))
+        return fit_dpi([(cv.width, cv.height) for cv in pages], cfg.dpi, cfg.max_sample_pixels, cfg.min_dpi)
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
         plan = self.plan(spec)
@@ -190,6 +183,18 @@ class DocumentGenerator(Generator):
                 "scale": plan.dpi / 72, "text_sources": plan.text_sources, "text_licence": plan.text_licence,
                 "density": density(plan.pages, pages, plan.dpi / 72)}
         return media, GroundTruth(self.name, plan.family, plan.language, pages, facts, meta)
+
+
+def fit_dpi(sizes: list[tuple[float, float]], dpi: int, max_pixels: int, min_dpi: int) -> int:
+    """The largest whole dpi <= `dpi` at which pages of these sizes (PDF points) render within
+    `max_pixels` pixels together, never below `min_dpi`; `dpi` when `max_pixels` is 0."""
+    if not max_pixels:
+        return dpi
+    points = sum(w * h for w, h in sizes)  # square points; pixels = points x (dpi/72)^2
+    fit = int(72 * (max_pixels / points) ** 0.5)
+    while fit > min_dpi and sum(round(w * fit / 72) * round(h * fit / 72) for w, h in sizes) > max_pixels:
+        fit -= 1  # rounding each page's size up may cross the budget by a pixel row
+    return max(min_dpi, min(dpi, fit))
 
 
 def resolve_facts(facts: list[Fact], page: PageTruth, scale: float) -> list[Fact]:

@@ -7,6 +7,11 @@ encrypted without a configured password, no pages, no text layer: a scan) is rep
 `inventory.jsonl` and never sampled. Samples are spread over the files by the inventory's
 seeded order; a page of a usable file that still fails (too few words) costs its sample,
 quarantined with the reason.
+
+With `generator.unit: document` a unit is a whole file (its first `max_pages_per_file` pages, 120
+when unset; at least `min_pages`): the sample holds every page image, at the dpi that keeps them
+within `max_sample_pixels`, and the ground truth adds the headings and captions the text layer
+confirms (`documents.outline`) for whole-document questions (`pdf_long_qa`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import InputError
 from omnisynth.generators.documents.painted import Ink, check_glyphs
 from omnisynth.generators.documents.density import pdf_density
+from omnisynth.generators.documents.config import MAX_DOCUMENT_PAGES
+from omnisynth.generators.documents.generator import blank_png, fit_dpi, member_names
+from omnisynth.generators.documents.outline import structure
 from omnisynth.generators.textlayer import render_page, text_layer
 from omnisynth.generators.documents.config import PdfCorpusGenerator as PdfCorpusConfig
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, SampleSpec
 
-VERSION = "pdf_corpus/2"  # 2: text that is not painted is no evidence; unreadable text layers are refused
+VERSION = "pdf_corpus/3"  # 2: text that is not painted is no evidence; unreadable text layers are refused; 3: unit document
 
 
 def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
@@ -69,6 +77,12 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
                 f"{path.name}: {where} {max(words)} readable text-layer words at most (min_words="
                 f"{config.min_words}): a scan, text in invisible mode (an OCR layer is not evidence either) "
                 "or vertical text only"))
+        if config.unit == "document":
+            if n < config.min_pages:
+                return Probe(reason="pdf_too_short", kind="pdf", info={"pages": pages}, detail=(
+                    f"{path.name}: {n} page{'s' * (n != 1)} (min_pages={config.min_pages}): unit document asks "
+                    "questions across pages"))
+            return Probe(units=(0,), kind="pdf", info={"pages": pages, "unit_pages": n})
         return Probe(units=tuple(range(n)), kind="pdf", info={"pages": pages})
     finally:
         doc.close()
@@ -112,6 +126,8 @@ class PdfCorpusGenerator(Generator):
         return {"generator": self.name, "path": entry.path, "page": page_no}
 
     def render(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        if self.config.unit == "document":
+            return self.render_document(spec)
         entry, page_no = self.inventory.locate(spec.index)
         path = self.inventory.file(entry)
         doc = open_pdf(path, self.config.passwords.get(path.name))
@@ -135,3 +151,39 @@ class PdfCorpusGenerator(Generator):
         meta = {"source": entry.path, "source_page": page_no, "pages": 1, "language": "und", "generator_version": VERSION,
                 "scale": self.config.dpi / 72, "density": measured}
         return {"png": png}, GroundTruth(self.name, "pdf", "und", [truth], facts + words, meta)
+
+    def render_document(self, spec: SampleSpec) -> tuple[dict[str, bytes], GroundTruth]:
+        """Every page of one PDF (the first max_pages_per_file, or 120) as p000.png, p001.png, ... within
+        the page-image budget; pages past the document's end are blank members (one member set per
+        recipe, as the synthetic documents do). Raises InputError: `text_layer_unreadable` when any
+        page's text layer names other characters than it shows, `document_no_text_layer` when the
+        pages hold fewer than min_words painted words in all."""
+        cfg = self.config
+        entry, _ = self.inventory.locate(spec.index)
+        path = self.inventory.file(entry)
+        members = member_names(cfg.max_pages_per_file or MAX_DOCUMENT_PAGES)
+        doc = open_pdf(path, cfg.passwords.get(path.name))
+        try:
+            n = min(doc.page_count, len(members))
+            dpi = fit_dpi([(doc[i].rect.width, doc[i].rect.height) for i in range(n)], cfg.dpi,
+                          cfg.max_sample_pixels, cfg.min_dpi)
+            media, rendered = {}, []
+            for i, member in zip(range(n), members, strict=False):
+                page = doc[i]
+                png, truth = render_page(page, dpi, i, member, ink=Ink())
+                check_glyphs(page, f"{entry.path} page {i + 1}")  # text_layer_unreadable
+                media[member] = png
+                rendered.append((page, truth))
+            facts = structure(rendered, doc.get_toc(), dpi / 72)
+        finally:
+            doc.close()
+        pages = [truth for _, truth in rendered]
+        if sum(len(p.words) for p in pages) < cfg.min_words:
+            raise InputError("document_no_text_layer", f"{entry.path}: {sum(len(p.words) for p in pages)} painted "
+                             f"text-layer words in {n} pages (min_words={cfg.min_words}): nothing to check answers against")
+        media.update((member, blank_png()) for member in members[n:])
+        facts += [Fact("line", p.number, box, text.strip(), {"line_no": k}) for p in pages
+                  for k, (box, text) in enumerate(p.lines) if text.strip() and box[2] - box[0] > 2 and box[3] - box[1] > 2]
+        meta = {"source": entry.path, "source_page": 0, "pages": n, "pages_total": entry.probe.info.get("pages", n),
+                "language": "und", "generator_version": VERSION, "scale": dpi / 72}
+        return media, GroundTruth(self.name, "pdf", "und", pages, facts, meta)
