@@ -210,7 +210,7 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     """(metric name, score in [0, 1]) of a doc_parse prediction, by the sample's derivation op, as
     OCRBench v2 scores the task type (text counting and math QA: the number, to the cent)."""
     op, answer = sample["derivation"]["op"], sample["answer"]
-    if op in ("transcribe", "markdown"):
+    if op in ("transcribe", "markdown", "translate"):
         return "ned", ned_similarity(" ".join(prediction.split()), " ".join(answer.split()))
     if op == "latex":
         return "ned", ned_similarity("".join(prediction.split()), "".join(answer.split()))
@@ -228,4 +228,5 @@ def parse_score(sample: dict, prediction: str) -> tuple[str, float]:
     return "exact", float(" ".join(prediction.split()).casefold() == " ".join(answer.split()).casefold())
 
 
-PARSE_METRIC_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "table_html", "chart_table", "kie", "count", "arithmetic", "classify")
+PARSE_METRIC_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "table_html", "chart_table", "kie", "count", "arithmetic",
+                    "classify", "translate")

@@ -337,6 +337,44 @@ def test_chinese_pages_parse_and_counting_is_refused_for_unspaced_text():
         samples("text_counting", ["invoice"], n=1, language="zh")
 
 
+def _handbook_paragraphs(locale: str, page: str) -> list[str]:
+    """The test's own reading of a handbook HTML page: the text of each div.para, whitespace folded."""
+    import html as htmllib
+
+    from omnisynth.generators.handbook import HANDBOOK
+
+    raw = (HANDBOOK / locale / page).read_text(encoding="utf-8")
+    paras = re.findall(r'<div class="para">(.*?)</div>', raw, flags=re.S)
+    return [" ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", p)).split()) for p in paras]
+
+
+@pytest.mark.parametrize("language, locales", [("en", ("en-US", "zh-CN")), ("zh", ("zh-CN", "en-US"))])
+def test_text_translation_answers_the_handbook_translators_paragraph(language, locales):
+    """The paragraph asked about is printed whole on the page, and the answer is the paragraph at the
+    same place of the same handbook page in the other language (found here by the test's own reading of
+    the HTML); another paragraph's translation, or a source not on the page, is rejected."""
+    from omnisynth.generators.handbook import HANDBOOK
+    from omnisynth.generators.prose import fold
+
+    got = samples("text_translation", ["report", "paper"], n=2, language=language)
+    for cand, item in got:
+        assert kept(item) == (True, "")
+        source = cand.derivation["target"]
+        assert squash(source) in squash(page_text(item.truth))
+        assert cand.derivation["labels"] == [language, "zh" if language == "en" else "en"]
+        head = re.search(r"['“](.+?)['”]", cand.question).group(1)
+        assert source.startswith(head)
+        found = [(f.name, i) for f in sorted((HANDBOOK / locales[0]).glob("*.html"))
+                 for i, p in enumerate(_handbook_paragraphs(locales[0], f.name)) if squash(fold(p, language)) == squash(source)]
+        assert len(found) == 1, found
+        name, i = found[0]
+        assert squash(cand.answer) == squash(fold(_handbook_paragraphs(locales[1], name)[i], "zh" if language == "en" else "en"))
+    (cand, item), (other, _) = got
+    assert tampered(item, other.answer) == (False, "translation_mismatch")
+    moved = {**item.sample, "derivation": {**item.sample["derivation"], "target": other.derivation["target"]}}
+    assert kept(WorkItem(item.spec, item.media, item.truth, moved))[0] is False
+
+
 def test_metrics_score_like_the_benchmark():
     html = "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
     assert teds(html, html) == 1.0
@@ -357,7 +395,8 @@ def test_metrics_score_like_the_benchmark():
 def test_eval_scores_the_truth_1_and_a_wrong_answer_lower(qtype):
     families = {"chart_parsing": ["chart"], "table_parsing": ["table"], "math_qa": ["table"],
                 "text_spotting": ["certificate"], "kie": ["invoice"], "formula_recognition": ["math"],
-                "diagram_qa": ["diagram"], "handwritten_answer": ["answer_sheet"]}.get(qtype, ["invoice"])
+                "diagram_qa": ["diagram"], "handwritten_answer": ["answer_sheet"],
+                "text_translation": ["report"]}.get(qtype, ["invoice"])
     cand, item = samples(qtype, families, n=1)[0]
     sample = item.sample
     right = score(sample, cand.answer)

@@ -21,7 +21,8 @@ from omnisynth.geometry import iou
 from omnisynth.metrics import parse_json, table_grid
 from omnisynth.schemas.truth import GroundTruth
 
-PARSE_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic", "classify")
+PARSE_OPS = ("transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
+             "classify", "translate")
 
 
 def number(text: str) -> float | None:
@@ -176,6 +177,15 @@ def check_parse(sample: dict, truth: GroundTruth, under: Callable[[dict], str]) 
         result = arithmetic(d["relation"], values)
         if number(answer) is None or abs(number(answer) - result) > 0.005:
             return False, "arithmetic_mismatch", f"answer {answer!r}, {d['relation']} of {values} is {result}"
+    elif op == "translate":  # the source paragraph is on the page; the answer is its human translation
+        from omnisynth.tasks.translation import reference
+
+        source, target = (d["labels"] + ["", ""])[:2]
+        if squash(d["target"]) != squash(sample["evidence"][0]["text"]):
+            return False, "translation_source_mismatch", f"{d['target'][:80]!r} is not the evidence's text"
+        want = reference(d["target"], source, target)
+        if want is None or answer != want:
+            return False, "translation_mismatch", f"answer {answer[:80]!r}, the handbook's {target}: {str(want)[:80]!r}"
     elif op == "classify":
         want = DOC_CLASSES.get(d["target"])
         if d["target"] != truth.family or answer != want or want not in d["labels"] or want not in sample["question"]:

@@ -134,3 +134,60 @@ def handbook(language: str) -> Prose:
     if not sections:
         raise ValueError(f"no renderable prose in {folder}")
     return Prose(f"{HANDBOOK_NAME}/{folder.name}", HANDBOOK_LICENCE, tuple(sections))
+
+
+@lru_cache(maxsize=None)
+def parallel(source: str, target: str) -> dict[str, str]:
+    """The handbook as a parallel corpus: each `source`-language paragraph (in `textlayer.squash` form)
+    -> the same paragraph in `target`, as the handbook's translators wrote it.
+
+    Pages are paired by file name, and paragraphs by position, only where the two pages hold the same
+    sequence of headings and paragraphs (all 127 pages do for en-US/zh-CN); a paragraph `prose._keep`
+    refuses in the source, one left untranslated or not written in the target's script, and one whose
+    text occurs twice with different translations are left out. Empty when either locale is missing.
+    """
+    from omnisynth.generators.prose import CJK, _english_share, _native_share
+    from omnisynth.generators.textlayer import squash
+
+    folders = [HANDBOOK / HANDBOOK_LOCALES.get(lang, lang) for lang in (source, target)]
+    if not all(f.is_dir() for f in folders):
+        return {}
+    pairs: dict[str, str] = {}
+    clashes: set[str] = set()
+    for page in sorted(p.name for p in folders[0].glob("*.html")):
+        items = []
+        for folder in folders:
+            parser = _HandbookPage()
+            path = folder / page
+            parser.feed(path.read_text(encoding="utf-8", errors="replace") if path.is_file() else "")
+            items.append(parser.items)
+        if [k for k, _ in items[0]] != [k for k, _ in items[1]]:
+            continue
+        for (kind, s), (_, t) in zip(items[0], items[1], strict=True):
+            s, t = fold(s, source), fold(t, target)
+            if kind != "p" or not _keep(s, source) or not t or squash(s) == squash(t):
+                continue
+            if (_native_share(t) < 0.5) if target in CJK else (target == "en" and _english_share(t) < 0.08):
+                continue  # the target page left this paragraph in another language
+            key = squash(s)
+            if key in pairs and pairs[key] != t:
+                clashes.add(key)
+            pairs[key] = t
+    return {k: v for k, v in pairs.items() if k not in clashes}
+
+
+TRANSLATION_PAIRS = {"en": "zh", "zh": "en"}  # page language -> the language text_translation asks for
+
+
+@lru_cache(maxsize=None)
+def translated(language: str) -> Prose:
+    """The handbook in `language` cut to the paragraphs that have a translation in its pair language
+    (`TRANSLATION_PAIRS`, `parallel`): the prose of pages planned for text_translation. The whole
+    handbook where the language has no pair or no paragraph is paired."""
+    from omnisynth.generators.textlayer import squash
+
+    book = handbook(language)
+    pairs = parallel(language, TRANSLATION_PAIRS[language]) if language in TRANSLATION_PAIRS else {}
+    sections = tuple(Section(s.ref, s.heading, kept) for s in book.sections
+                     for kept in [tuple(p for p in s.paragraphs if squash(p) in pairs)] if kept)
+    return Prose(book.name, book.licence, sections) if sections else book

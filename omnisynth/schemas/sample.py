@@ -106,7 +106,7 @@ class Derivation(_Strict):
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
                 "absent", "transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
-                "classify", "count_pages", "earliest"] = Field(description=(
+                "classify", "count_pages", "earliest", "translate"] = Field(description=(
         "count_pages: the number of pages the word `target` is on, one evidence item per page; earliest: the "
         "label (`labels`, one per evidence item) whose evidence is on the earliest page. "
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "
@@ -115,16 +115,17 @@ class Derivation(_Strict):
         "the word `target`; table_html: the table under evidence[0] as HTML; chart_table: the chart `target` "
         "as JSON {series: {category: value}}; kie: JSON {key: value}, keys in `labels`; arithmetic: "
         "`relation` (sum | difference | average) of the numbers under the evidence, `target` the worked "
-        "expression; classify: the document type of family `target`, choices in `labels`"))
+        "expression; classify: the document type of family `target`, choices in `labels`; translate: the "
+        "paragraph `target` (under evidence[0]) in language labels[1], as the bundled handbook's translators wrote it"))
     labels: list[str] = Field(description=(
         "argmax, earliest: the label of each evidence item, in order; timeline: the ids of the events the answer rests on; "
         "chart_table: 'series<TAB>category' of each evidence mark; kie: each evidence field's key; arithmetic: "
-        "each operand's row; classify: the choices offered"))
+        "each operand's row; classify: the choices offered; translate: [source language, target language]"))
     target: str = Field(description=(
         "locate: the text the grounding box must hold; absent: the field name the document does not contain; "
         "element/state/action: the target element's accessible "
         "name (or, for relation 'function', what the element does); count, count_pages: the word counted; table_html: the "
-        "table's id; chart_table: the chart's title; arithmetic: the worked expression; classify: the family"))
+        "table's id; chart_table: the chart's title; arithmetic: the worked expression; classify: the family; translate: the source paragraph"))
     role: str = Field(description="element/state/action: the target's ARIA role; '' otherwise")
     relation: str = Field(description=(
         "element: how the target is referred to: label | function | right_of | left_of | above | below; "

@@ -20,6 +20,8 @@ Each question type answers in the benchmark's own output format (OCRBench v2's
 - `math_qa`: a sum, difference or average of a table column's cells; the arithmetic is the
   derivation's `target` (e.g. "1,200.50 + 80 = 1280.5").
 - `doc_classification`: the document's type, one of the choices listed in the question.
+- `text_translation`: a paragraph of page 1 in the other language (en <-> zh), the bundled handbook's
+  human translation (omnisynth.tasks.translation).
 
 The filters (`omnisynth.filters.parsing`) re-derive each answer from the text layer and marks.
 """
@@ -232,6 +234,11 @@ class ParseTasks(DocTasks):
             raise Unsupported("a typeset formula is not a line of text (formula_recognition and doc_parsing read it)")
         return Candidate("full_page_ocr", self.ask("full_page_ocr"), text, [], [], {"op": "transcribe"}, [text])
 
+    def text_translation(self) -> Candidate:
+        from omnisynth.tasks.translation import translation_candidate
+
+        return translation_candidate(self)
+
     def doc_parsing(self) -> Candidate:
         answer = page_markdown(self.truth)
         if not answer:
@@ -387,4 +394,4 @@ class ParseTasks(DocTasks):
 
 PARSE_TYPES = ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa", "handwritten_answer",
                "text_spotting", "text_counting", "table_parsing", "chart_parsing", "kie",
-               "math_qa", "doc_classification")
+               "math_qa", "doc_classification", "text_translation")

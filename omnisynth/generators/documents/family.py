@@ -32,7 +32,7 @@ register(Family(
         TaskKind("doc_parse", ("full_page_ocr", "doc_parsing", "formula_recognition", "diagram_qa",
                                "handwritten_answer",
                                "text_spotting", "text_counting", "table_parsing", "chart_parsing",
-                               "kie", "math_qa", "doc_classification"), model=False, degrade=False),
+                               "kie", "math_qa", "doc_classification", "text_translation"), model=False, degrade=False),
     ),
     writer="omnisynth.tasks.documents:oracle_writer",
     model_task="omnisynth.model.model_tasks:DocModelTask",

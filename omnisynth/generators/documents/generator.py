@@ -64,6 +64,9 @@ PARSE_PROVIDES = {
     "kie": {"invoice", "form", "receipt", "payslip", "bill", "statement", "certificate", "poster", "handform",
             "sign", "label", "package"},
     "math_qa": {"table", "grouped_table", "invoice", "statement", "payslip", "bill"},
+    # whole handbook paragraphs (omnisynth.tasks.translation)
+    "text_translation": {"report", "paper", "table", "grouped_table", "chart", "plot", "poster", "math", "diagram",
+                         "newspaper", "magazine"},
 }
 
 
@@ -139,6 +142,10 @@ class DocumentGenerator(Generator):
         n_pages = rng.randint(max(lo, 2) if self.task.kind == "doc_long_qa" else lo, hi)
         text = cfg.content
         prose = prose_for("corpus" if text.path else "handbook", language, text.path, text.field, text.title_field)
+        if qtype == "text_translation" and not text.path:  # paragraphs the handbook's translators paired
+            from omnisynth.generators.handbook import translated
+
+            prose = translated(language)
         content = Content(spec.rng("content"), language, prose)
         title = content.title()
         body = rng.choice([9.5, 10, 10.5, 11])
