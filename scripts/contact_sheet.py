@@ -1,6 +1,8 @@
-"""One page of every document family on one image (the README's contact sheet).
+"""One page of every document family on one image (the README's contact sheet), or with --pro one
+4K screen of every professional application archetype, a row per ScreenSpot-Pro group.
 
     python scripts/contact_sheet.py docs/families.jpg [--seed 0] [--width 300]
+    python scripts/contact_sheet.py docs/pro_archetypes.jpg --pro [--width 640]
 
 Each tile is the first page of a document rendered with the family's defaults (English; the
 long-document types at 12 pages, their first chapter page), labelled with the family's name.
@@ -24,9 +26,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("out")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--width", type=int, default=300, help="tile width, pixels")
+    p.add_argument("--width", type=int, default=None, help="tile width, pixels (300; 640 with --pro)")
     p.add_argument("--columns", type=int, default=6)
+    p.add_argument("--pro", action="store_true", help="the professional screens' archetypes instead, at 3840x2160")
     args = p.parse_args()
+    if args.pro:
+        return pro_sheet(args.out, args.seed, args.width or 640)
+    args.width = args.width or 300
     tiles = []
     for family in FAMILIES + EXTRA_FAMILIES + LONG_FAMILIES:
         long = family in LONG_FAMILIES
@@ -48,6 +54,40 @@ def main() -> None:
         sheet.paste(tile, (8 + (k % cols) * (w + 8), 8 + (k // cols) * (h + 8)))
     sheet.save(args.out, quality=82)
     print(f"{args.out}: {len(tiles)} families")
+
+
+def pro_sheet(out: str, seed: int, width: int) -> None:
+    """Every archetype at 3840x2160 (light and dark themes, the three looks as drawn), four per row (a group)."""
+    from omnisynth.generators.gui.archetypes import ARCHETYPES, GROUPS
+    from omnisynth.generators.gui.config import GuiGenerator as GuiConfig
+    from omnisynth.generators.gui.generator import GuiGenerator
+    from omnisynth.schemas.recipe import TaskConfig
+    from omnisynth.schemas.truth import SampleSpec
+
+    gen = GuiGenerator(GuiConfig(families=["pro"], viewports=[(3840, 2160)], scales=[1.0]),
+                       TaskConfig(kind="gui_pro_grounding"))
+    rows = []
+    for group in GROUPS:
+        tiles = []
+        for name in [n for n, a in ARCHETYPES.items() if a.group == group]:
+            index = next(i for i in range(10_000) if gen.plan(SampleSpec("sheet", seed, i, 0)).archetype == name)
+            media, truth = gen.render(SampleSpec("sheet", seed, index, 0))
+            image = Image.open(io.BytesIO(media["png"])).convert("RGB")
+            image.thumbnail((width, width))
+            tile = Image.new("RGB", (width, image.height + 22), "white")
+            tile.paste(image, (0, 0))
+            label = f"{group} / {name} ({truth.meta['look']})"
+            ImageDraw.Draw(tile).text((6, tile.height - 18), label, fill=(20, 20, 20))
+            tiles.append(tile)
+        rows.append(tiles)
+    w, h = rows[0][0].size
+    cols = max(len(r) for r in rows)
+    sheet = Image.new("RGB", (cols * (w + 8) + 8, len(rows) * (h + 8) + 8), (200, 200, 205))
+    for r, tiles in enumerate(rows):
+        for c, tile in enumerate(tiles):
+            sheet.paste(tile, (8 + c * (w + 8), 8 + r * (h + 8)))
+    sheet.save(out, quality=85)
+    print(f"{out}: {sum(map(len, rows))} archetypes")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ done
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 # Graphviz's dot lays out the flowcharts and org charts of the `diagram` document family
 command -v dot >/dev/null || need+=(graphviz)
+# KDE's Breeze icons (LGPL-3+) for the professional screens' toolbars, and an English word list
+# (wamerican, SCOWL) that says which icon names are words (omnisynth/generators/gui/iconset.py)
+[ -d /usr/share/icons/breeze-dark/actions/22 ] || need+=(breeze-icon-theme)
+[ -f /usr/share/dict/american-english ] || need+=(wamerican)
 # unshare and ip: the tests run in a network namespace with loopback only (scripts/test.sh)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)

@@ -306,18 +306,28 @@ def test_same_sample_renders_byte_identical(browser):
         b.close()
 
 
-def test_pro_screens_are_dense_high_resolution_and_targets_tiny():
-    recipe, stages, items = run_items("gui_pro_grounding", 6)
+def test_pro_screens_are_dense_4k_archetypes_and_targets_tiny():
+    """ScreenSpot-Pro-like 4K screens: an archetype of a group in a platform look (in meta), hundreds of
+    visible controls (median >= 300), targets at most 0.07% of the screen (median), ui_type recorded."""
+    from omnisynth.filters.gui import _element_at
+    from omnisynth.generators.gui.archetypes import ARCHETYPES
+    from omnisynth.tasks.gui import target_kind
+
+    recipe, stages, items = run_items("gui_pro_grounding", 6, generator__viewports=[[3840, 2160]])
     try:
         kept = [it for it in items if it.rejection is None]
         assert len(kept) == 6, [it.rejection for it in items if it.rejection]
         for it in kept:
-            assert it.sample["media"][0]["width"] >= 1920
-            assert sum(f.kind == "element" for f in it.truth.facts) >= 60
+            Sample.model_validate(it.sample, strict=True)
+            meta = it.sample["meta"]
+            assert it.sample["media"][0]["width"] == 3840
+            assert ARCHETYPES[meta["archetype"]].group == meta["group"] and meta["look"] in ("windows", "macos", "linux")
             g = it.sample["grounding"][0]
             assert g["area_fraction"] == pytest.approx(
                 (g["bbox_px"][2] - g["bbox_px"][0]) * (g["bbox_px"][3] - g["bbox_px"][1]) / (g["image_size"][0] * g["image_size"][1]), rel=1e-3)
-        assert np.median([it.sample["grounding"][0]["area_fraction"] for it in kept]) < 0.0005
+            assert it.sample["derivation"]["ui_type"] == target_kind(_element_at(it, g["bbox_px"]))
+        assert np.median([len(visible(it.truth)) for it in kept]) >= 300
+        assert np.median([it.sample["grounding"][0]["area_fraction"] for it in kept]) <= 0.0007
     finally:
         stages[0].generator.close()
 
@@ -386,11 +396,16 @@ def test_targets_can_be_held_to_icon_only_or_text_controls(targets):
         for it in kept:
             el = _element_at(it, it.sample["grounding"][0]["bbox_px"])
             assert target_kind(el) == targets, (it.sample["question"], el.attrs)
-            if targets == "icon":  # an SVG and nothing else inside: the name lives in aria-label / the SVG title
+            if targets == "icon":  # a picture (a Breeze icon) or one symbol: the name lives in aria-label only
+                from html import unescape
+
+                from omnisynth.generators.gui.iconset import catalog
+
                 html = it.truth.meta["html"]
                 tag = html[html.index(f'data-oid="{el.attrs["oid"]}"'):]
                 inner = tag[tag.index(">") + 1:tag.index("</button>")]
-                assert inner.startswith("<svg") and inner.endswith("</svg>"), inner[:200]
+                assert (inner.startswith('<img src="data:image/svg+xml') and el.attrs["icon"] in catalog()) \
+                    or len(unescape(inner)) == 1, inner[:200]
     finally:
         stages[0].generator.close()
 

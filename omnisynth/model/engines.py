@@ -47,6 +47,7 @@ class Engine:
         modalities = [m for m in ("image", "video", "audio") if any(x["modality"] == m for x in media)] + ["text"]
         meta = {"family": truth.family, "language": truth.language, "font": "", "pages": max(1, len(truth.pages)),
                 "source": "", "source_page": 0, "theme": "", "viewport": [0, 0], "scale": 1.0, "duration_s": 0.0,
+                "group": "", "archetype": "", "look": "",
                 "density": {"words_per_page": 0.0, "coverage": 0.0, "boxes_per_page": 0.0, "fonts": []},
                 "degradations": []}
         meta.update((k, v) for k, v in truth.meta.items() if k in meta)
@@ -65,7 +66,8 @@ class Engine:
             "answers": cand.answers or [cand.answer],
             "grounding": cand.grounding,
             "evidence": cand.evidence,
-            "derivation": {"labels": [], "target": "", "role": "", "relation": "", "anchor": "", "answer_format": "",
+            "derivation": {"labels": [], "target": "", "role": "", "relation": "", "anchor": "", "ui_type": "",
+                           "answer_format": "",
                            "evidence_sources": [], **cand.derivation},
             "action": cand.action or NO_ACTION,
             "events": events,

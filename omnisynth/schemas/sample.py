@@ -132,6 +132,9 @@ class Derivation(_Strict):
         "state: value | checked | selected_option | active_tab | text | count; timeline: the question type "
         "(seen_when_heard, order, touch, said_after, ...); arithmetic: sum | difference | average; graph: next | previous | branch | manager | reports; '' otherwise"))
     anchor: str = Field(description="element: the accessible name of the element a position is relative to")
+    ui_type: Literal["", "text", "icon", "other"] = Field(description=(
+        "element: the target as ScreenSpot-Pro types it: text (shows its name as text), icon (an icon only), "
+        "other (a field, a cell); '' elsewhere"))
     answer_format: Literal["", "Int", "Float", "Str", "List", "None"] = Field(description=(
         "documents: the answer's format as MMLongBench-Doc names it (None: not answerable); '' elsewhere"))
     evidence_sources: list[Literal["Pure-text (Plain-text)", "Generalized-text (Layout)", "Table", "Chart",
@@ -232,6 +235,11 @@ class Meta(_Strict):
     duration_s: float = Field(ge=0, description="audio-visual: clip length in seconds; 0 for images")
     density: Density = Field(description="how full the pages are (rendered documents and your PDFs); zeros for "
                              "screens and clips")
+    group: str = Field(description=(
+        "professional screens: the ScreenSpot-Pro group the archetype imitates (Dev | Creative | CAD | Scientific | "
+        "Office | OS); '' otherwise"))
+    archetype: str = Field(description="professional screens: the application archetype (ide, drafting_2d, ...); ''")
+    look: str = Field(description="professional screens: the platform look (windows | macos | linux); ''")
     degradations: list[str] = Field(description=(
         "the degrade stage's effects on this sample's images, 'name=strength' (prefixed 'pN:' per page of a "
         "multi-page document); [] for a clean render"))

@@ -12,6 +12,7 @@ import hashlib
 import json
 import functools
 import random
+from collections import Counter
 from collections.abc import Callable
 import re
 
@@ -42,6 +43,7 @@ GUI_TEMPLATES = {
                "of the screenshot, dy in screenshot pixels."],
 }
 RELATIONS = {"right_of": "right of", "left_of": "left of", "above": "above", "below": "below"}
+MAX_ANCHORS = 48  # position questions consider at most this many anchors per screen
 GUI_REFUSAL = "Not on the screen"  # the answer of a negative (ScreenSpot-Pro gt_type "negative") sample
 GUI_PROMPT_HASH = hashlib.sha256(json.dumps([GUI_TEMPLATES, BOX_FORMAT, GUI_REFUSAL],
                                             sort_keys=True).encode()).hexdigest()[:16]
@@ -141,6 +143,10 @@ class GuiTasks:
         self.truth, self.rng, self.kind = truth, rng, task_kind
         self.els = visible(truth)
         self.wanted = (lambda e: True) if targets == "any" else (lambda e: target_kind(e) == targets)
+        # how many elements each name (with its role) and function resolves to: resolve()'s counts, once per screen
+        self.names = Counter(norm(e.text) for e in self.els)
+        self.named_roles = Counter((norm(e.text), e.attrs["role"]) for e in self.els)
+        self.funcs = Counter(norm(e.attrs.get("func", "")) for e in self.els)
 
     def phrase(self, template: str, **kw) -> str:
         return self.rng.choice(GUI_TEMPLATES[template]).format(**kw)
@@ -160,26 +166,28 @@ class GuiTasks:
         ev = {"kind": "text", "page": g["page"], "image": g["image"], "bbox_px": g["bbox_px"], "quad_px": g["quad_px"],
               "text": el.text, "value": ""}
         return Candidate(qtype, question + BOX_FORMAT, answer, [ev], [g],
-                         {"op": "element", "role": el.attrs["role"], **derivation}, [answer, point])
+                         {"op": "element", "role": el.attrs["role"], "ui_type": target_kind(el), **derivation},
+                         [answer, point])
 
     # grounding --------------------------------------------------------------------------------
     def label(self) -> Candidate:
         pool = [e for e in self.els if self.wanted(e) and len(e.text) <= 60
-                and len(resolve(self.els, "label", e.text, e.attrs["role"], "")) == 1]
+                and self.named_roles[(norm(e.text), e.attrs["role"])] == 1]
         el = self._pick(pool)
         role = el.attrs["role"]
         q = self.phrase("label", name=el.text, role=ROLE_WORDS.get(role, role))
         return self._element("label", el, q, {"relation": "label", "target": el.text})
 
     def function(self) -> Candidate:
-        pool = [e for e in self.els if self.wanted(e) and e.attrs.get("func")
-                and len(resolve(self.els, "function", e.attrs["func"], "", "")) == 1]
+        pool = [e for e in self.els if self.wanted(e) and e.attrs.get("func") and self.funcs[norm(e.attrs["func"])] == 1]
         el = self._pick(pool)
         q = self.phrase("function", func=el.attrs["func"])
         return self._element("function", el, q, {"relation": "function", "target": el.attrs["func"]})
 
     def position(self) -> Candidate:
-        anchors = [e for e in self.els if len(e.text) <= 40 and len(resolve(self.els, "label", e.text, "", "")) == 1]
+        anchors = [e for e in self.els if len(e.text) <= 40 and self.names[norm(e.text)] == 1]
+        if len(anchors) > MAX_ANCHORS:  # a 4K screen's hundreds of anchors x elements: a sample of them suffices
+            anchors = self.rng.sample(anchors, MAX_ANCHORS)
         options = []
         for anchor in anchors:  # what resolve() would say for every (relation, role), in one pass per relation
             for rel in RELATIONS:
@@ -221,8 +229,7 @@ class GuiTasks:
                           "role": el.attrs.get("role", "")}, answers or [answer])
 
     def _unique(self, roles: set[str], where=lambda e: True) -> list[Fact]:
-        return [e for e in self.els if e.attrs["role"] in roles and where(e)
-                and len(resolve(self.els, "label", e.text, "", "")) == 1]
+        return [e for e in self.els if e.attrs["role"] in roles and where(e) and self.names[norm(e.text)] == 1]
 
     def field_value(self) -> Candidate:
         el = self._pick(self._unique({"textbox", "searchbox", "spinbutton"}, lambda e: bool(e.attrs["value"].strip())))

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from omnisynth.schemas.base import CorpusSource, GeneratorConfig
+from omnisynth.generators.gui.archetypes import ARCHETYPES, GROUPS
 from omnisynth.generators.gui.layouts import FAMILIES
+from omnisynth.generators.gui.panels import LOOKS
 
 GUI_FAMILIES = tuple(FAMILIES)  # the screen builders, in their order (the default list and the draw follow it)
 
@@ -57,10 +59,28 @@ class GuiGenerator(_Screens):
     fonts: list[Literal["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"]] = Field(
         default=["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"], min_length=1)
     font_sizes: tuple[int, int] = Field(default=(12, 15), description="[min, max] base font size in CSS pixels")
+    groups: list[Literal[GROUPS]] = Field(  # type: ignore[valid-type]
+        default=list(GROUPS), min_length=1, description=(
+            "family pro: the ScreenSpot-Pro groups whose application archetypes are drawn (4 or more each)"))
+    archetypes: list[Literal[tuple(ARCHETYPES)]] = Field(  # type: ignore[valid-type]
+        default=[], description="family pro: only these archetypes (empty: every archetype of `groups`)")
+    looks: list[Literal[LOOKS]] = Field(  # type: ignore[valid-type]
+        default=list(LOOKS), min_length=1, description="family pro: platform looks of the window chrome")
     max_steps: int = Field(default=5, ge=1, le=20, description="gui_actions: most steps in a trajectory")
     history_screens: int = Field(default=0, ge=0, le=8, description=(
         "gui_actions: also hold the screenshots before the last N earlier steps (members h1.png = the step "
         "before, h2.png ...; 1x1 white where the trajectory is shorter)"))
+
+
+    @model_validator(mode="after")
+    def _pro(self):
+        if "pro" in self.families and not self.pro_archetypes():
+            raise ValueError(f"archetypes: none is of the groups {self.groups}")
+        return self
+
+    def pro_archetypes(self) -> list[str]:
+        """The archetypes family pro draws from: `archetypes`, else every one of `groups`."""
+        return [a for a in (self.archetypes or ARCHETYPES) if ARCHETYPES[a].group in self.groups]
 
 
 class HtmlCorpusGenerator(_Screens, CorpusSource):

@@ -27,6 +27,7 @@ from omnisynth.generators.corpus import Inventory, Probe, read_head, sniff
 from omnisynth.generators.errors import GroundTruthError, InputError
 from omnisynth.generators.gui.actions import (ACTION_FAMILIES, Step, find_element, goal_steps, goal_text, perform,
                                               plan_goals, read_result, scroll_step)
+from omnisynth.generators.gui.archetypes import ARCHETYPES
 from omnisynth.generators.gui.layouts import page
 from omnisynth.generators.gui.ui import Ui
 from omnisynth.generators.gui.config import GuiGenerator as GuiConfig
@@ -34,7 +35,7 @@ from omnisynth.generators.gui.config import HtmlCorpusGenerator as HtmlCorpusCon
 from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.schemas.truth import Fact, GroundTruth, PageTruth, SampleSpec
 
-VERSION = "gui/1"
+VERSION = "gui/2"  # 2: professional screens are application archetypes with Breeze icons
 STATUS_SCRIPT = """<div role="status" data-fact="status" data-attrs="{}" style="position:fixed;right:12px;bottom:8px;
 padding:2px 8px" class="muted"></div><script>document.addEventListener('click', e => {
  const b = e.target.closest('button.primary'); if (b) document.querySelector('[role=status]').textContent =
@@ -50,6 +51,8 @@ class ScreenPlan:
     viewport: tuple[int, int]
     scale: float
     question_type: str
+    archetype: str = ""  # family pro: omnisynth.generators.gui.archetypes
+    look: str = ""
 
 
 @dataclass
@@ -153,12 +156,15 @@ class GuiGenerator(_BrowserUser):
         families = list(cfg.families)
         if self.task.kind == "gui_actions":  # screens with something to fill in or toggle
             families = [f for f in families if f in ACTION_FAMILIES] or families
-        return ScreenPlan(family=rng.choice(families), theme=rng.choice(cfg.themes), font=rng.choice(cfg.fonts),
+        plan = ScreenPlan(family=rng.choice(families), theme=rng.choice(cfg.themes), font=rng.choice(cfg.fonts),
                           font_size=rng.randint(*cfg.font_sizes), viewport=tuple(rng.choice(cfg.viewports)),
                           scale=rng.choice(cfg.scales), question_type=qtype)
+        if plan.family == "pro":
+            plan.archetype, plan.look = rng.choice(cfg.pro_archetypes()), rng.choice(cfg.looks)
+        return plan
 
     def html(self, spec: SampleSpec, plan: ScreenPlan) -> str:
-        ui = Ui(spec.rng("screen"), plan.theme, plan.font, plan.font_size)
+        ui = Ui(spec.rng("screen"), plan.theme, plan.font, plan.font_size, plan.archetype, plan.look)
         doc = page(ui, plan.family, *plan.viewport)
         return doc.replace("</body>", STATUS_SCRIPT + "</body>")
 
@@ -171,7 +177,9 @@ class GuiGenerator(_BrowserUser):
         where = {"html": doc, "viewport": plan.viewport, "scale": plan.scale}
         meta = {"family": plan.family, "language": "en", "font": plan.font, "pages": 1, "theme": plan.theme,
                 "viewport": list(plan.viewport), "scale": plan.scale, "question_type": plan.question_type,
-                "generator_version": VERSION, "html": doc, "replay": [], "trajectory": None}
+                "generator_version": VERSION, "html": doc, "replay": [], "trajectory": None,
+                "group": ARCHETYPES[plan.archetype].group if plan.archetype else "", "archetype": plan.archetype,
+                "look": plan.look}
         history: list[bytes] = []
         try:
             tab = self._show(spec.key, **where)

@@ -240,51 +240,10 @@ def context_menu(ui: Ui, vw: int, vh: int) -> str:
 
 
 def pro(ui: Ui, vw: int, vh: int) -> str:
-    """Dense professional software (CAD / creative / office / IDE-like): many tiny icon targets."""
-    rng, c = ui.rng, ui.c
-    kind = rng.choice(["cad", "creative", "office", "ide"])
-    menubar = "".join(f'<button class="ib" style="padding:2px 8px;line-height:normal" data-oid="{ui.oid()}">{m}</button>'
-                      for m in ui.labels(MENU_BAR, rng.randint(7, 11)))
-    sets = {"cad": ["edit", "draw", "view"], "creative": ["draw", "view", "media"], "office": ["edit", "text", "view"],
-            "ide": ["edit", "code", "view"]}[kind]
-    bars = "".join(f'<div style="border-right:1px solid var(--border);padding:0 4px">{ui.toolbar(TOOLBAR_SETS[s], 14, True)}</div>'
-                   for s in sets)
-    palette = ui.toolbar(TOOLBAR_SETS["draw"], 14, True, vertical=True)
-    props = ""
-    for p in ui.labels(["X", "Y", "Width", "Height", "Angle", "Opacity", "Stroke", "Radius", "Layer", "Scale",
-                        "Depth", "Offset"], rng.randint(7, 12)):
-        o = ui.oid()
-        props += (f'<label for="{o}" class="muted" style="font-size:11px">{p}</label>'
-                  f'<input type="text" id="{o}" data-oid="{o}" value="{rng.randint(0, 999)}" style="width:64px;font-size:11px;padding:1px 3px">')
-    layers = "".join(f'<div class="row" style="font-size:11px;gap:2px">{ui.icon_button("visibility", 12, True)}'
-                     f'{ui.icon_button("lock", 12, True)}<span>{ui.fact("layer", name, {}, "span")}</span></div>'
-                     for name in [c.unique(lambda: f"{c.words(1).title()} {rng.randint(1, 99)}") for _ in range(rng.randint(4, 9))])
-    ext = {"cad": "dwg", "creative": "psd", "office": "docx", "ide": "py"}[kind]
-    doc_tabs = ui.tabs([f"{c.words(1)}_{rng.randint(1, 99)}.{ext}" for _ in range(rng.randint(2, 5))], 0)
-    log = "".join(f"<div>{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}  {html.escape(c.sentence(3, 7))}</div>"
-                  for _ in range(6))
-    bottom = (f'<div class="panel" style="height:{rng.randint(90, 150)}px;display:flex;flex-direction:column;font-size:11px">'
-              f'<div class="row" style="gap:4px">{ui.tabs(["Timeline", "Console", "History", "Output"], rng.randrange(4))}'
-              f'{ui.toolbar(TOOLBAR_SETS["media"] + ["zoom_out", "zoom_in"], 12, True)}</div>'
-              f'<div style="flex:1;overflow:hidden;font-family:{MONO};padding:2px 6px">{log}</div></div>')
-    shapes = "".join(f'<rect x="{rng.randint(0, 600)}" y="{rng.randint(0, 400)}" width="{rng.randint(20, 200)}" '
-                     f'height="{rng.randint(20, 160)}" fill="none" stroke="var(--accent)"/>' for _ in range(8))
-    return f"""
-<div style="display:flex;flex-direction:column;height:{vh}px;font-size:12px">
- <div class="row panel" style="gap:0">{menubar}</div>
- <div class="row panel" style="gap:0;padding:2px">{bars}{ui.field('Zoom', str(rng.choice([50, 75, 100, 150, 200])) + '%', width=60).replace('display:block', 'display:inline')}</div>
- <div style="display:flex;flex:1;min-height:0">
-  <div class="panel" style="padding:2px">{palette}</div>
-  <div style="flex:1;display:flex;flex-direction:column;min-width:0"><div class="panel" style="font-size:11px">{doc_tabs}</div>
-   <div style="flex:1;position:relative;overflow:hidden;background:var(--bg)"><svg width="100%" height="100%">{shapes}</svg></div>
-   {bottom}</div>
-  <div class="panel" style="width:230px;padding:6px;overflow:hidden">
-   <b>Properties</b><div style="display:grid;grid-template-columns:70px 1fr;gap:3px;align-items:center">{props}</div>
-   <div class="row" style="justify-content:space-between;margin-top:8px"><b>Layers</b>{ui.toolbar(['plus', 'minus', 'layers'], 12, True)}</div>{layers}</div>
- </div>
- <div class="row panel" style="padding:1px 6px;font-size:11px"><span class="muted">{kind.upper()}</span>
-  <span class="muted">X: {rng.randint(0, 999)} Y: {rng.randint(0, 999)}</span><span style="margin-left:auto">{ui.toolbar(['zoom_out', 'zoom_in', 'grid', 'snap'], 12, True)}</span></div>
-</div>"""
+    """Dense professional software: the screen of `ui.archetype` in `ui.look` (omnisynth.generators.gui.archetypes)."""
+    from omnisynth.generators.gui.archetypes import screen
+
+    return screen(ui, ui.archetype, ui.look, vw, vh)
 
 
 FAMILIES = {"dashboard": dashboard, "settings": settings, "form": form, "mail": mail, "chat": chat,
@@ -297,6 +256,11 @@ def page(ui: Ui, family: str, vw: int, vh: int) -> str:
     theme = THEMES[ui.theme]
     css_vars = ";".join(f"--{k}:{v}" for k, v in theme.items())
     body = FAMILIES[family](ui, vw, vh)
+    css = BASE_CSS
+    if family == "pro":
+        from omnisynth.generators.gui.panels import LOOK_CSS, PANEL_CSS
+
+        css += PANEL_CSS + LOOK_CSS[ui.look]
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{family}</title>'
-            f'<style>:root{{{css_vars};--font:{FONTS[ui.font]};--fs:{ui.font_size}px}}{BASE_CSS}</style></head>'
+            f'<style>:root{{{css_vars};--font:{FONTS[ui.font]};--fs:{ui.font_size}px}}{css}</style></head>'
             f"<body>{body}</body></html>")

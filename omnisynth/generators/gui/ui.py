@@ -58,10 +58,17 @@ table{border-collapse:collapse} td,th{border:1px solid var(--border);padding:3px
 class Ui:
     """Writes controls with fresh ids; `rng`/`c` are the sample's random stream and content."""
 
-    def __init__(self, rng: random.Random, theme: str, font: str, font_size: int):
+    def __init__(self, rng: random.Random, theme: str, font: str, font_size: int, archetype: str = "", look: str = ""):
         self.rng, self.theme, self.font, self.font_size = rng, theme, font, font_size
-        self.c = Content(rng, "en")
+        self.archetype, self.look = archetype, look  # professional screens (omnisynth.generators.gui.archetypes)
+        prose = None
+        if archetype:  # professional screens read real text (the bundled handbook) in their documents and consoles
+            from omnisynth.generators.handbook import handbook
+
+            prose = handbook("en")
+        self.c = Content(rng, "en", prose)
         self.n = 0
+        self.taken: set[str] = set()  # theme icons already on the screen: each at most once
 
     def oid(self) -> str:
         self.n += 1
