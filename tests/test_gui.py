@@ -415,3 +415,50 @@ def test_icon_targets_are_refused_for_tasks_without_elements():
 
     with pytest.raises(RecipeError, match="task.targets|targets 'icon' applies to GUI grounding tasks"):
         load_recipe("doc_qa", [("task.targets", "icon")])
+
+
+def test_episodes_replay_to_their_final_state_and_wrong_actions_are_caught():
+    """gui_episode: a screenshot before each step and after the last, the whole action sequence as the
+    answer; the filter replays the answered actions on a fresh page and reads the settings they leave."""
+    recipe, stages, items = run_items("gui_episode", 3, generator__viewports=[[1280, 800]])
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) == 3, [it.rejection for it in items if it.rejection]
+        gui = next(f for f in stages[2].filters if isinstance(f, GuiFilter))
+        for it in kept:
+            s, ep = it.sample, it.truth.meta["episode"]
+            Sample.model_validate(s, strict=True)
+            lines = s["answer"].splitlines()
+            assert len(lines) == len(ep["steps"]) >= 3 and lines[-1].startswith("click(")
+            assert [m["member"] for m in s["media"]] == [f"s{i:02d}.png" for i in range(len(lines) + 1)]
+            assert set(it.media) == {f"s{i:02d}.png" for i in range(11)}  # max_steps + 1 members in every sample
+            assert [g["page"] for g in s["grounding"]] == [i for i, st in enumerate(ep["steps"]) if st["type"] != "type"]
+            assert s["derivation"]["labels"] == [f"{k} = {v}" for k, v in ep["final"].items()]
+            assert it.media["s00.png"] != it.media[f"s{len(lines):02d}.png"]  # the episode changed the screen
+            for k, v in ep["final"].items():  # the last screenshot's settings list shows the goal's values
+                assert any(f.kind == "setting" and f.attrs["name"] == k and f.text == v for f in it.truth.facts)
+        it = kept[0]
+        typed = next((i for i, st in enumerate(it.truth.meta["episode"]["steps"]) if st["type"] in ("type", "select")), None)
+        lines = it.sample["answer"].splitlines()
+
+        def verdict(answer=None, episode=None, labels=None):
+            meta = {**it.truth.meta, "episode": episode or it.truth.meta["episode"]}
+            truth = type(it.truth)(**{**vars(it.truth), "meta": meta})
+            derivation = {**it.sample["derivation"], "labels": labels or it.sample["derivation"]["labels"]}
+            sample = {**it.sample, "answer": answer or it.sample["answer"], "derivation": derivation}
+            return gui.check(WorkItem(it.spec, it.media, truth, sample))[:2]
+
+        assert verdict() == (True, "")
+        assert verdict(answer="\n".join(lines[:-1] + ["click(999, 999)"]))[1] == "click_outside_target"
+        assert verdict(answer="\n".join(lines[:-1]))[1] == "episode_length"
+        if typed is not None:
+            wrong = lines[:typed] + [lines[typed].replace('"', '"x', 1)] + lines[typed + 1:]
+            assert verdict(answer="\n".join(wrong))[1] == "wrong_text"
+        # a recorded goal the actions do not reach: the replay reads the page's real settings
+        ep = it.truth.meta["episode"]
+        key = next(iter(ep["final"]))
+        planted = {**ep, "final": {**ep["final"], key: "never set"}}
+        assert verdict(episode=planted, labels=[f"{k} = {v}" for k, v in planted["final"].items()])[1] == \
+            "episode_final_state"
+    finally:
+        stages[0].generator.close()

@@ -55,6 +55,8 @@ class GuiFilter(Filter):
             return self._action(item)
         if op == "absent":
             return self._absent(item)
+        if op == "episode":
+            return self._episode(item)
         return False, "wrong_op", f"derivation op {op!r} is not a GUI op"
 
     def _absent(self, item: WorkItem) -> Verdict:
@@ -177,6 +179,40 @@ class GuiFilter(Filter):
         if not _inside(act["point_px"], target.bbox):
             return False, "click_outside_target", f"{act['point_px']} outside {step['name']!r} {list(target.bbox)}"
         return self._topmost(item, act["point_px"], target)
+
+
+    def _episode(self, item: WorkItem) -> Verdict:
+        """Each answered action is the planned step (type, text; a click or choice inside the step's target on
+        that step's screenshot), and the actions, replayed as answered on a fresh page, reach the final state."""
+        s, truth = item.sample, item.truth
+        ep = truth.meta.get("episode")
+        if not ep:
+            return False, "no_episode", "the sample's screens were not an episode"
+        lines = [line for line in s["answer"].strip().splitlines() if line.strip()]
+        acts = [parse_action(line) for line in lines]
+        if None in acts:
+            return False, "answer_unparsable", f"line {acts.index(None) + 1} is not an action: {lines[acts.index(None)]!r}"
+        if len(acts) != len(ep["steps"]):
+            return False, "episode_length", f"{len(acts)} actions, the episode takes {len(ep['steps'])}"
+        points = []
+        for i, (act, step) in enumerate(zip(acts, ep["steps"], strict=True)):
+            if act["type"] != step["type"]:
+                return False, "wrong_action", f"step {i + 1}: {act['type']} where the goal needs {step['type']} on {step['name']!r}"
+            if act["type"] in ("type", "select") and act["text"] != step["text"]:
+                return False, "wrong_text", f"step {i + 1}: {act['text']!r} where the goal says {step['text']!r}"
+            page = truth.pages[i]
+            point = (act["x"] / 1000 * page.width, act["y"] / 1000 * page.height) if "x" in act else None
+            if point is not None and not _inside(point, step["box"]):
+                return False, "click_outside_target", f"step {i + 1}: {point} outside {step['name']!r} {step['box']}"
+            points.append(point)
+        want = [f"{k} = {v}" for k, v in ep["final"].items()]
+        if s["derivation"]["labels"] != want:
+            return False, "episode_labels", f"labels {s['derivation']['labels']}, the goal's state {want}"
+        final = self.generator.replay_episode(truth, acts, points)
+        wrong = {k: final.get(k) for k, v in ep["final"].items() if final.get(k) != v}
+        if wrong:
+            return False, "episode_final_state", f"replayed, the page ends with {wrong}; the goal is {ep['final']}"
+        return KEEP
 
 
 def parse_action(answer: str) -> dict | None:

@@ -106,7 +106,9 @@ class Derivation(_Strict):
 
     op: Literal["extract", "chart_value", "page_of", "argmax", "locate", "element", "state", "action", "timeline",
                 "absent", "transcribe", "markdown", "latex", "graph", "spot", "count", "table_html", "chart_table", "kie", "arithmetic",
-                "classify", "count_pages", "earliest", "translate"] = Field(description=(
+                "classify", "count_pages", "earliest", "translate", "episode"] = Field(description=(
+        "episode: the actions of a GUI episode toward the goal `target`, one per line, each on its own screenshot; "
+        "`labels` the settings the page ends with ('name = value'). "
         "count_pages: the number of pages the word `target` is on, one evidence item per page; earliest: the "
         "label (`labels`, one per evidence item) whose evidence is on the earliest page. "
         "absent: a negative sample: the document does not hold what is asked (`target`); the answer says so and "

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 import re
 
-from omnisynth.tasks.documents import Candidate, Unsupported, box_text, first_qtype, grounding
+from omnisynth.tasks.documents import NO_ACTION, Candidate, Unsupported, box_text, first_qtype, grounding
 from omnisynth.schemas.truth import Fact, GroundTruth
 
 ROLE_WORDS = {"button": "button", "link": "link", "textbox": "text field", "searchbox": "search box",
@@ -38,6 +38,9 @@ GUI_TEMPLATES = {
     "cell": ["What is in cell {cell}?", "Read the content of cell {cell}."],
     "unread_count": ["How many unread messages does the Inbox show?"],
     "count": ["How many {what} are there on the screen?", "Count the {what} on this screen."],
+    "episode": ["Goal: {goal}\nThe {n} screenshots show the screen before each step and after the last. List the "
+                "actions that reach the goal, one per line: click(x, y), type(\"text\"), select(x, y, \"option\") - x, y "
+                "on a 0-1000 scale of the screenshot the step is taken on."],
     "action": ["Goal: {goal}\nPrevious actions: {history}\nWhat is the next action? Answer with one of "
                "click(x, y), type(\"text\"), select(x, y, \"option\"), scroll(x, y, dy) - x, y on a 0-1000 scale "
                "of the screenshot, dy in screenshot pixels."],
@@ -276,6 +279,9 @@ class GuiTasks:
                          {"op": "state", "relation": "count", "target": what}, [str(n)])
 
     # actions ----------------------------------------------------------------------------------
+    def episode(self) -> Candidate:
+        return episode_candidate(self)
+
     def next_action(self) -> Candidate:
         traj = self.truth.meta.get("trajectory")
         if not traj:
@@ -301,6 +307,26 @@ class GuiTasks:
         return Candidate(step["type"], q, answer, [], gr,
                          {"op": "action", "relation": step["type"], "target": step["name"], "role": step["role"]},
                          [answer], action=action)
+
+
+def episode_candidate(tasks: GuiTasks) -> Candidate:
+    """gui_episode: the whole action sequence of the screen's episode (meta.episode), one action per line in
+    the coordinates of the screenshot it is taken on, each click's target boxed on its screenshot."""
+    truth = tasks.truth
+    ep = truth.meta.get("episode")
+    if not ep:
+        raise Unsupported("the screen was not an episode")
+    lines, boxes = [], []
+    for i, step in enumerate(ep["steps"]):
+        page = truth.pages[i]
+        lines.append(action_answer(step, page.width, page.height))
+        if step["type"] != "type":
+            boxes.append(grounding(step["name"], page, tuple(step["box"]), role=step["role"], point=step["point"]))
+    answer = "\n".join(lines)
+    q = tasks.phrase("episode", goal=ep["goal"], n=len(truth.pages))
+    return Candidate("episode", q, answer, [], boxes,
+                     {"op": "episode", "target": ep["goal"], "labels": [f"{k} = {v}" for k, v in ep["final"].items()]},
+                     [answer], action={**NO_ACTION, "goal": ep["goal"], "steps": len(lines)})
 
 
 def _area(e: Fact) -> float:
@@ -343,7 +369,7 @@ COUNTERS = {
 WRITERS = {"label": "label", "function": "function", "position": "position", "field_value": "field_value",
            "toggle_state": "toggle_state", "selected_option": "selected_option", "active_tab": "active_tab",
            "screen_text": "screen_text", "count": "count", "click": "next_action", "type": "next_action",
-           "select": "next_action", "scroll": "next_action", "absent": "absent"}
+           "select": "next_action", "scroll": "next_action", "absent": "absent", "episode": "episode"}
 
 
 def oracle_writer(recipe) -> tuple[str, Callable]:

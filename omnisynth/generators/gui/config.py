@@ -54,7 +54,9 @@ class _Screens(GeneratorConfig):
 class GuiGenerator(_Screens):
     kind: Literal["gui"] = "gui"
     families: list[Literal[GUI_FAMILIES]] = Field(  # type: ignore[valid-type]
-        default=[f for f in GUI_FAMILIES if f != "pro"], min_length=1, description="screen families, drawn uniformly")
+        default=[f for f in GUI_FAMILIES if f not in ("pro", "app")], min_length=1, description=(
+            "screen families, drawn uniformly; pro: professional applications (archetypes below); app: a document "
+            "editor whose menus open tabbed dialogs (the gui_episode recipe)"))
     themes: list[Literal["light", "dark"]] = Field(default=["light", "dark"], min_length=1)
     fonts: list[Literal["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"]] = Field(
         default=["liberation-sans", "dejavu-sans", "liberation-serif", "dejavu-condensed"], min_length=1)
@@ -66,7 +68,9 @@ class GuiGenerator(_Screens):
         default=[], description="family pro: only these archetypes (empty: every archetype of `groups`)")
     looks: list[Literal[LOOKS]] = Field(  # type: ignore[valid-type]
         default=list(LOOKS), min_length=1, description="family pro: platform looks of the window chrome")
-    max_steps: int = Field(default=5, ge=1, le=20, description="gui_actions: most steps in a trajectory")
+    max_steps: int = Field(default=5, ge=1, le=20, description=(
+        "gui_actions: most steps in a trajectory; gui_episode: most steps of an episode (members s00.png ... one "
+        "screenshot before each step and one after the last)"))
     history_screens: int = Field(default=0, ge=0, le=8, description=(
         "gui_actions: also hold the screenshots before the last N earlier steps (members h1.png = the step "
         "before, h2.png ...; 1x1 white where the trajectory is shorter)"))

@@ -12,7 +12,12 @@ GROUNDING = ("label", "function", "position", "absent")
 
 
 def _multi_image(generator: dict) -> bool:
-    return generator.get("history_screens", 0) > 0  # gui_actions with the screens before earlier steps
+    # gui_actions with the screens before earlier steps; episodes (family app): a screenshot per step
+    return generator.get("history_screens", 0) > 0 or generator.get("families") == ["app"]
+
+
+def _app_only(config) -> str | None:
+    return None if list(config.families) == ["app"] else "needs generator.families [app] (menus that open dialogs)"
 
 
 # the live page is the ground truth: filters hit-test it inside the browser workers
@@ -27,6 +32,8 @@ register(Family(
         TaskKind("gui_qa", ("field_value", "toggle_state", "selected_option", "active_tab", "screen_text", "count"),
                  model=False),
         TaskKind("gui_actions", ("click", "type", "select", "scroll"), model=False, degrade=False),
+        # OSWorld-style episodes: one sample per goal, a screenshot per step (omnisynth.generators.gui.app)
+        TaskKind("gui_episode", ("episode",), model=False, degrade=False, check=_app_only),
     ),
     writer="omnisynth.tasks.gui:oracle_writer",
     model_task="omnisynth.model.model_tasks:GuiModelTask",

@@ -246,9 +246,18 @@ def pro(ui: Ui, vw: int, vh: int) -> str:
     return screen(ui, ui.archetype, ui.look, vw, vh)
 
 
+def app(ui: Ui, vw: int, vh: int) -> str:
+    """A document editor whose menus open tabbed dialogs (omnisynth.generators.gui.app); its structure,
+    for planning episodes, is left on `ui.app`."""
+    from omnisynth.generators.gui.app import build
+
+    body, ui.app = build(ui, vw, vh)
+    return body
+
+
 FAMILIES = {"dashboard": dashboard, "settings": settings, "form": form, "mail": mail, "chat": chat,
             "file_manager": file_manager, "spreadsheet": spreadsheet, "code_editor": code_editor,
-            "context_menu": context_menu, "pro": pro}
+            "context_menu": context_menu, "pro": pro, "app": app}
 
 
 def page(ui: Ui, family: str, vw: int, vh: int) -> str:

@@ -69,6 +69,7 @@ class Ui:
         self.c = Content(rng, "en", prose)
         self.n = 0
         self.taken: set[str] = set()  # theme icons already on the screen: each at most once
+        self.app: dict | None = None  # family app: the page's menus, dialogs and fields (omnisynth.generators.gui.app)
 
     def oid(self) -> str:
         self.n += 1
