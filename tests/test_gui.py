@@ -462,3 +462,23 @@ def test_episodes_replay_to_their_final_state_and_wrong_actions_are_caught():
             "episode_final_state"
     finally:
         stages[0].generator.close()
+
+
+@pytest.mark.parametrize("language, words", [("zh", {"保存更改", "取消", "账户", "通知"}),
+                                             ("ja", {"変更を保存", "キャンセル", "アカウント", "通知"})])
+def test_screens_in_chinese_and_japanese_name_their_controls_in_that_language(language, words):
+    """generator.languages: the interface words as that language's software words them, the questions
+    quote them as the screen shows them, and the running text is the handbook in that language."""
+    recipe, stages, items = run_items("gui_grounding", 2, generator__families=["settings"],
+                                      generator__languages={language: 1.0}, generator__viewports=[[1280, 720]],
+                                      task__question_types={"label": 1})
+    try:
+        kept = [it for it in items if it.rejection is None]
+        assert len(kept) == 2, [it.rejection for it in items if it.rejection]
+        for it in kept:
+            names = {e.text for e in visible(it.truth)}
+            assert len(words & names) >= 2, names
+            assert it.sample["meta"]["language"] == language and f'lang="{language}"' in it.truth.meta["html"]
+            assert it.sample["derivation"]["target"] in names and f"'{it.sample['derivation']['target']}'" in it.sample["question"]
+    finally:
+        stages[0].generator.close()

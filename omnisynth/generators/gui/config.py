@@ -68,6 +68,10 @@ class GuiGenerator(_Screens):
         default=[], description="family pro: only these archetypes (empty: every archetype of `groups`)")
     looks: list[Literal[LOOKS]] = Field(  # type: ignore[valid-type]
         default=list(LOOKS), min_length=1, description="family pro: platform looks of the window chrome")
+    languages: dict[Literal["en", "zh", "ja"], float] = Field(default={"en": 1.0}, description=(
+        "language weights of the screens' text: zh and ja screens word their interface as Chinese and Japanese "
+        "software does (omnisynth.generators.gui.locale) and read the handbook in that language; family app "
+        "(episodes) is English"))
     max_steps: int = Field(default=5, ge=1, le=20, description=(
         "gui_actions: most steps in a trajectory; gui_episode: most steps of an episode (members s00.png ... one "
         "screenshot before each step and one after the last)"))
@@ -75,6 +79,13 @@ class GuiGenerator(_Screens):
         "gui_actions: also hold the screenshots before the last N earlier steps (members h1.png = the step "
         "before, h2.png ...; 1x1 white where the trajectory is shorter)"))
 
+
+    @field_validator("languages")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("needs at least one language with a positive weight, none negative")
+        return v
 
     @model_validator(mode="after")
     def _pro(self):

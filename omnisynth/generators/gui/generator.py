@@ -54,6 +54,7 @@ class ScreenPlan:
     archetype: str = ""  # family pro: omnisynth.generators.gui.archetypes
     look: str = ""
     app: dict | None = None  # family app: the page's structure, set when its HTML is written
+    language: str = "en"
 
 
 @dataclass
@@ -72,7 +73,7 @@ def dom_truth(screen, generator: str, family: str, meta: dict) -> GroundTruth:
     meta = {**meta, "dpr": screen.dom["dpr"], "scroll": screen.dom["scroll"], "focused": screen.dom.get("focused", ""),
             "screen_sha": hashlib.sha256(screen.png).hexdigest(),
             "screen_text": screen.dom.get("body_text", "")}  # the page's innerText: what negatives must avoid
-    return GroundTruth(generator, family, "en", [page_truth], facts, meta)
+    return GroundTruth(generator, family, meta.get("language", "en"), [page_truth], facts, meta)
 
 
 def targets(truth: GroundTruth) -> list[Fact]:
@@ -164,10 +165,14 @@ class GuiGenerator(_BrowserUser):
                           scale=rng.choice(cfg.scales), question_type=qtype)
         if plan.family == "pro":
             plan.archetype, plan.look = rng.choice(cfg.pro_archetypes()), rng.choice(cfg.looks)
+        if len(cfg.languages) > 1 or "en" not in cfg.languages:
+            plan.language = weighted(rng, cfg.languages)
+        if plan.family == "app":
+            plan.language = "en"  # the episode's goal names the controls in English
         return plan
 
     def html(self, spec: SampleSpec, plan: ScreenPlan) -> str:
-        ui = Ui(spec.rng("screen"), plan.theme, plan.font, plan.font_size, plan.archetype, plan.look)
+        ui = Ui(spec.rng("screen"), plan.theme, plan.font, plan.font_size, plan.archetype, plan.look, plan.language)
         doc = page(ui, plan.family, *plan.viewport)
         plan.app = ui.app
         return doc.replace("</body>", STATUS_SCRIPT + "</body>")
@@ -179,7 +184,7 @@ class GuiGenerator(_BrowserUser):
         plan = self.plan(spec)
         doc = self.html(spec, plan)
         where = {"html": doc, "viewport": plan.viewport, "scale": plan.scale}
-        meta = {"family": plan.family, "language": "en", "font": plan.font, "pages": 1, "theme": plan.theme,
+        meta = {"family": plan.family, "language": plan.language, "font": plan.font, "pages": 1, "theme": plan.theme,
                 "viewport": list(plan.viewport), "scale": plan.scale, "question_type": plan.question_type,
                 "generator_version": VERSION, "html": doc, "replay": [], "trajectory": None,
                 "group": ARCHETYPES[plan.archetype].group if plan.archetype else "", "archetype": plan.archetype,

@@ -270,6 +270,9 @@ def page(ui: Ui, family: str, vw: int, vh: int) -> str:
         from omnisynth.generators.gui.panels import LOOK_CSS, PANEL_CSS
 
         css += PANEL_CSS + LOOK_CSS[ui.look]
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{family}</title>'
-            f'<style>:root{{{css_vars};--font:{FONTS[ui.font]};--fs:{ui.font_size}px}}{css}</style></head>'
-            f"<body>{body}</body></html>")
+    from omnisynth.generators.gui.locale import FONT_STACK, localise
+
+    font = FONTS[ui.font] + (f", {FONT_STACK[ui.language]}" if ui.language in FONT_STACK else "")
+    return localise(f'<!doctype html><html lang="{ui.language}"><head><meta charset="utf-8"><title>{family}</title>'
+                    f'<style>:root{{{css_vars};--font:{font};--fs:{ui.font_size}px}}{css}</style></head>'
+                    f"<body>{body}</body></html>", ui.language)

@@ -58,15 +58,17 @@ table{border-collapse:collapse} td,th{border:1px solid var(--border);padding:3px
 class Ui:
     """Writes controls with fresh ids; `rng`/`c` are the sample's random stream and content."""
 
-    def __init__(self, rng: random.Random, theme: str, font: str, font_size: int, archetype: str = "", look: str = ""):
+    def __init__(self, rng: random.Random, theme: str, font: str, font_size: int, archetype: str = "", look: str = "",
+                 language: str = "en"):
         self.rng, self.theme, self.font, self.font_size = rng, theme, font, font_size
+        self.language = language  # zh | ja: running text in that language, interface words by gui.locale
         self.archetype, self.look = archetype, look  # professional screens (omnisynth.generators.gui.archetypes)
         prose = None
-        if archetype:  # professional screens read real text (the bundled handbook) in their documents and consoles
+        if archetype or language != "en":  # real text (the bundled handbook) in documents, consoles, lists
             from omnisynth.generators.handbook import handbook
 
-            prose = handbook("en")
-        self.c = Content(rng, "en", prose)
+            prose = handbook(language)
+        self.c = Content(rng, language, prose)
         self.n = 0
         self.taken: set[str] = set()  # theme icons already on the screen: each at most once
         self.app: dict | None = None  # family app: the page's menus, dialogs and fields (omnisynth.generators.gui.app)
