@@ -136,9 +136,10 @@ def test_every_whole_document_question_is_exact_and_verified(documents, outline)
         a, b = cand.derivation["labels"]
         assert verdict == (True, "") and cand.answer == (a if where[a] < where[b] else b)
         cand, verdict = ask(truth, "page_count", seed)
-        word = cand.derivation["target"]
-        assert verdict == (True, "") and int(cand.answer) == len(pages_with(word)) >= 2, word
-        assert sorted(e["page"] for e in cand.evidence) == pages_with(word)
+        word = cand.derivation["target"]  # as the pages print it
+        assert any(word in re.findall(r"[A-Za-z]+", line) for n in range(10) for line in page_lines(n)), word
+        assert verdict == (True, "") and int(cand.answer) == len(pages_with(word.lower())) >= 2, word
+        assert sorted(e["page"] for e in cand.evidence) == pages_with(word.lower())
         assert cand.derivation["answer_format"] == "Int"
         cand, verdict = ask(truth, "page_fact", seed)
         page = cand.evidence[0]["page"]

@@ -70,9 +70,9 @@ class GroundTruthFilter(Filter):
             if answer != best:
                 return False, "argmax_mismatch", f"answer {answer!r}, larger value belongs to {best!r} ({values})"
         elif op == "count_pages":  # pdf_long_qa: a word's pages, recounted over every page's text layer
-            from omnisynth.tasks.pdfdoc import page_terms
+            from omnisynth.tasks.pdfdoc import page_terms, term
 
-            pages = [p.number for p in truth.pages if derivation["target"] in page_terms(p.clean or p)]
+            pages = [p.number for p in truth.pages if term(derivation["target"]) in page_terms(p.clean or p)]
             cited = sorted(ev["page"] for ev in sample["evidence"])
             if cited != pages or answer.strip() != str(len(pages)):
                 return False, "count_mismatch", f"answer {answer!r}, cited pages {cited}, the word is on pages {pages}"

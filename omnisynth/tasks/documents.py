@@ -374,9 +374,9 @@ def oracle_candidate(task_kind: str, weights: dict[str, float], truth: GroundTru
     names = sorted(weights)
     first = first_qtype(truth, weights, rng)
     # the rest in a random order drawn by weight (Efraimidis-Spirakis keys), not always the same fallback;
-    # negatives last, so a document that cannot carry a drawn type does not raise their share
-    order = [first] + sorted((n for n in names if n != first),
-                             key=lambda n: (n in NEGATIVE_TYPES, -rng.random() ** (1 / max(weights[n], 1e-9))))
+    # never a negative: a document that cannot carry the drawn type must not raise the refusals' share
+    order = [first] + sorted((n for n in names if n != first and n not in NEGATIVE_TYPES),
+                             key=lambda n: -rng.random() ** (1 / max(weights[n], 1e-9)))
     from omnisynth.tasks.longdoc import LongTasks, label_sources
     from omnisynth.tasks.parsing import ParseTasks
     from omnisynth.tasks.pdfdoc import PdfLongTasks

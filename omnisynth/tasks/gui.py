@@ -188,7 +188,9 @@ class GuiTasks:
         return self._element("function", el, q, {"relation": "function", "target": el.attrs["func"]})
 
     def position(self) -> Candidate:
-        anchors = [e for e in self.els if len(e.text) <= 40 and self.names[norm(e.text)] == 1]
+        # an anchor is named by the text it shows: an icon-only control's name is not on the screen
+        anchors = [e for e in self.els if len(e.text) <= 40 and self.names[norm(e.text)] == 1
+                   and target_kind(e) != "icon" and norm(e.text) in norm(e.attrs.get("text", ""))]
         if len(anchors) > MAX_ANCHORS:  # a 4K screen's hundreds of anchors x elements: a sample of them suffices
             anchors = self.rng.sample(anchors, MAX_ANCHORS)
         options = []

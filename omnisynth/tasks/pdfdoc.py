@@ -42,9 +42,12 @@ must also such than that into only over same some both more most will were been 
 MAX_PAGES_COUNTED = 8  # page_count asks about words on 2..8 pages: one evidence item per page
 
 
+PUNCT = ".,;:!?()[]{}\"'“”‘’«»*-–—/"
+
+
 def term(word: str) -> str:
     """A text-layer word in the form page_count compares: outer punctuation stripped, case-folded."""
-    return word.strip(".,;:!?()[]{}\"'“”‘’«»*-–—/").casefold()
+    return word.strip(PUNCT).casefold()
 
 
 def page_terms(page: PageTruth) -> dict[str, tuple]:
@@ -75,7 +78,10 @@ class PdfLongTasks(LongTasks):
             same = [f for f in self.by_kind["line"] if f.page == line.page and squash(f.text).startswith(squash(head))]
             if len(same) == 1:
                 q = self.ask("line", page=line.page + 1, head=head)
-                return self._extract("page_fact", q, line)
+                cand = self._extract("page_fact", q, line)
+                cand.answer = " ".join(line.text.split())  # as read: runs of spaces in the text layer are one
+                cand.answers = [cand.answer]
+                return cand
         raise Unsupported("no line of five words (not the end of a hyphenated word) whose first words begin no "
                           "other line of its page")
 
@@ -88,9 +94,10 @@ class PdfLongTasks(LongTasks):
         word = self.rng.choice(pool)
         found = [(page, terms[word]) for page, terms in zip(self.truth.pages, per_page, strict=True) if word in terms]
         ev = [evidence(Fact("word", page.number, w[:4], w[4]), page) for page, w in found]
+        printed = Counter(w[4].strip(PUNCT) for _, w in found).most_common(1)[0][0]  # as the pages print it
         answer = str(len(found))
-        return Candidate("page_count", self.ask("count", word=word), answer, ev, [],
-                         {"op": "count_pages", "target": word}, [answer])
+        return Candidate("page_count", self.ask("count", word=printed), answer, ev, [],
+                         {"op": "count_pages", "target": printed}, [answer])
 
     def section_order(self) -> Candidate:
         heads = self.by_kind.get("heading", [])

@@ -67,7 +67,8 @@ def probe_pdf(config: PdfCorpusConfig, path: Path) -> Probe:
             try:
                 page = doc[i]
                 ink = Ink()  # not rendered: invisible and transparent spans only (see documents.painted)
-                words.append(len(text_layer(page, 1.0, i, "png", page.rect.width, page.rect.height, ink).words))
+                layer = text_layer(page, 1.0, i, "png", page.rect.width, page.rect.height, ink)
+                words.append(sum(len(text.split()) for _, text in layer.lines))  # left-to-right lines only
             except (RuntimeError, ValueError) as exc:  # MuPDF cannot build the page
                 return Probe(reason="pdf_damaged", detail=f"{path.name}: page {i + 1} cannot be read: {exc}",
                              kind="pdf", info={"pages": pages})
@@ -178,9 +179,11 @@ class PdfCorpusGenerator(Generator):
         finally:
             doc.close()
         pages = [truth for _, truth in rendered]
-        if sum(len(p.words) for p in pages) < cfg.min_words:
-            raise InputError("document_no_text_layer", f"{entry.path}: {sum(len(p.words) for p in pages)} painted "
-                             f"text-layer words in {n} pages (min_words={cfg.min_words}): nothing to check answers against")
+        words = sum(len(text.split()) for p in pages for _, text in p.lines)  # left-to-right lines: what questions read
+        if words < cfg.min_words:
+            raise InputError("document_no_text_layer", f"{entry.path}: {words} painted words in horizontal text-layer "
+                             f"lines in {n} pages (min_words={cfg.min_words}): a scan, vertical text only, or nothing "
+                             "to check answers against")
         media.update((member, blank_png()) for member in members[n:])
         facts += [Fact("line", p.number, box, text.strip(), {"line_no": k}) for p in pages
                   for k, (box, text) in enumerate(p.lines) if text.strip() and box[2] - box[0] > 2 and box[3] - box[1] > 2]

@@ -70,6 +70,7 @@ CSS = """<style>
 .adlg h2{font-size:1.05em;margin:0;padding:10px 14px;border-bottom:1px solid var(--border)}
 .apane{grid-template-columns:220px 1fr;gap:10px 12px;padding:16px;align-items:center}
 .abtns{display:flex;justify-content:flex-end;gap:8px;padding:0 14px}
+.apane input[type=checkbox]{justify-self:start}
 </style>"""
 
 
@@ -185,3 +186,73 @@ def _value(field: str, rng) -> str:
     if low == "user name":
         return rng.choice(["Ana Ruiz", "Wei Chen", "Sam Okafor", "Lena Berg"])
     return rng.choice(["quarterly report", "draft", "budget 2026", "river survey", "minutes", "final version"])
+
+
+def run_episode(gen, spec, plan, where: dict, meta: dict):
+    """Run an episode (`plan_episode`) on `gen`'s live page: a screenshot before each step and after the
+    last (members s00.png ...; blank past the episode's end), each step's point and box read from the DOM
+    just before it, and the final settings read back. Returns (media, GroundTruth). Raises
+    GroundTruthError when the episode is longer than max_steps or the page does not end in the planned
+    state; InputError from the browser (the live page is dropped)."""
+    from omnisynth.generators.documents.generator import blank_png
+    from omnisynth.generators.errors import GroundTruthError, InputError
+    from omnisynth.generators.gui.actions import Step, find_element, perform
+    from omnisynth.generators.gui.generator import dom_truth
+    from omnisynth.schemas.truth import PageTruth
+
+    episode = plan_episode(plan.app, spec.rng("goal"))
+    n = gen.config.max_steps
+    if len(episode["steps"]) > n:
+        raise GroundTruthError(f"the episode takes {len(episode['steps'])} steps, max_steps={n}")
+    try:
+        tab = gen._show(spec.key, **where)
+        screens, steps = [], []
+        for step in episode["steps"]:
+            screen = tab.screen()
+            el = find_element(screen.dom, step["oid"])
+            if el["click"] is None or el["occluded"] or el["offscreen"]:
+                raise GroundTruthError(f"{step['name']!r} cannot be clicked at step {len(steps)}")
+            done = Step(step["type"], step["oid"], step["name"], step["role"], tuple(el["click"]), text=step["text"],
+                        box=tuple(el["visible_box"]))
+            screens.append(screen)
+            perform(tab, done, screen.dom["dpr"])
+            steps.append(done)
+        screens.append(tab.screen())
+    except InputError:
+        gen._fail()
+        raise
+    final = {f["attrs"]["name"]: f["text"] for f in screens[-1].dom["facts"] if f["kind"] == "setting"}
+    if any(final.get(k) != v for k, v in episode["final"].items()):
+        raise GroundTruthError(f"the episode ended in {({k: final.get(k) for k in episode['final']})}, "
+                               f"planned {episode['final']}")
+    gen._live.steps_done = len(steps)
+    members = [f"s{i:02d}.png" for i in range(n + 1)]
+    done_steps = [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps]
+    truth = dom_truth(screens[-1], gen.name, plan.family, {**meta, "episode": {
+        "goal": episode["goal"], "final": episode["final"], "dialog": episode["dialog"], "tab": episode["tab"],
+        "steps": done_steps}, "replay": done_steps})
+    truth.pages = [PageTruth(i, members[i], s.width, s.height, [], [], []) for i, s in enumerate(screens)]
+    truth.meta["pages"] = len(screens)
+    media = {members[i]: s.png for i, s in enumerate(screens)}
+    media.update((m, blank_png()) for m in members[len(screens):])
+    return media, truth
+
+
+def replay(browser, where: dict, dpr: float, actions: list[dict], points: list) -> dict[str, str]:
+    """Perform `actions` (parsed answers; `points` their pixel points, None for typing) on a fresh page of
+    `where` (html, viewport, scale) and read back its settings: {setting: value}."""
+    tab = browser.open(**where)
+    try:
+        for act, point in zip(actions, points, strict=True):
+            if act["type"] == "click":
+                tab.click(*point, dpr)
+            elif act["type"] == "type":
+                tab.type(act["text"])
+            elif act["type"] == "select":
+                owner = tab.owner_at([point])[0]
+                if owner is None:
+                    return {}
+                tab.select(owner, act["text"])
+        return {f["attrs"]["name"]: f["text"] for f in tab.extract()["facts"] if f["kind"] == "setting"}
+    finally:
+        tab.close()

@@ -216,71 +216,16 @@ class GuiGenerator(_BrowserUser):
             truth.meta["pages"] = len(truth.pages)
         return media, truth
 
-    # -- episodes ------------------------------------------------------------------------------
+    # -- episodes (omnisynth.generators.gui.app) ------------------------------------------------
     def _episode(self, spec: SampleSpec, plan: ScreenPlan, where: dict, meta: dict):
-        """Run an episode (omnisynth.generators.gui.app.plan_episode) on the live page: a screenshot before
-        each step and after the last (members s00.png ...; blank past the episode's end), each step's point
-        and box read from the DOM just before it, and the final settings read back. Raises GroundTruthError
-        when the episode is longer than max_steps or the page does not end in the planned state."""
-        from omnisynth.generators.gui.app import plan_episode
+        from omnisynth.generators.gui.app import run_episode
 
-        episode = plan_episode(plan.app, spec.rng("goal"))
-        n = self.config.max_steps
-        if len(episode["steps"]) > n:
-            raise GroundTruthError(f"the episode takes {len(episode['steps'])} steps, max_steps={n}")
-        try:
-            tab = self._show(spec.key, **where)
-            screens, steps = [], []
-            for step in episode["steps"]:
-                screen = tab.screen()
-                el = find_element(screen.dom, step["oid"])
-                if el["click"] is None or el["occluded"] or el["offscreen"]:
-                    raise GroundTruthError(f"{step['name']!r} cannot be clicked at step {len(steps)}")
-                done = Step(step["type"], step["oid"], step["name"], step["role"], tuple(el["click"]), text=step["text"],
-                            box=tuple(el["visible_box"]))
-                screens.append(screen)
-                perform(tab, done, screen.dom["dpr"])
-                steps.append(done)
-            screens.append(tab.screen())
-        except InputError:
-            self._fail()
-            raise
-        last = screens[-1].dom
-        final = {f["attrs"]["name"]: f["text"] for f in last["facts"] if f["kind"] == "setting"}
-        if any(final.get(k) != v for k, v in episode["final"].items()):
-            raise GroundTruthError(f"the episode ended in {({k: final.get(k) for k in episode['final']})}, "
-                                   f"planned {episode['final']}")
-        self._live.steps_done = len(steps)
-        members = [f"s{i:02d}.png" for i in range(n + 1)]
-        truth = dom_truth(screens[-1], self.name, plan.family, {**meta, "episode": {
-            "goal": episode["goal"], "final": episode["final"], "dialog": episode["dialog"], "tab": episode["tab"],
-            "steps": [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps]},
-            "replay": [vars(s) | {"point": list(s.point), "box": list(s.box)} for s in steps]})
-        truth.pages = [PageTruth(i, members[i], s.width, s.height, [], [], []) for i, s in enumerate(screens)]
-        truth.meta["pages"] = len(screens)
-        media = {members[i]: s.png for i, s in enumerate(screens)}
-        media.update((m, blank_png()) for m in members[len(screens):])
-        return media, truth
+        return run_episode(self, spec, plan, where, meta)
 
     def replay_episode(self, truth: GroundTruth, actions: list[dict], points: list) -> dict[str, str]:
-        """Perform `actions` (parsed answers; `points` their pixel points, None for typing) on a fresh page of
-        the sample's HTML and read back its settings: {setting: value}."""
-        tab = self.browser.open(**self._where(truth))
-        try:
-            dpr = truth.meta["dpr"]
-            for act, point in zip(actions, points, strict=True):
-                if act["type"] == "click":
-                    tab.click(*point, dpr)
-                elif act["type"] == "type":
-                    tab.type(act["text"])
-                elif act["type"] == "select":
-                    owner = tab.owner_at([point])[0]
-                    if owner is None:
-                        return {}
-                    tab.select(owner, act["text"])
-            return {f["attrs"]["name"]: f["text"] for f in tab.extract()["facts"] if f["kind"] == "setting"}
-        finally:
-            tab.close()
+        from omnisynth.generators.gui.app import replay
+
+        return replay(self.browser, self._where(truth), truth.meta["dpr"], actions, points)
 
     # -- trajectories ------------------------------------------------------------------------
     def _trajectory(self, spec: SampleSpec, tab: Tab, plan: ScreenPlan, where: dict):

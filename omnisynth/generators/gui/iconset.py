@@ -53,7 +53,8 @@ VERBS = {
 MODS = {"in", "out", "left", "right", "up", "down", "top", "bottom", "center", "horizontal", "vertical", "all",
         "next", "previous", "first", "last", "forward", "backward", "back", "front", "before", "after", "to", "on",
         "off", "x", "y", "xy", "best", "original", "width", "height", "page", "selection", "baseline", "as"}
-CATEGORIES = {"edit", "go", "list", "format", "tools", "view"}  # freedesktop prefixes that are not the object
+CATEGORIES = {"edit", "go", "list", "format", "tools", "view"}
+ADJECTIVES = {"horizontal", "vertical", "all", "first", "last", "next", "previous", "original"}  # freedesktop prefixes that are not the object
 CURATED: dict[str, tuple[str, str]] = {
     "document-save": ("Save", "saves the current file"), "document-save-as": ("Save as", "saves the file under a new name"),
     "document-open": ("Open", "opens an existing file"), "document-new": ("New", "creates a new document"),
@@ -188,10 +189,8 @@ def _dictionary() -> frozenset[str]:
 
 
 def _tokens(name: str) -> tuple[str, ...]:
-    toks = name.lower().split("-")
-    while toks and toks[0] in PRODUCTS:
-        toks = toks[1:]
-    return tuple(toks)
+    """The name's words without application names and writing-direction variants ('-rtl', '-ltr')."""
+    return tuple(t for t in name.lower().split("-") if t not in PRODUCTS and t not in ("ltr", "rtl", "symbolic"))
 
 
 def _derive(toks: tuple[str, ...]) -> tuple[str, str]:
@@ -202,11 +201,14 @@ def _derive(toks: tuple[str, ...]) -> tuple[str, str]:
         return " ".join(toks).capitalize(), ""
     verb = toks[verb_at]
     rest = [t for i, t in enumerate(toks) if i != verb_at and not (i == 0 and t in CATEGORIES)]
-    nouns = [t for t in rest if t not in MODS]
-    mods = [t for t in rest if t in MODS]
+    nouns = [t for t in rest if t not in MODS or (t in ADJECTIVES and rest.index(t) < len(rest) - 1)]
+    mods = [t for t in rest if t not in nouns]
+    nouns = sorted(nouns, key=lambda t: t not in ADJECTIVES)  # "the horizontal rule", not "the rule horizontal"
     label = " ".join([verb, *nouns, *mods]).capitalize()
-    if not nouns and verb in ("new", "snap"):
-        return label, ""  # "creates a new", "snaps to": nothing named to act on
+    if len(toks) > 3:
+        return label, ""  # a longer name ("edit-image-face-recognize") says more than a verb and its object
+    if not nouns and (verb in ("new", "snap") or len(mods) > 1):
+        return label, ""  # "creates a new", "aligns horizontal left out": no object to say it of
     article = "" if verb == "new" else " the"
     obj = f"{article} {' '.join(nouns)}" if nouns else ""
     return label, f"{VERBS[verb]}{obj}{' ' + ' '.join(mods) if mods else ''}"
@@ -215,7 +217,8 @@ def _derive(toks: tuple[str, ...]) -> tuple[str, str]:
 @lru_cache(maxsize=4096)
 def svg_uri(name: str, dark: bool = False) -> str:
     """The icon's SVG as a data: URI (Breeze Dark's variant on dark screens)."""
-    context = catalog()[name].context
+    item = catalog().get(name)  # a name the catalog left out (an alias) is still the theme's file
+    context = item.context if item else next(c for c in CONTEXTS if (BREEZE / c / "22" / f"{name}.svg").is_file())
     data = ((BREEZE_DARK if dark else BREEZE) / context / "22" / f"{name}.svg").read_bytes()
     return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
 

@@ -39,8 +39,12 @@ def dashboard(ui: Ui, vw: int, vh: int) -> str:
                   for t, i in rng.sample(list(zip(NAV, NAV_ICONS, strict=False)), rng.randint(6, 10)))
     kpis = ""
     for name in ui.labels(KPIS, rng.randint(3, 5)):
-        value = rng.choice([f"${rng.randint(1, 999)},{rng.randint(100, 999)}", f"{rng.randint(1, 99)}.{rng.randint(0, 9)}%",
-                            f"{rng.randint(100, 99999):,}"])
+        if name in ("Revenue", "Refunds", "Avg. order value"):  # each KPI in the unit it is counted in
+            value = f"${rng.randint(1, 999)},{rng.randint(100, 999)}" if name != "Avg. order value" else f"${rng.randint(20, 400)}.{rng.randint(0, 99):02d}"
+        elif name in ("Conversion rate", "Churn"):
+            value = f"{rng.randint(1, 30)}.{rng.randint(0, 9)}%"
+        else:
+            value = f"{rng.randint(100, 99999):,}"
         kpis += (f'<div class="panel" style="padding:12px;flex:1;min-width:150px"><div class="muted">{name}</div>'
                  + ui.fact("kpi", value, {"label": name}, "div", "font-size:1.6em;font-weight:bold") + "</div>")
     rows = ""

@@ -12,6 +12,7 @@ from omnisynth.generators.gui import iconset
 from omnisynth.generators.gui.ui import MONO, Ui
 
 LOOKS = ("windows", "macos", "linux")
+TOGGLES = (("Visible", "view-visible"), ("Lock", "object-locked"))  # a tree row's toggles: (name prefix, icon), every row
 LOOK_CSS = {  # per platform look: title bar height, corner radius, chrome font size
     "windows": ".tb{height:30px;justify-content:space-between}.wb{width:44px;height:30px;border:0;background:transparent}",
     "macos": ".tb{height:28px;justify-content:center;position:relative}.tl{position:absolute;left:10px;display:flex;gap:8px}"
@@ -29,6 +30,7 @@ PANEL_CSS = """
  width:100%;text-align:left;cursor:pointer}
 .ins{display:grid;grid-template-columns:42% 58%;gap:2px 4px;align-items:center;font-size:11px}
 .ins input,.ins select{width:100%;font-size:11px;padding:1px 3px}
+.ins input[type=checkbox]{width:auto;justify-self:start}
 .hdr{font-weight:bold;font-size:11px;padding:3px 4px;background:var(--bg);border-bottom:1px solid var(--border)}
 .sb{display:flex;align-items:center;gap:10px;background:var(--panel);border-top:1px solid var(--border);font-size:11px;padding:1px 6px}
 .grid td,.grid th{font-size:11px;padding:1px 4px;white-space:nowrap}
@@ -86,6 +88,8 @@ def ribbon(ui: Ui, tabs: list[str], groups: list[tuple[str, tuple[str, ...]]], w
     budget = width
     for name, prefixes in groups:
         big = iconset.pick(ui.rng, prefixes, 2, ui.taken)
+        if not big:
+            continue  # the theme has no (more) icons of the group: no empty group on the ribbon
         large = "".join(f'<button class="rb" data-oid="{ui.oid()}"><img src="{iconset.svg_uri(i.name, ui.theme == "dark")}" '
                         f'width="28" height="28" alt="">{html.escape(i.label)}</button>' for i in big)
         small = icons(ui, prefixes, 12, 16)
@@ -104,12 +108,13 @@ def tree(ui: Ui, title: str, items: list[tuple[int, str]], toggles: int = 0, ico
     lock) and, given `icon_prefixes`, a type icon from the theme."""
     rows = []
     kinds = iconset.pick(ui.rng, icon_prefixes, 6) if icon_prefixes else []
-    toggle_icons = [("Visible", "shows or hides the item"), ("Lock", "locks the item")][:toggles]
+    toggle_icons = TOGGLES[:toggles]
     for depth, label in items:
         pic = (f'<img src="{iconset.svg_uri(ui.rng.choice(kinds).name, ui.theme == "dark")}" width="14" height="14" alt="">'
                if kinds else "")
         marks = "".join(f'<button class="ib sm" data-oid="{ui.oid()}" aria-label="{n} {html.escape(label)}" '
-                        f'data-icon="toggle" data-function="{f}">&#9679;</button>' for n, f in toggle_icons)
+                        f'data-icon="{pic_name}"><img src="{iconset.svg_uri(pic_name, ui.theme == "dark")}" width="14" '
+                        f'height="14" alt=""></button>' for n, pic_name in toggle_icons)
         rows.append(f'<div style="display:flex;align-items:center;padding-left:{4 + depth * 12}px">{marks}'
                     f'<button class="ti" role="treeitem" data-oid="{ui.oid()}">{pic}{html.escape(label)}</button></div>')
     return f'<div class="hdr">{html.escape(title)}</div><div role="tree">{"".join(rows)}</div>'
