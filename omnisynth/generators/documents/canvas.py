@@ -23,9 +23,6 @@ FONTS = {
     ("courier", False): "cour", ("courier", True): "cobo",
 }
 CJK_FONTS = {"zh": "china-s", "ja": "japan", "ko": "korea"}  # PyMuPDF's built-in Droid Sans Fallback, per language
-# the built-in CJK fonts set Latin letters and digits 1 em wide ("D A M"): runs of ASCII inside CJK text are
-# set in Helvetica instead, as CJK typesetting sets embedded Latin in a proportional Latin face
-CJK_LATIN = "helv"
 # characters a font's text layer reads back as another (LXGW WenKai maps '-' to U+2011): written as one
 # that reads back as itself, so a fact holds what the page says
 FOLDS = {HAND_PREFIX + "lxgw-wenkai": str.maketrans({"-": "\u2010", "~": "\u301c"})}
@@ -55,17 +52,6 @@ def font_metrics(fontname: str) -> tuple[float, float]:
     return font.ascender, font.descender
 
 
-def script_runs(text: str) -> list[str]:
-    """`text` cut into maximal runs that are all ASCII or all not ASCII, in order."""
-    runs: list[str] = []
-    for c in text:
-        if runs and runs[-1][-1].isascii() == c.isascii():
-            runs[-1] += c
-        else:
-            runs.append(c)
-    return runs
-
-
 @lru_cache(maxsize=None)
 def _advances(fontname: str) -> dict[str, float]:
     return {}
@@ -77,8 +63,8 @@ def text_width(text: str, fontname: str, size: float) -> float:
     Same result as `pymupdf.get_text_length` (a test checks), from a per-font cache of
     advances: layout measures thousands of trial strings per page while wrapping.
     """
-    if fontname in CJK_FONTS.values():  # 1 em a CJK glyph; ASCII runs in CJK_LATIN (see Canvas.text)
-        return sum(len(run) * size if not run.isascii() else text_width(run, CJK_LATIN, size) for run in script_runs(text))
+    if fontname in CJK_FONTS.values():
+        return len(text) * size  # the built-in CJK font advances every glyph by 1 em
     table = _advances(fontname)
     try:
         return size * sum(table[c] for c in text)
@@ -125,14 +111,7 @@ class Canvas:
             x -= width
         elif align == "center":
             x -= width / 2
-        if fontname in CJK_FONTS.values() and not text.isascii():
-            cx = x  # one op per script run: Latin in CJK_LATIN, the rest in the CJK font, on one baseline
-            for run in script_runs(text):
-                face = CJK_LATIN if run.isascii() else fontname
-                self.ops.append(("text", cx, top + size * asc, run, face, size, color))
-                cx += text_width(run, face, size)
-        else:
-            self.ops.append(("text", x, top + size * asc, text, fontname, size, color))
+        self.ops.append(("text", x, top + size * asc, text, fontname, size, color))
         box = (x, top, x + width, top + size * (asc - desc))
         if fact:
             self.facts.append(Fact(fact, self.page, box, text, dict(attrs or {})))
