@@ -40,6 +40,13 @@ class GeneratorConfig(Cfg):
         return handler(value)
 
 
+def language_weights(v: dict[str, float]) -> dict[str, float]:
+    """A `languages` weight table: at least one positive weight, none negative (else ValueError)."""
+    if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+        raise ValueError("needs at least one language with a positive weight, none negative")
+    return v
+
+
 def existing_path(v: str) -> str:
     """A corpus path (`generator.path`): required, must exist; returned absolute."""
     if not v:

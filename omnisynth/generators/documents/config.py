@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import Cfg, CorpusSource, GeneratorConfig
+from omnisynth.schemas.base import Cfg, CorpusSource, GeneratorConfig, language_weights
 from omnisynth.generators.fonts import HANDWRITING
 
 FAMILIES = ("report", "invoice", "form", "table", "slide", "paper", "chart", "receipt", "statement", "payslip", "bill",
@@ -134,9 +134,7 @@ class DocumentGenerator(GeneratorConfig):
     @field_validator("languages")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
-            raise ValueError("needs at least one language with a positive weight, none negative")
-        return v
+        return language_weights(v)
 
 
 MAX_DOCUMENT_PAGES = 120  # unit "document" without max_pages_per_file: MMLongBench-Doc's longest documents

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import CorpusSource, GeneratorConfig
+from omnisynth.schemas.base import CorpusSource, GeneratorConfig, language_weights
 from omnisynth.generators.gui.archetypes import ARCHETYPES, GROUPS
 from omnisynth.generators.gui.layouts import FAMILIES
 from omnisynth.generators.gui.panels import LOOKS
@@ -83,9 +83,7 @@ class GuiGenerator(_Screens):
     @field_validator("languages")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
-            raise ValueError("needs at least one language with a positive weight, none negative")
-        return v
+        return language_weights(v)
 
     @model_validator(mode="after")
     def _pro(self):
