@@ -264,15 +264,19 @@ class DocTasks:
         forms and invoices, and its absence is checked against every glyph of every page.
         """
         labels = LABELS.get(self.truth.language, LABELS["en"])
-        text = document_text(self.truth)
         known = [*labels["form_fields"], labels["invoice_no"], labels["due"], labels["customer"], labels["po"]]
-        pool = [k for k in known if squash(k) not in text]
+        return self._absent(known, "key_value", "key", "the document holds every field name the generator writes")
+
+    def _absent(self, names: list[str], template: str, slot: str, why: str) -> Candidate:
+        """A negative over one of `names` that no glyph of the document spells, asked with `template`."""
+        text = document_text(self.truth)
+        pool = [n for n in names if squash(n) not in text]
         if not pool:
-            raise Unsupported("the document holds every field name the generator writes")
-        key = self.rng.choice(pool)
+            raise Unsupported(why)
+        name = self.rng.choice(pool)
         refusal = self.t["refusal"]
-        return Candidate("unanswerable", self.phrase("key_value", key=key), refusal, [], [],
-                         {"op": "absent", "target": key}, [refusal])
+        return Candidate("unanswerable", self.phrase(template, **{slot: name}), refusal, [], [],
+                         {"op": "absent", "target": name}, [refusal])
 
     # doc_grounding and pdf_qa --------------------------------------------------------------
     def _locate(self, qtype: str, question: str, fact: Fact) -> Candidate:

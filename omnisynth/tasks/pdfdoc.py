@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from omnisynth.generators.textlayer import document_text, squash
+from omnisynth.generators.textlayer import squash
 from omnisynth.schemas.truth import Fact, PageTruth
 from omnisynth.tasks.documents import Candidate, Unsupported, evidence, grounding
 from omnisynth.tasks.longdoc import TEMPLATES as LONG_TEMPLATES
@@ -118,11 +118,5 @@ class PdfLongTasks(LongTasks):
         return cand
 
     def unanswerable(self) -> Candidate:
-        text = document_text(self.truth)
-        pool = [s for s in ABSENT_SECTIONS if squash(s) not in text]
-        if not pool:
-            raise Unsupported("the document prints every section name asked about")
-        name = self.rng.choice(pool)
-        refusal = self.t["refusal"]
-        return Candidate("unanswerable", self.phrase("page_locate", heading=name), refusal, [], [],
-                         {"op": "absent", "target": name}, [refusal])
+        return self._absent(list(ABSENT_SECTIONS), "page_locate", "heading",
+                            "the document prints every section name asked about")

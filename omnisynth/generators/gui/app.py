@@ -107,7 +107,7 @@ def build(ui: Ui, vw: int, vh: int) -> tuple[str, dict]:
                 foid = ui.oid()
                 setting = html.escape(f"{name}: {fname}")
                 if kind == "text":
-                    ctl = f'<input type="text" id="{foid}" data-oid="{foid}" data-setting="{setting}" value="" placeholder="">'
+                    ctl = f'<input type="text" id="{foid}" data-oid="{foid}" data-setting="{setting}" value="">'
                 elif kind == "select":
                     ctl = (f'<select id="{foid}" data-oid="{foid}" data-setting="{setting}">'
                            + "".join(f"<option>{html.escape(o)}</option>" for o in field[2]) + "</select>")
