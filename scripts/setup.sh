@@ -33,6 +33,11 @@ command -v dot >/dev/null || need+=(graphviz)
 # Chinese and Japanese interface fonts for screens in those languages (generator.languages of gui)
 grep -q "WenQuanYi Micro Hei" <<<"$fonts" || need+=(fonts-wqy-microhei)
 grep -q "IPAGothic" <<<"$fonts" || need+=(fonts-ipafont-gothic)
+# real media for the default audio-visual clips (omnisynth/generators/clips/media.py): MATE's
+# nature photographs (GPL-2+) as scene backgrounds, the freedesktop sound theme (CC-BY-3.0,
+# CC-BY-SA-3.0, GPL-2+) as sound effects
+[ -d /usr/share/backgrounds/mate/nature ] || need+=(mate-backgrounds)
+[ -f /usr/share/sounds/freedesktop/stereo/bell.oga ] || need+=(sound-theme-freedesktop)
 # unshare and ip: the tests run in a network namespace with loopback only (scripts/test.sh)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)

@@ -14,6 +14,7 @@ import json
 import random
 from collections.abc import Callable
 
+from omnisynth.generators.clips.media import article
 from omnisynth.generators.clips.timeline import SOUND_WORDS, Event, Plan
 from omnisynth.tasks.documents import Candidate, Unsupported, first_qtype
 
@@ -49,17 +50,28 @@ def _secs(t: float) -> str:
     return f"{t:.1f} seconds"
 
 
+def sound_word(ev: Event) -> str:
+    """What a non-speech sound is called: 'bell', 'noise burst'; a recording: what it sounds like ('phone ringing')."""
+    return ev.text if ev.kind == "effect" else KIND_WORDS[ev.kind]
+
+
+def same_sound(plan: Plan, ev: Event) -> list[Event]:
+    """The sounds called as `ev` is (a synthetic bell and a recorded one are both bells), in order."""
+    return [e for e in plan.events if e.modality == "audio" and e.kind != "speech" and sound_word(e) == sound_word(ev)]
+
+
 def sound_ref(plan: Plan, ev: Event) -> str:
     """A phrase that singles out one sound: 'the bell', 'the second beep', 'the sentence "..."'."""
     if ev.kind == "speech":
         return f'the sentence "{ev.text}"'
-    same = [e for e in plan.events if e.modality == "audio" and e.kind == ev.kind]
-    word = KIND_WORDS[ev.kind]
+    same, word = same_sound(plan, ev), sound_word(ev)
     return f"the {word}" if len(same) == 1 else f"the {ORDINALS[same.index(ev)]} {word}"
 
 
 def sound_answer(ev: Event) -> str:
-    return f'someone saying "{ev.text}"' if ev.kind == "speech" else SOUND_WORDS[ev.kind]
+    if ev.kind == "speech":
+        return f'someone saying "{ev.text}"'
+    return article(ev.text) if ev.kind == "effect" else SOUND_WORDS[ev.kind]
 
 
 def visual_phrase(ev: Event) -> str:
@@ -67,7 +79,7 @@ def visual_phrase(ev: Event) -> str:
             "present": f"the {ev.subject} is on screen", "touch": f"the {ev.subject} touches the {ev.other}",
             "overtake": f"the {ev.subject} overtakes the {ev.other}",
             "colour_change": f"the {ev.subject} turns {ev.text}",
-            "scene_change": f"the scene changes to a {ev.text} background",
+            "scene_change": f"the scene changes to {ev.text}",
             "text": f'the sign "{ev.text}" appears', "counter": f'the counter shows "{ev.text}"',
             "caption": f'the caption "{ev.text}" appears'}[ev.kind]
 
@@ -130,7 +142,7 @@ def scene_by_scene(plan: Plan) -> str:
     for scene in plan.scenes:
         inside = [e for e in plan.events if scene.start <= e.start < scene.end and e.kind != "scene_change"]
         parts = [f"{e.start:.1f} s {sound_answer(e) if e.modality == 'audio' else visual_phrase(e)}" for e in inside]
-        lines.append(f"Scene {scene.index + 1} ({scene.start:.1f}-{scene.end:.1f} s, {scene.background} background): "
+        lines.append(f"Scene {scene.index + 1} ({scene.start:.1f}-{scene.end:.1f} s, {scene.background}): "
                      + ("; ".join(parts) if parts else "nothing moves and nothing is heard") + ".")
     return "\n".join(lines)
 
@@ -154,7 +166,7 @@ def summary(plan: Plan) -> str:
 def mentions(plan: Plan, ev: Event) -> str:
     """What a caption must say about a labelled event."""
     if ev.modality == "audio":
-        return ev.text if ev.kind == "speech" else SOUND_WORDS[ev.kind]
+        return sound_answer(ev) if ev.kind != "speech" else ev.text
     return ev.text if ev.kind in ("text", "counter", "caption") else (ev.subject or ev.text)
 
 
@@ -199,13 +211,14 @@ class AvTasks:
         return self._t("order", a=phrase(self.plan, first), b=phrase(self.plan, second)), "", [first.id, second.id]
 
     def count(self):
-        kinds = sorted({e.kind for e in self.audio if e.kind != "speech"})
-        kind = self._pick(kinds, "no non-speech sound to count")
-        ids = [e.id for e in self.audio if e.kind == kind]
-        return self._t("count", sound=f"the {KIND_WORDS[kind]}"), "", ids
+        words = sorted({sound_word(e) for e in self.audio if e.kind != "speech"})
+        word = self._pick(words, "no non-speech sound to count")
+        ids = [e.id for e in self.audio if e.kind != "speech" and sound_word(e) == word]
+        return self._t("count", sound=f"the {word}"), "", ids
 
     def duration(self):
-        ev = self._pick([e for e in self.audio if e.kind in ("tone", "noise", "music", "speech")],
+        ev = self._pick([e for e in self.audio if e.kind in ("tone", "noise", "music", "speech")
+                         or (e.kind == "effect" and e.end - e.start >= 0.5)],
                         "no sustained sound to time")
         return self._t("duration", sound=sound_ref(self.plan, ev)), "", [ev.id]
 

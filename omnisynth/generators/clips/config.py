@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omnisynth.schemas.base import CorpusSource, GeneratorConfig
+from omnisynth.schemas.base import CorpusSource, GeneratorConfig, existing_path
 AV_MEDIA = ("frames", "wav", "mp4")
 
 
@@ -34,6 +34,16 @@ class AvGenerator(_Clips):
     objects: tuple[int, int] = Field(default=(1, 3), description="[min, max] moving objects per scene (at most 3)")
     captions: float = Field(default=0.5, ge=0, le=1, description="share of clips that subtitle their speech on screen")
     voice: str = Field(default="en", pattern=r"^[a-z]{2,3}([-+][A-Za-z0-9]+)*$", description="espeak-ng voice")
+    photos: str = Field(default="", description=(
+        "folder of your photographs (any image Pillow reads) for scene backgrounds, each named by its file name; "
+        "'' uses the bundled nature photographs (mate-backgrounds)"))
+    sounds: str = Field(default="", description=(
+        "folder of your sound effects (any sound ffmpeg reads: wav, ogg, flac, ...), each named by its file name; "
+        "'' uses the bundled freedesktop sound theme"))
+    photo_share: float = Field(default=1.0, ge=0, le=1, description=(
+        "share of scenes played over a panned photograph (the rest over flat colours)"))
+    effect_share: float = Field(default=0.6, ge=0, le=1, description=(
+        "share of non-speech sounds that are recordings (the rest synthetic tones, beeps, bells, noise, melodies)"))
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
     crf: int = Field(default=23, ge=0, le=51, description="x264 quality (lower is better)")
 
@@ -43,6 +53,11 @@ class AvGenerator(_Clips):
         if not (160 <= v[0] <= 3840 and 120 <= v[1] <= 2160) or v[0] % 2 or v[1] % 2:
             raise ValueError("must be even [width, height] within 160x120 .. 3840x2160 (H.264 4:2:0)")
         return v
+
+    @field_validator("photos", "sounds")
+    @classmethod
+    def _folder(cls, v: str) -> str:
+        return existing_path(v) if v else v
 
     @model_validator(mode="after")
     def _ranges(self):

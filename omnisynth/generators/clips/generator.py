@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from omnisynth.generators.clips.timeline import Event, Plan
-from omnisynth.generators.clips.plan import make_plan
+from omnisynth.generators.clips import media
+from omnisynth.generators.clips.plan import Sources, make_plan
 from omnisynth.generators.clips.render import WAV_RATE, dbfs, ffprobe, read_wav, render_clip
 from omnisynth.generators.clips.video import (check_complete, extract, first_frame_time, jpeg_size, mp4_member,
                                              rotation, video_length)
@@ -40,7 +41,7 @@ from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.clips.config import VideoCorpusGenerator as VideoCorpusConfig
 from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
-VERSION = "av/1"
+VERSION = "av/2"  # 2: photographs behind scenes, recorded sound effects
 CORPUS_VERSION = "video_corpus/2"  # 2: frames on screen at their time, sizes as decoded, time 0 at the first frame
 SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
 
@@ -95,6 +96,16 @@ class AvGenerator(Generator):
     def source(self, spec: SampleSpec) -> dict:
         return {"generator": self.name, "seed": spec.seed, "index": spec.index}
 
+    def sources(self) -> Sources:
+        """The real media plans draw on; raises InputError `media_none` when a folder you named holds none."""
+        cfg = self.config
+        photos = media.photos(cfg.photos or None) if cfg.photo_share else ()
+        effects = media.effects(cfg.sounds or None) if cfg.effect_share else ()
+        for folder, found, what in ((cfg.photos, photos, "images"), (cfg.sounds, effects, "sounds")):
+            if folder and not found:
+                raise InputError("media_none", f"no {what} under {folder}")
+        return Sources(photos, effects, cfg.photo_share, cfg.effect_share)
+
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""
         from omnisynth.tasks.clips import supports
@@ -106,7 +117,7 @@ class AvGenerator(Generator):
             rng = spec.rng(f"plan{attempt}")
             duration = round(rng.uniform(*cfg.duration_s) * cfg.fps) / cfg.fps
             plan = make_plan(cfg.size[0], cfg.size[1], cfg.fps, duration, rng.randint(*cfg.scenes), cfg.objects,
-                             cfg.captions, cfg.voice, rng)
+                             cfg.captions, cfg.voice, rng, self.sources())
             if supports(plan, self.task.kind, qtype):
                 return plan, qtype
         raise InputError("no_plan_for_question", f"12 plans in a row had nothing to ask a {qtype!r} question about "

@@ -8,19 +8,39 @@ sentences, which espeak-ng decides).
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from omnisynth.generators.clips.timeline import (AUDIO_KINDS, BACKGROUNDS, COLOURS, LABEL_BOX, SENTENCES, SHAPES, SIGNS, SR,
-                                                AudioCue, Event, Plan, Probe, Scene, Sprite, inside, ms)
+import numpy as np
+
+from omnisynth.generators.clips import media
+from omnisynth.generators.clips.plan_audio import AudioPlanning
+from omnisynth.generators.clips.timeline import (BACKGROUNDS, COLOUR_TOLERANCE, COLOURS, LABEL_BOX, SHAPES, SIGNS, AudioCue,
+                                                Event, Plan, Probe, Scene, Sprite, inside, ms)
 
 
-class Planner:
+@dataclass(frozen=True)
+class Sources:
+    """Real media a plan may draw on (`omnisynth.generators.clips.media`); the empty default plans flat colours and
+    synthetic sounds only."""
+
+    photos: tuple[media.Medium, ...] = ()
+    effects: tuple[media.Medium, ...] = ()
+    photo_share: float = 0.0  # share of scenes with a photograph behind
+    effect_share: float = 0.0  # share of non-speech sounds that are recordings
+
+
+def _distance(a, b) -> float:
+    return float(np.linalg.norm(np.subtract(a, b, dtype=np.float64)))
+
+
+class Planner(AudioPlanning):
     """Draws a plan from a random stream; `speak(text)` returns the trimmed speech samples."""
 
     def __init__(self, width: int, height: int, fps: int, duration: float, scenes: int, objects: tuple[int, int],
-                 captions: float, speak, rng: random.Random):
+                 captions: float, speak, rng: random.Random, sources: Sources = Sources()):
         self.w, self.h, self.fps, self.duration = width, height, fps, duration
         self.n_scenes, self.objects, self.captions_p = scenes, objects, captions
-        self.speak, self.rng = speak, rng
+        self.speak, self.rng, self.sources = speak, rng, sources
         self.k = height / 360
         self.sprites: list[Sprite] = []
         self.events: list[Event] = []
@@ -34,8 +54,12 @@ class Planner:
         edges = [0.0] + [ms(self._frame(self.duration * (i + 1) / self.n_scenes)) for i in range(self.n_scenes - 1)]
         edges.append(ms(self.duration))
         backgrounds = rng.sample(sorted(BACKGROUNDS), self.n_scenes)
+        photos = list(self.sources.photos)
         for i, (s, e) in enumerate(zip(edges, edges[1:], strict=False)):
-            scene = Scene(i, s, e, backgrounds[i], BACKGROUNDS[backgrounds[i]])
+            if photos and rng.random() < self.sources.photo_share:
+                scene = self._photo_scene(i, s, e, photos.pop(rng.randrange(len(photos))))
+            else:
+                scene = Scene(i, s, e, f"a {backgrounds[i]} background", BACKGROUNDS[backgrounds[i]])
             self.scenes.append(scene)
             if i > 0:
                 self._scene_cut(scene)
@@ -113,21 +137,48 @@ class Planner:
     def inside(self, box) -> bool:
         return inside(box, self.w, self.h)
 
+    def _photo_scene(self, index: int, start: float, end: float, photo: media.Medium) -> Scene:
+        """A scene over a photograph, panned slowly from one side of its cover to the other."""
+        rng = self.rng
+        cw, ch = media.cover_size(self.w, self.h)
+        dx, dy = cw - self.w, ch - self.h
+        x0, x1 = (0, dx) if rng.random() < 0.5 else (dx, 0)
+        y0, y1 = rng.randint(0, dy), rng.randint(0, dy)
+        mean = tuple(int(v) for v in media.cover(photo.path, self.w, self.h).reshape(-1, 3).mean(axis=0))
+        return Scene(index, start, end, f"a photo of {photo.name}", mean, photo.path, (x0, y0, x1, y1))
+
+    def _background_at(self, scene: Scene, box, t: float) -> tuple[int, ...]:
+        """The mean colour of the scene's background in `box` at frame time `t`."""
+        if not scene.photo:
+            return scene.rgb
+        return media.region_mean(scene.photo, self.w, self.h, scene.pan, scene.start, scene.end, t, box)
+
     def _colour_probe(self, sprite: Sprite, t: float) -> Probe:
         t = self._frame(t)
         return Probe("visual", t, box=self._inner(sprite.box(t)), expect="colour", rgb=sprite.rgb, obj=sprite.obj)
 
-    def _absent_probe(self, box, t: float, scene: Scene) -> Probe:
-        return Probe("visual", self._frame(t), box=self._inner(box), expect="colour", rgb=scene.rgb)
+    def _absent_probe(self, box, t: float, scene: Scene, against=None) -> Probe | None:
+        """The background where `box` is empty at `t`; None when it would not tell the background from `against` (the
+        colour of what is absent) within twice the colour tolerance."""
+        t, inner = self._frame(t), self._inner(box)
+        if not self.inside(inner):
+            return None
+        rgb = self._background_at(scene, inner, t)
+        if against is not None and _distance(rgb, against) < 2 * COLOUR_TOLERANCE:
+            return None
+        return Probe("visual", t, box=inner, expect="colour", rgb=rgb)
 
     # -- visual ------------------------------------------------------------------------
     def _scene_cut(self, scene: Scene) -> None:
-        corner = (0, round(self.h * 0.86), round(self.w * 0.06), self.h)  # bottom-left: nothing is drawn there
         before = self.scenes[scene.index - 1]
+        ta, tb = scene.start - 2 / self.fps, scene.start + 2 / self.fps
+        corners = [(0, round(self.h * 0.86), round(self.w * 0.08), self.h),  # bottom corners: nothing is drawn there
+                   (round(self.w * 0.92), round(self.h * 0.86), self.w, self.h)]
+        corner = max(corners, key=lambda c: _distance(self._background_at(before, self._inner(c), self._frame(ta)),
+                                                      self._background_at(scene, self._inner(c), self._frame(tb))))
         ev = self._event(modality="visual", kind="scene_change", start=scene.start, end=scene.start,
                          text=scene.background, subject=f"scene {scene.index + 1}", scene=scene.index)
-        ev.probes = [self._absent_probe(corner, scene.start - 2 / self.fps, before),
-                     self._absent_probe(corner, scene.start + 2 / self.fps, scene)]
+        ev.probes = [p for p in (self._absent_probe(corner, ta, before), self._absent_probe(corner, tb, scene)) if p]
 
     def _object(self, shape: str, colour: str, scene: Scene, start: float, end: float, keys) -> Sprite:
         self.obj_count += 1
@@ -195,9 +246,12 @@ class Planner:
             ev = self._event(modality="visual", kind=kind, start=ms(s), end=ms(e), subject=sprite.name,
                              scene=scene.index, track=self._track(sprite, ta, tc), objs=(sprite.obj,))
             if kind == "enter":
-                ev.probes = [self._absent_probe(sprite.box(tc), ta - 0.12, scene), self._colour_probe(sprite, tc + 0.12)]
+                ev.probes = [self._absent_probe(sprite.box(tc), ta - 0.12, scene, sprite.rgb),
+                             self._colour_probe(sprite, tc + 0.12)]
             else:
-                ev.probes = [self._colour_probe(sprite, ta - 0.12), self._absent_probe(sprite.box(ta), tc + 0.12, scene)]
+                ev.probes = [self._colour_probe(sprite, ta - 0.12),
+                             self._absent_probe(sprite.box(ta), tc + 0.12, scene, sprite.rgb)]
+            ev.probes = [p for p in ev.probes if p is not None]
         return sprite
 
     def _touch(self, scene: Scene, shapes, colours, lane: int) -> list[Sprite]:
@@ -295,67 +349,10 @@ class Planner:
                              text=sprite.name, scene=scene.index, track=self._track(sprite, t0, t0))
             ev.probes = [self._text_probe(sprite, (sprite.start + sprite.end) / 2)]
 
-    # -- audio -------------------------------------------------------------------------
-    def _audio(self, captions: bool) -> None:
-        rng = self.rng
-        t = rng.uniform(0.3, 0.8)
-        sentences = rng.sample(SENTENCES, len(SENTENCES))
-        while t < self.duration - 0.6:
-            kind = rng.choices(AUDIO_KINDS, weights=(1, 1, 1, 0.7, 0.7, 1.6))[0]
-            cues = []
-            if kind == "speech":
-                said = sentences.pop()
-                samples = self.speak(said)
-                cues.append(AudioCue(-1, kind, t, t + len(samples) / SR, speech=samples, text=said))
-            elif kind == "beep":
-                freq = rng.choice((880.0, 1000.0, 1200.0))
-                gap = rng.uniform(0.25, 0.4)
-                for i in range(rng.randint(1, 3)):
-                    s = t + i * (0.2 + gap)
-                    cues.append(AudioCue(-1, kind, s, s + 0.2, freq=freq))
-            elif kind == "tone":
-                cues.append(AudioCue(-1, kind, t, t + rng.uniform(0.6, 1.4), freq=float(rng.randrange(300, 700, 20))))
-            elif kind == "bell":
-                cues.append(AudioCue(-1, kind, t, t + 1.0, freq=float(rng.choice((520, 660, 784)))))
-            elif kind == "noise":
-                cues.append(AudioCue(-1, kind, t, t + rng.uniform(0.3, 0.7)))
-            else:
-                notes = [rng.choice((262.0, 294.0, 330.0, 392.0, 440.0)) for _ in range(rng.randint(4, 6))]
-                cues.append(AudioCue(-1, kind, t, t + 0.22 * len(notes), notes=notes))
-            if cues[-1].end > self.duration - 0.2:
-                break
-            for cue in cues:
-                cue.start, cue.end = ms(cue.start), ms(cue.end)
-                ev = self._event(modality="audio", kind=kind, start=cue.start, end=cue.end, text=cue.text,
-                                 freq=cue.freq)
-                cue.event = ev.id
-                self.cues.append(cue)
-                self._audio_probes(ev, cue)
-                if kind == "speech" and captions:
-                    scene = next(s for s in self.scenes if s.start <= cue.start < s.end)
-                    sprite = self._label(ev.text, scene, cue.start, min(cue.end, scene.end - 1 / self.fps), "bottom",
-                                         round(16 * self.k))
-                    cap = self._event(modality="visual", kind="caption", start=sprite.start, end=sprite.end,
-                                      text=ev.text, scene=scene.index, track=self._track(sprite, sprite.start,
-                                                                                         sprite.start))
-                    cap.probes = [self._text_probe(sprite, (sprite.start + sprite.end) / 2)]
-            t = cues[-1].end + rng.uniform(0.35, 1.0)
-
-    def _audio_probes(self, ev: Event, cue: AudioCue) -> None:
-        span = cue.end - cue.start
-        inner = (cue.start + 0.03, cue.end - 0.03) if cue.kind != "bell" else (cue.start + 0.02, cue.start + 0.35)
-        ev.probes = [Probe("audio", ms(inner[0]), ms(inner[1]), expect="sound",
-                           freq=cue.freq if cue.kind in ("tone", "beep", "bell") else 0.0,
-                           sustained=0.5 if cue.kind == "speech" else 1.0)]  # speech pauses between words
-        if span > 0 and cue.start >= 0.2:
-            ev.probes.append(Probe("audio", ms(cue.start - 0.15), ms(cue.start - 0.03), expect="silence"))
-        if cue.kind != "bell" and cue.end + 0.2 <= self.duration:  # a bell rings on past its event
-            ev.probes.append(Probe("audio", ms(cue.end + 0.03), ms(cue.end + 0.15), expect="silence"))
-
-
-def make_plan(width, height, fps, duration, scenes, objects, captions, voice, rng: random.Random) -> Plan:
+def make_plan(width, height, fps, duration, scenes, objects, captions, voice, rng: random.Random,
+              sources: Sources = Sources()) -> Plan:
     """Plan one clip; speech is synthesised here because its length is part of the timeline."""
     from omnisynth.generators.clips.render import speak
 
     return Planner(width, height, fps, duration, scenes, objects, captions, lambda text: speak(text, voice),
-                   rng).plan()
+                   rng, sources).plan()

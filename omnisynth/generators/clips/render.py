@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from omnisynth.generators.clips.timeline import LABEL_BOX, LABEL_TEXT, SR, Plan, Probe
+from omnisynth.generators.clips import media
+from omnisynth.generators.clips.timeline import COLOUR_TOLERANCE, LABEL_BOX, LABEL_TEXT, SR, Plan, Probe
 from omnisynth.audio import read_wav, wav_bytes  # noqa: F401 - re-exported: the clip generator's media
 from omnisynth.generators.errors import InputError
 
@@ -36,7 +37,6 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 WAV_RATE = 16000
 SOUND_DBFS = -30.0  # RMS above this in a window where the plan puts a sound
 SILENCE_DBFS = -45.0  # RMS below this where the plan puts silence
-COLOUR_TOLERANCE = 40.0  # max RGB distance of a region's mean from the planned colour (YUV 4:2:0 round trip)
 
 
 def tool(name: str) -> str:
@@ -105,7 +105,7 @@ def mix(plan: Plan, seed: int) -> np.ndarray:
     for cue in plan.cues:
         n = int(round((cue.end - cue.start) * SR))
         t = np.arange(n, dtype=np.float32) / SR
-        if cue.kind == "speech":
+        if cue.kind in ("speech", "effect"):
             sound = cue.speech[:n]
         elif cue.kind == "bell":
             f = cue.freq
@@ -176,17 +176,27 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
              + "".join(f",drawbox=x=0:y=0:w=iw:h=ih:color=0x{_hex(s.rgb)}@1:t=fill:enable='gte(t,{s.start:g})'"
                        for s in plan.scenes[1:]) + "[v0]"]
     images: dict[tuple, str] = {}
-    last = "v0"
-    for i, sp in enumerate(plan.sprites):  # one input per sprite (a PNG drawn once per look): a plain graph
+    last, n_in = "v0", 1
+    for scene in plan.scenes:  # a photograph: its cover (an uncompressed BMP: cheap to decode every frame), panned
+        if not scene.photo:
+            continue
+        bmp = work / f"bg{scene.index:02d}.bmp"
+        Image.fromarray(media.cover(scene.photo, W, H)).save(bmp)
+        args += ["-loop", "1", "-framerate", str(fps), "-t", f"{D:g}", "-i", str(bmp)]
+        x, y = (media.pan_expr(scene.pan, scene.start, scene.end, axis) for axis in (0, 1))
+        graph.append(f"[{n_in}:v]crop=w={W}:h={H}:x='{x}':y='{y}'[bg{n_in}];[{last}][bg{n_in}]overlay=x=0:y=0"
+                     f":enable='gte(t,{scene.start:g})*lt(t,{scene.end:g})'[v{n_in}]")
+        last, n_in = f"v{n_in}", n_in + 1
+    for sp in plan.sprites:  # one input per sprite (a PNG drawn once per look): a plain graph
         key = (sp.shape, sp.rgb, sp.size, sp.name if sp.kind == "label" else "")
         if key not in images:
             images[key] = str(work / f"s{len(images):03d}.png")
             png = label_png(sp.name, sp.fontsize, sp.size) if sp.kind == "label" else shape_png(sp.shape, sp.rgb, sp.size)
             Path(images[key]).write_bytes(png)
         args += ["-i", images[key]]
-        graph.append(f"[{last}][{i + 1}:v]overlay=x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}'"
-                     f":enable='between(t,{sp.start:g},{sp.end:g})'[v{i + 1}]")
-        last = f"v{i + 1}"
+        graph.append(f"[{last}][{n_in}:v]overlay=x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}'"
+                     f":enable='between(t,{sp.start:g},{sp.end:g})'[v{n_in}]")
+        last, n_in = f"v{n_in}", n_in + 1
     if sampled is None:  # the bare render: the mp4 and nothing else (the bench's baseline)
         args += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "0:a", "-c:v", "libx264", *encoder_threads, "-preset",
                  preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-t", f"{D:g}",

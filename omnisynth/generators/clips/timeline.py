@@ -25,6 +25,7 @@ BACKGROUNDS = {"dark blue": (24, 38, 84), "dark green": (22, 66, 40), "grey": (9
 COLOURS = {"red": (230, 40, 40), "green": (40, 200, 70), "blue": (50, 110, 245), "yellow": (245, 220, 40),
            "orange": (250, 140, 20), "purple": (160, 70, 220), "white": (245, 245, 245), "pink": (250, 120, 190)}
 SHAPES = {"square": (56, 56), "circle": (60, 60), "triangle": (64, 56), "bar": (112, 36)}  # at 360 px height
+COLOUR_TOLERANCE = 40.0  # max RGB distance of a region's mean from the planned colour (YUV 4:2:0 round trip)
 LABEL_BOX = (16, 16, 16)
 LABEL_TEXT = (250, 250, 250)
 SIGNS = ("PLATFORM 3", "EXIT", "GATE B", "NORTH HALL", "LAB 2", "STUDIO", "DOCK 7", "ZONE A", "MARKET",
@@ -35,7 +36,7 @@ SENTENCES = ("The red line leaves in five minutes.", "Please wait behind the yel
              "Bring the blue folder to room four.", "The market opens on Sunday.", "Check the second screen.",
              "The train to Lisbon is delayed.", "Lunch is served in the main hall.", "Count the boxes twice.",
              "The river is high today.", "Switch off the engine now.")
-AUDIO_KINDS = ("tone", "beep", "bell", "noise", "music", "speech")
+AUDIO_KINDS = ("tone", "beep", "bell", "noise", "music", "speech")  # synthetic sounds; `effect`: a recording
 SOUND_WORDS = {"tone": "a steady tone", "beep": "a short beep", "bell": "a bell", "noise": "a burst of noise",
                "music": "a short melody"}
 
@@ -115,8 +116,10 @@ class Scene:
     index: int
     start: float
     end: float
-    background: str
-    rgb: tuple[int, int, int]
+    background: str  # what is behind everything, as a noun phrase: 'a dark blue background', 'a photo of ...'
+    rgb: tuple[int, int, int]  # the flat colour (a photograph: its mean)
+    photo: str = ""  # a photograph's path (omnisynth.generators.clips.media), panned across during the scene
+    pan: tuple[float, float, float, float] = ()  # the crop's (x, y) in the photo's cover at start, then at end
 
 
 @dataclass
@@ -129,8 +132,8 @@ class AudioCue:
     end: float
     freq: float = 0.0
     notes: list[float] = field(default_factory=list)
-    speech: object = None  # float32 samples at SR for speech
-    text: str = ""  # what is said
+    speech: object = None  # float32 samples at SR: speech and recorded effects
+    text: str = ""  # what is said; an effect: what it sounds like ('phone ringing')
 
 
 @dataclass
