@@ -168,14 +168,18 @@ class Event(_Strict):
     id: int = Field(ge=0, description="index in `events`, in start order; derivation.labels cite it")
     modality: Literal["audio", "visual"]
     kind: str = Field(description=(
-        "visual: enter | leave | present | touch | overtake | colour_change | scene_change | text | counter | caption; "
-        "audio: tone | beep | bell | noise | music | speech (your videos: scene_change, sound)"))
+        "visual: enter | leave | present | touch | overtake | colour_change | scene_change | text | counter | caption | "
+        "hand_over | pick_up | put_down | push | wave | point (a person's acts); "
+        "audio: tone | beep | bell | noise | music | speech | effect (a recording) (your videos: scene_change, sound)"))
     start: float = Field(ge=0, description="seconds from the clip start")
     end: float = Field(ge=0, description="seconds; == start for an instant")
     text: str = Field(description="speech: what is said; text/counter/caption: what is written; colour_change: the new "
-                      "colour; scene_change: the new background")
-    subject: str = Field(description="the object the event is about ('red circle'); '' for sounds and text")
-    other: str = Field(description="touch/overtake: the other object")
+                      "colour; scene_change: the new background ('a photo of storm clouds over a road'); effect: what "
+                      "it sounds like ('phone ringing'); a person's act: the object handled ('red box')")
+    subject: str = Field(description="the object or person the event is about ('red circle', 'person in the blue "
+                         "shirt'); '' for sounds and text")
+    other: str = Field(description="touch/overtake: the other object; hand_over/wave: the other person; point: what "
+                       "is pointed at")
     scene: int = Field(ge=0, description="0-based scene the event falls in")
     track: list[Annotated[list[float], Field(min_length=5, max_length=5)]] = Field(description=(
         "visual: the subject's box over the event, [t, x0, y0, x1, y1] in video pixels at key times; [] for audio"))

@@ -33,6 +33,9 @@ TEMPLATES = {
     "when": ["At what time does the {subject} {verb_base} the {other}?"],
     "colour": ["What colour does the {subject} turn?", "The {subject} changes colour. To what colour?"],
     "colour_when": ["At what time does the {subject} turn {colour}?"],
+    "hand_over": ["Who handed the {text} to whom, and when?", "Who gave the {text} to whom, and at what time?"],
+    "who_did": ["Who {act}?", "Which person {act}?"],
+    "did_after": ["What did the {subject} do after {sound}?", "After {sound}, what did the {subject} do?"],
     "said_after": ["What is said right after {visual}?", "What does the speaker say just after {visual}?"],
     "said_between": ["What is said between {a:.1f} s and {b:.1f} s?"],
     "said_by": ['By what time has the speaker finished saying "{text}"?'],
@@ -44,6 +47,25 @@ KIND_WORDS = {"tone": "tone", "beep": "beep", "bell": "bell", "noise": "noise bu
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 VERBS = {"touch": ("touches", "touch"), "overtake": ("overtakes", "overtake")}
+PEOPLE_ACTS = {"hand_over": ("hands the {text} to the {other}", "handing the {text} to the {other}",
+                             "handed the {text} to the {other}"),
+               "pick_up": ("picks up the {text}", "picking up the {text}", "picked up the {text}"),
+               "put_down": ("puts down the {text}", "putting down the {text}", "put down the {text}"),
+               "push": ("pushes the {text}", "pushing the {text}", "pushed the {text}"),
+               "wave": ("waves at the {other}", "waving at the {other}", "waved at the {other}"),
+               "point": ("points at the {other}", "pointing at the {other}", "pointed at the {other}")}
+
+
+def act_phrase(ev: Event, tense: int) -> str:
+    """A person's act: 0 'hands the red box to the person in the blue shirt', 1 'handing ...', 2 'handed ...'."""
+    return PEOPLE_ACTS[ev.kind][tense].format(text=ev.text, other=ev.other)
+
+
+def next_act(plan: Plan, subject: str, after: float) -> Event | None:
+    """The first act the person `subject` starts after `after` seconds (within 4 s), or None."""
+    acts = [e for e in plan.events if e.kind in PEOPLE_ACTS and e.subject == subject and e.start >= after]
+    first = min(acts, key=lambda e: e.start, default=None)
+    return first if first is not None and first.start - after <= 4.0 else None
 
 
 def _secs(t: float) -> str:
@@ -81,7 +103,8 @@ def visual_phrase(ev: Event) -> str:
             "colour_change": f"the {ev.subject} turns {ev.text}",
             "scene_change": f"the scene changes to {ev.text}",
             "text": f'the sign "{ev.text}" appears', "counter": f'the counter shows "{ev.text}"',
-            "caption": f'the caption "{ev.text}" appears'}[ev.kind]
+            "caption": f'the caption "{ev.text}" appears'}[ev.kind] if ev.kind not in PEOPLE_ACTS else \
+        f"the {ev.subject} {act_phrase(ev, 0)}"
 
 
 def visual_noun(ev: Event) -> str:
@@ -89,7 +112,8 @@ def visual_noun(ev: Event) -> str:
     return {"enter": f"the {ev.subject} entering", "leave": f"the {ev.subject} leaving",
             "touch": f"the {ev.subject} touching the {ev.other}", "overtake": f"the {ev.subject} overtaking the {ev.other}",
             "colour_change": f"the {ev.subject} turning {ev.text}", "text": f'the sign "{ev.text}" appearing',
-            "counter": f'the counter showing "{ev.text}"', "caption": f'the caption "{ev.text}" appearing'}[ev.kind]
+            "counter": f'the counter showing "{ev.text}"', "caption": f'the caption "{ev.text}" appearing'}[ev.kind] \
+        if ev.kind not in PEOPLE_ACTS else f"the {ev.subject} {act_phrase(ev, 1)}"
 
 
 def phrase(plan: Plan, ev: Event) -> str:
@@ -97,7 +121,7 @@ def phrase(plan: Plan, ev: Event) -> str:
 
 
 def on_screen(plan: Plan, t: float) -> list[str]:
-    return [f"a {s.colour} {s.shape}" for s in plan.objects_at(t)]
+    return [f"a {s.name}" if s.kind == "person" else f"a {s.colour} {s.shape}" for s in plan.objects_at(t)]
 
 
 def _join(items: list[str]) -> str:
@@ -128,6 +152,14 @@ def answer_for(plan: Plan, relation: str, target: str, ids: list[int]) -> list[s
         return [f"the {ev.subject}", ev.subject] if target == "which" else [f"at {_secs(ev.start)}", f"{ev.start:.1f}"]
     if relation == "colour_change":
         return [ev.text] if target == "which" else [f"at {_secs(ev.start)}", f"{ev.start:.1f}"]
+    if relation == "hand_over":
+        return [f"the {ev.subject} handed it to the {ev.other} at {_secs(ev.start)}",
+                f"the {ev.subject} to the {ev.other} at {ev.start:.1f} s"]
+    if relation == "who_did":
+        return [f"the {ev.subject}", ev.subject]
+    if relation == "did_after":
+        act = next_act(plan, evs[1].subject, ev.end) if len(evs) == 2 else None
+        return [act_phrase(act, 2)] if act is not None and act.id == evs[1].id else []
     if relation in ("said_after", "said_between"):
         return [evs[-1].text]
     if relation == "scene_by_scene":
@@ -149,10 +181,11 @@ def scene_by_scene(plan: Plan) -> str:
 
 def summary(plan: Plan) -> str:
     n = len(plan.scenes)
-    shapes = sorted({f"{s.colour} {s.shape}" for s in plan.sprites if s.kind == "object"})
+    shapes = sorted({f"{s.colour} {s.shape}" if s.kind == "object" else f"a {s.name}" for s in plan.sprites
+                     if s.kind in ("object", "person")})
     out = [f"A {plan.duration:.1f}-second clip in {n} scene{'s' if n > 1 else ''} showing {_join(shapes)}."]
     for e in plan.events:
-        if e.modality == "visual" and e.kind in ("touch", "overtake", "colour_change"):
+        if e.modality == "visual" and (e.kind in ("touch", "overtake", "colour_change") or e.kind in PEOPLE_ACTS):
             out.append(f"At {e.start:.1f} s {visual_phrase(e)}.")
         elif e.modality == "audio":
             seen = on_screen(plan, (e.start + e.end) / 2)
@@ -189,7 +222,8 @@ class AvTasks:
         return self._t("scene_by_scene"), "", ids
 
     def summary(self):
-        ids = [e.id for e in self.plan.events if e.modality == "audio" or e.kind in ("touch", "overtake", "colour_change")]
+        ids = [e.id for e in self.plan.events if e.modality == "audio" or e.kind in ("touch", "overtake", "colour_change")
+               or e.kind in PEOPLE_ACTS]
         return self._t("summary"), "", ids
 
     def seen_when_heard(self):
@@ -242,6 +276,23 @@ class AvTasks:
         q = (self._t("colour", subject=ev.subject) if aspect == "which" else
              self._t("colour_when", subject=ev.subject, colour=ev.text))
         return q, aspect, [ev.id]
+
+    def hand_over(self):
+        ev = self._pick([e for e in self.visual if e.kind == "hand_over"], "nobody hands anything over")
+        return self._t("hand_over", text=ev.text), "", [ev.id]
+
+    def who_did(self):
+        acts = [e for e in self.visual if e.kind in PEOPLE_ACTS]
+        unique = [e for e in acts if sum(act_phrase(o, 2) == act_phrase(e, 2) for o in acts) == 1]
+        ev = self._pick(unique, "no person does anything")
+        return self._t("who_did", act=act_phrase(ev, 2)), "", [ev.id]
+
+    def did_after(self):
+        pairs = [(a, act) for a in self.audio for act in [next_act(self.plan, p, a.end) for p in
+                                                        sorted({e.subject for e in self.visual if e.kind in PEOPLE_ACTS})]
+                 if act is not None and act.start - a.end >= 0.2]
+        a, act = self._pick(pairs, "no person acts within 4 s after a sound")
+        return self._t("did_after", subject=act.subject, sound=sound_ref(self.plan, a)), "", [a.id, act.id]
 
     def said_after(self):
         speech = [e for e in self.audio if e.kind == "speech"]

@@ -44,6 +44,9 @@ class AvGenerator(_Clips):
         "share of scenes played over a panned photograph (the rest over flat colours)"))
     effect_share: float = Field(default=0.6, ge=0, le=1, description=(
         "share of non-speech sounds that are recordings (the rest synthetic tones, beeps, bells, noise, melodies)"))
+    people: float = Field(default=0.5, ge=0, le=1, description=(
+        "share of scenes (3 s or longer) played by two people and a box or ball: carrying, handing over, picking up, "
+        "putting down, pushing, waving, pointing; the rest show moving shapes"))
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
     crf: int = Field(default=23, ge=0, le=51, description="x264 quality (lower is better)")
 

@@ -22,6 +22,7 @@ replans until it can; the rule that says what a question needs lives once, with 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +42,10 @@ from omnisynth.schemas.recipe import TaskConfig
 from omnisynth.generators.clips.config import VideoCorpusGenerator as VideoCorpusConfig
 from omnisynth.schemas.truth import GroundTruth, SampleSpec
 
-VERSION = "av/2"  # 2: photographs behind scenes, recorded sound effects
+VERSION = "av/2"  # 2: photographs behind scenes, recorded sound effects, people
 CORPUS_VERSION = "video_corpus/2"  # 2: frames on screen at their time, sizes as decoded, time 0 at the first frame
 SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
+HAND_OVER = ("hand_over",)  # question types only a hand-over can carry
 
 
 @dataclass
@@ -104,7 +106,7 @@ class AvGenerator(Generator):
         for folder, found, what in ((cfg.photos, photos, "images"), (cfg.sounds, effects, "sounds")):
             if folder and not found:
                 raise InputError("media_none", f"no {what} under {folder}")
-        return Sources(photos, effects, cfg.photo_share, cfg.effect_share)
+        return Sources(photos, effects, cfg.photo_share, cfg.effect_share, cfg.people)
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""
@@ -113,11 +115,16 @@ class AvGenerator(Generator):
 
         cfg = self.config
         qtype = weighted(spec.rng("qtype"), self.task.weights())
+        sources = self.sources()
         for attempt in range(12):
             rng = spec.rng(f"plan{attempt}")
             duration = round(rng.uniform(*cfg.duration_s) * cfg.fps) / cfg.fps
+            if attempt >= 4 and 0 < cfg.people < 1:  # a question about shapes (or people) the mix keeps missing
+                sources = dataclasses.replace(sources, people_share=float(attempt % 2))
+            if attempt >= 2 and qtype in HAND_OVER:  # only one script of four hands anything over
+                sources = dataclasses.replace(sources, scripts=("hand_over",))
             plan = make_plan(cfg.size[0], cfg.size[1], cfg.fps, duration, rng.randint(*cfg.scenes), cfg.objects,
-                             cfg.captions, cfg.voice, rng, self.sources())
+                             cfg.captions, cfg.voice, rng, sources)
             if supports(plan, self.task.kind, qtype):
                 return plan, qtype
         raise InputError("no_plan_for_question", f"12 plans in a row had nothing to ask a {qtype!r} question about "

@@ -14,6 +14,7 @@ import numpy as np
 
 from omnisynth.generators.clips import media
 from omnisynth.generators.clips.plan_audio import AudioPlanning
+from omnisynth.generators.clips.plan_people import PeoplePlanning
 from omnisynth.generators.clips.timeline import (BACKGROUNDS, COLOUR_TOLERANCE, COLOURS, LABEL_BOX, SHAPES, SIGNS, AudioCue,
                                                 Event, Plan, Probe, Scene, Sprite, inside, ms)
 
@@ -27,13 +28,15 @@ class Sources:
     effects: tuple[media.Medium, ...] = ()
     photo_share: float = 0.0  # share of scenes with a photograph behind
     effect_share: float = 0.0  # share of non-speech sounds that are recordings
+    people_share: float = 0.0  # share of scenes played by two people with an object instead of moving shapes
+    scripts: tuple[str, ...] = ("hand_over", "pick_up", "push", "put_down")  # what people scenes may play
 
 
 def _distance(a, b) -> float:
     return float(np.linalg.norm(np.subtract(a, b, dtype=np.float64)))
 
 
-class Planner(AudioPlanning):
+class Planner(AudioPlanning, PeoplePlanning):
     """Draws a plan from a random stream; `speak(text)` returns the trimmed speech samples."""
 
     def __init__(self, width: int, height: int, fps: int, duration: float, scenes: int, objects: tuple[int, int],
@@ -48,6 +51,8 @@ class Planner(AudioPlanning):
         self.cues: list[AudioCue] = []
         self.obj_count = 0
         self.combos: set[tuple[str, str]] = set()  # (colour, shape) used in the clip: names stay unique
+        self.shirts: set[str] = set()  # shirt colours worn in the clip: people's names stay unique
+        self.person_scene: dict = {}
 
     def plan(self) -> Plan:
         rng = self.rng
@@ -63,7 +68,9 @@ class Planner(AudioPlanning):
             self.scenes.append(scene)
             if i > 0:
                 self._scene_cut(scene)
-            self._scene_objects(scene)
+            if not (self.sources.people_share and rng.random() < self.sources.people_share
+                    and self._scene_people(scene)):
+                self._scene_objects(scene)
             if rng.random() < 0.7:
                 self._sign(scene)
         if rng.random() < 0.5:

@@ -88,7 +88,7 @@ def shape_png(shape: str, rgb: tuple[int, int, int], size: tuple[int, int]) -> b
     w, h = size
     im = Image.new("RGBA", size, (0, 0, 0, 0))
     d = ImageDraw.Draw(im)
-    if shape == "circle":
+    if shape in ("circle", "ball"):
         d.ellipse((0, 0, w - 1, h - 1), fill=rgb)
     elif shape == "triangle":
         d.polygon([(w / 2, 0), (w - 1, h - 1), (0, h - 1)], fill=rgb)
@@ -188,6 +188,14 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
                      f":enable='gte(t,{scene.start:g})*lt(t,{scene.end:g})'[v{n_in}]")
         last, n_in = f"v{n_in}", n_in + 1
     for sp in plan.sprites:  # one input per sprite (a PNG drawn once per look): a plain graph
+        if sp.kind == "person":  # a posed figure per frame of its window, numbered from its first frame
+            pattern = _person_frames(sp, fps, work / f"p{n_in:03d}")
+            args += ["-framerate", str(fps), "-i", pattern]
+            graph.append(f"[{n_in}:v]setpts=PTS+{sp.start:g}/TB[ps{n_in}];[{last}][ps{n_in}]overlay="
+                         f"x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}':enable='between(t,{sp.start:g},"
+                         f"{sp.end:g})'[v{n_in}]")
+            last, n_in = f"v{n_in}", n_in + 1
+            continue
         key = (sp.shape, sp.rgb, sp.size, sp.name if sp.kind == "label" else "")
         if key not in images:
             images[key] = str(work / f"s{len(images):03d}.png")
@@ -222,6 +230,19 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
         args += ["-map", "[vpo]", "-fps_mode", "passthrough", "-f", "rawvideo", str(work / "probes.rgb")]
     args += ["-map", "[awo]", "-c:a", "pcm_s16le", str(work / "audio.wav")]
     return args
+
+
+def _person_frames(sp, fps: int, stem: Path) -> str:
+    """Write the person's frames (PNG, its canvas) for every frame time in [start, end]; the image2 pattern."""
+    from omnisynth.generators.clips.people import figure_png
+
+    first, last = int(round(sp.start * fps)), int(round(sp.end * fps))
+    for n in range(first, last + 1):
+        t = n / fps
+        x = sp.pos(t)[0]
+        moving = abs(sp.pos(t + 1 / fps)[0] - x) > 1e-6 or abs(sp.pos(t - 1 / fps)[0] - x) > 1e-6
+        Path(f"{stem}_{n - first:05d}.png").write_bytes(figure_png(sp.rig, t, x, moving))
+    return f"{stem}_%05d.png"
 
 
 def _hex(rgb) -> str:

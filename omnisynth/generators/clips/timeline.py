@@ -44,8 +44,8 @@ SOUND_WORDS = {"tone": "a steady tone", "beep": "a short beep", "bell": "a bell"
 @dataclass
 class Sprite:
     name: str  # what it is: 'red circle', or the label text
-    kind: str  # object | label
-    shape: str  # circle | square | triangle | bar | label
+    kind: str  # object | label | person
+    shape: str  # circle | square | triangle | bar | box | ball | label | person
     colour: str
     rgb: tuple[int, int, int]
     size: tuple[int, int]
@@ -55,6 +55,7 @@ class Sprite:
     obj: int = -1  # object identity across colour changes
     scene: int = 0
     fontsize: int = 0  # labels
+    rig: object = None  # a person's look and acts (omnisynth.generators.clips.people.Rig)
 
     def pos(self, t: float) -> tuple[float, float]:
         keys = self.keys
@@ -152,8 +153,8 @@ class Plan:
         return self.events[eid]
 
     def objects_at(self, t: float) -> list[Sprite]:
-        """Object sprites wholly inside the frame at t, left to right."""
-        out = [s for s in self.sprites if s.kind == "object" and s.visible(t) and self.inside(s.box(t))]
+        """Object and person sprites wholly inside the frame at t, left to right."""
+        out = [s for s in self.sprites if s.kind in ("object", "person") and s.visible(t) and self.inside(s.box(t))]
         return sorted(out, key=lambda s: s.box(t)[0])
 
     def inside(self, box) -> bool:

@@ -1,0 +1,142 @@
+"""Clips from real media and with people: photographs panned behind the scenes, recorded sound
+effects, two people handing over, picking up, putting down, pushing, waving and pointing; every
+event passes its probes in the render, and a render or an answer that is wrong is rejected."""
+
+from __future__ import annotations
+
+import copy
+import random
+import subprocess
+
+import numpy as np
+import pytest
+
+from omnisynth.filters.av import AvFilter
+from omnisynth.generators.clips import media
+from omnisynth.generators.clips.generator import ClipTruth
+from omnisynth.generators.clips.plan import Sources, make_plan
+from omnisynth.generators.clips.render import check_event, read_wav, render_clip
+from omnisynth.schemas.recipe import RecipeError, load_recipe
+from omnisynth.schemas.truth import GroundTruth, SampleSpec, WorkItem
+from omnisynth.tasks.clips import PEOPLE_ACTS, AvTasks, answer_for
+
+W, H, FPS = 640, 360, 25
+REAL = Sources(media.photos(), media.effects(), photo_share=1.0, effect_share=1.0, people_share=1.0)
+
+
+def _plan_with(kinds: set[str], sources: Sources = REAL):
+    for seed in range(300):
+        plan = make_plan(W, H, FPS, 8.0, 2, (2, 3), 0.0, "en", random.Random(seed), sources)
+        if kinds <= {e.kind for e in plan.events}:
+            return plan, seed
+    raise AssertionError(f"no plan with {kinds}")
+
+
+def _item(plan, rendered, relation: str, ids: list[int], answer: str) -> WorkItem:
+    pcm, rate = read_wav(rendered["wav"])
+    clip = ClipTruth(plan.events, [], pcm, rate, plan.duration, plan, rendered["probe_frames"])
+    item = WorkItem(SampleSpec("t", 0, 0, 0), truth=GroundTruth("av", "av", "en", [], [], {}, clip))
+    item.sample = {"answer": answer, "derivation": {"labels": [str(i) for i in ids], "relation": relation,
+                                                    "target": ""}}
+    return item
+
+
+def _all_pass(plan, rendered) -> list[str]:
+    pcm, rate = read_wav(rendered["wav"])
+    clip = ClipTruth(plan.events, [], pcm, rate, plan.duration, plan, rendered["probe_frames"])
+    return [f"{e.kind} {e.subject}: {why}" for e in plan.events if (why := check_event(e, clip.frame_at, pcm, rate))]
+
+
+def test_the_bundled_media_are_installed_named_and_decodable():
+    photos, effects = media.photos(), media.effects()
+    assert len(photos) == 12 and len(effects) == 8  # scripts/setup.sh installs mate-backgrounds, sound-theme-freedesktop
+    assert {"storm clouds over a road", "a ladybird on a stem"} <= {p.name for p in photos}
+    cover = media.cover(photos[0].path, W, H)
+    assert cover.shape == (432, 768, 3) and cover.std() > 10  # a photograph, not a flat colour
+    for fx in effects:
+        samples = media.effect_samples(fx.path, 22050)
+        assert 0.05 < len(samples) / 22050 <= media.MAX_EFFECT_S and 0.3 < np.abs(samples).max() <= 0.601, fx
+
+
+def test_your_own_photos_and_sounds_replace_the_bundled_ones(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "s").mkdir()
+    Image.new("RGB", (900, 600), (200, 30, 30)).save(tmp_path / "p" / "red_barn-door.jpg")
+    (tmp_path / "p" / "notes.txt").write_text("not a photo")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=700:duration=0.8",
+                    str(tmp_path / "s" / "Dog_Bark.wav")], check=True)
+    recipe = load_recipe("av_temporal_qa", [("generator.photos", str(tmp_path / "p")),
+                                            ("generator.sounds", str(tmp_path / "s")),
+                                            ("generator.effect_share", 1.0), ("generator.size", [320, 180])])
+    from omnisynth.generators.clips.generator import AvGenerator
+
+    plan, _ = AvGenerator(recipe.generator, recipe.task).plan(SampleSpec("t", 0, 3, 0))
+    backgrounds = [s.background for s in plan.scenes]  # a photograph once per clip; flat colours once they run out
+    assert backgrounds[0] == "a photo of red barn door" and all(b.endswith(" background") for b in backgrounds[1:])
+    assert {e.text for e in plan.events if e.kind == "effect"} == {"dog bark"}
+    with pytest.raises(RecipeError, match="generator.photos"):
+        load_recipe("av_caption", [("generator.photos", str(tmp_path / "missing"))])
+
+
+def test_clips_over_photographs_with_recorded_sounds_pass_their_probes_and_catch_a_late_cut():
+    plan, seed = _plan_with({"scene_change", "effect"}, Sources(media.photos(), media.effects(), 1.0, 1.0, 0.0))
+    assert all(s.photo for s in plan.scenes)
+    rendered = render_clip(plan, seed, 4, False, 120)
+    assert _all_pass(plan, rendered) == []
+    cut = next(e for e in plan.events if e.kind == "scene_change")
+    late = copy.deepcopy(plan)  # the render cuts 0.4 s late: the probes still see the first photograph
+    late.scenes[0].end += 0.4
+    late.scenes[1].start += 0.4
+    bad = render_clip(late, seed, 4, False, 120)
+    keep, reason, detail = AvFilter().check(_item(plan, bad, "order", [cut.id], "x"))
+    assert (keep, reason) == (False, "event_misplaced") and "mean colour" in detail
+
+
+@pytest.mark.parametrize("kind", ["hand_over", "pick_up", "put_down", "push", "wave", "point"])
+def test_every_act_of_people_passes_its_probes_and_a_wrong_person_is_rejected(kind):
+    plan, seed = _plan_with({kind})
+    rendered = render_clip(plan, seed, 4, False, 120)
+    assert _all_pass(plan, rendered) == []
+    act = next(e for e in plan.events if e.kind == kind)
+    assert act.subject.startswith("person in the ") and (act.other or act.text)
+    assert len(act.probes) >= 2  # the person's torso, and the object or the sleeve
+    f = AvFilter()
+    right = answer_for(plan, "who_did", "", [act.id])[0]
+    assert f.check(_item(plan, rendered, "who_did", [act.id], right))[0]
+    others = {s.name for s in plan.sprites if s.kind == "person"} - {act.subject}
+    keep, reason, _ = f.check(_item(plan, rendered, "who_did", [act.id], f"the {sorted(others)[0]}"))
+    assert (keep, reason) == (False, "answer_mismatch")
+
+
+def test_a_hand_over_rendered_without_the_handover_is_caught():
+    plan, seed = _plan_with({"hand_over"})
+    ev = next(e for e in plan.events if e.kind == "hand_over")
+    wrong = copy.deepcopy(plan)  # the box never changes hands: it stays where the giver stood
+    box = next(s for s in wrong.sprites if s.name == ev.text)
+    box.keys = [k for k in box.keys if k[0] <= ev.start]
+    keep, reason, detail = AvFilter().check(_item(plan, render_clip(wrong, seed, 4, False, 120), "hand_over",
+                                                  [ev.id], answer_for(plan, "hand_over", "", [ev.id])[0]))
+    assert (keep, reason) == (False, "event_misplaced") and f"event {ev.id}" in detail
+    tasks = AvTasks(plan, random.Random(0))
+    question, _, ids = tasks.hand_over()
+    assert ev.text in question and answer_for(plan, "hand_over", "", ids)[0].startswith(f"the {ev.subject} handed it")
+
+
+def test_what_a_person_did_after_a_sound_is_their_next_act():
+    for seed in range(300):
+        plan = make_plan(W, H, FPS, 10.0, 2, (2, 3), 0.0, "en", random.Random(seed), REAL)
+        try:
+            question, _, ids = AvTasks(plan, random.Random(seed)).did_after()
+        except Exception:  # noqa: BLE001 - Unsupported: no act after a sound in this plan
+            continue
+        sound, act = plan.event(ids[0]), plan.event(ids[1])
+        assert act.kind in PEOPLE_ACTS and act.start >= sound.end + 0.2 and act.subject in question
+        earlier = [e for e in plan.events if e.kind in PEOPLE_ACTS and e.subject == act.subject
+                   and sound.end <= e.start < act.start]
+        assert earlier == []
+        assert answer_for(plan, "did_after", "", ids) == [PEOPLE_ACTS[act.kind][2].format(text=act.text,
+                                                                                          other=act.other)]
+        return
+    raise AssertionError("no plan with an act after a sound")
