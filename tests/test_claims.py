@@ -14,6 +14,7 @@ import http.server
 import io
 import json
 import os
+import random
 import shutil
 import signal
 import socketserver
@@ -24,6 +25,7 @@ import threading
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -139,6 +141,60 @@ def test_the_model_is_shown_model_frames_of_a_clip(run_recipe):
         assert [p["type"] for p in content] == ["image_url"] * 3 + ["input_audio", "text"]
         assert [im.size for im in prompt_images(req)] == [(320, 180)] * 3
         assert "You get 3 frames" in content[-1]["text"]
+
+
+@pytest.mark.slow
+def test_a_clip_goes_to_the_model_as_video_with_its_sound_when_asked(run_recipe, tmp_path):
+    """`model.clip_input=video`: the request carries the clip's mp4 (video_url) and asks the server to feed its own
+    sound track with the pictures (use_audio_in_video); vLLM's in-pipeline engine gets the same as decoded frames
+    with vLLM's video metadata plus the track, paired by the processor."""
+    import pickle
+
+    from omnisynth.pipelines.vllm import Preprocess
+    from omnisynth.schemas.recipe import RecipeError, load_recipe
+
+    with pytest.raises(RecipeError, match="model.clip_input 'video'.*generator.media"):
+        load_recipe("av_temporal_qa", [("model.engine", "openai"), ("model.base_url", "http://127.0.0.1:9/v1"),
+                                       ("model.name", "m"), ("model.clip_input", "video")])
+    with FaultServer() as s:
+        out, summary = run_recipe("av_temporal_qa", num_samples=2, generator__size=[320, 180],
+                                  generator__duration_s=[6, 7], generator__media=["frames", "wav", "mp4"],
+                                  model__clip_input="video", output__samples_per_shard=2, runtime__rows_per_task=1,
+                                  **model_sets(s))
+        requests = list(s.requests)
+    assert len(requests) == 2, summary.rejected_by_reason
+    for req in requests:
+        payload = req["payload"]
+        content = payload["messages"][0]["content"]
+        assert [p["type"] for p in content] == ["video_url", "text"]
+        assert payload["mm_processor_kwargs"] == {"use_audio_in_video": True}
+        assert "second clip as a video with its sound, time-aligned" in content[-1]["text"]
+        url = content[0]["video_url"]["url"]
+        assert url.startswith("data:video/mp4;base64,")
+        mp4 = tmp_path / "sent.mp4"
+        mp4.write_bytes(base64.b64decode(url.split(",", 1)[1]))
+        streams = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,width,height",
+                                  "-of", "csv=p=0", str(mp4)], capture_output=True, text=True, check=True).stdout
+        assert sorted(streams.split()) == ["audio", "video,320,180"]
+    # the vllm engine's rows: frames at model.video_fps with vLLM's metadata, and the track beside them
+    recipe = load_recipe("av_temporal_qa", [("generator.size", [320, 180]), ("generator.duration_s", [6, 6]),
+                                            ("generator.media", ["frames", "wav", "mp4"]),
+                                            ("model.clip_input", "video")])
+    from omnisynth.generators.clips.generator import AvGenerator
+    from omnisynth.model.model_tasks import model_task
+    from omnisynth.schemas.truth import SampleSpec, WorkItem
+
+    spec = SampleSpec("av_temporal_qa", 0, 0, 0)
+    members, truth = AvGenerator(recipe.generator, recipe.task).render(spec)
+    item = WorkItem(spec, truth=truth, media=members)
+    item.request = model_task(recipe).request(item, random.Random(0))
+    row = Preprocess(recipe)({"item": pickle.dumps(item)})
+    assert [p["type"] for p in row["messages"][0]["content"]] == ["video", "text"]
+    assert row["mm_processor_kwargs"] == {"use_audio_in_video": True}
+    [(frames, meta)] = row["multimodal_data"]["video"]
+    [(track, rate)] = row["multimodal_data"]["audio"]
+    assert frames.shape == (12, 180, 320, 3) and meta["fps"] == 25 and meta["frames_indices"][:3] == [0, 12, 25]
+    assert rate == 16000 and abs(len(track) / rate - 6.0) < 0.1 and float(np.abs(track).max()) > 0.05
 
 
 # exit code 3 on a mid-run circuit break; the API key never in output or Ray's logs -------------

@@ -242,7 +242,8 @@ class OpenAIEngine(ModelEngine):
         live = [it for it in items if it.request is not None and not it.rejection]
         payloads = [chat_payload(self.model, openai_content(it.request.parts(), prompt_blobs(it, self.recipe)),
                                  it.request.schema, self.recipe.model.sampling.model_dump(),
-                                 None if self.recipe.model.sampling.seed is None else self.sampling(it)["seed"])
+                                 None if self.recipe.model.sampling.seed is None else self.sampling(it)["seed"],
+                                 it.request.context.get("audio_in_video", False))
                     for it in live]
         for item, reply in zip(live, self.client.chat_many(payloads), strict=False):
             item.reply = reply
@@ -255,13 +256,16 @@ class VllmEngine(ModelEngine):
 
 
 def prompt_blobs(item: WorkItem, recipe: Recipe) -> dict[str, bytes]:
-    """The bytes of each member a request shows; images scaled to `model.image_max_side`."""
+    """The bytes of each member a request shows; images scaled to `model.image_max_side`, videos with 16 kHz sound."""
     from omnisynth.model.model_tasks import scaled_image
 
     out = {}
+    from omnisynth.model.clip_input import prompt_video
+
     for member, kind in item.request.media:
         data = item.media[member]
-        out[member] = scaled_image(data, recipe.model.image_max_side) if kind == "image" else data
+        out[member] = (scaled_image(data, recipe.model.image_max_side) if kind == "image" else
+                       prompt_video(data) if kind == "video" else data)
     return out
 
 

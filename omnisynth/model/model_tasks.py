@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from omnisynth.model.clip_input import clip_members
 from omnisynth.generators.content import LANGUAGE_NAMES
 from omnisynth.tasks.documents import Candidate, Unsupported, box_text, first_qtype, grounding, quad_px, words_fact
 
@@ -39,7 +40,7 @@ class Request:
     purpose: str  # annotate | judge
     template: str  # prompts/<template>.txt
     text: str
-    media: list[tuple[str, str]]  # (member, modality) shown, in order (images before audio)
+    media: list[tuple[str, str]]  # (member, modality) shown, in order (images before audio; or one video)
     schema: dict
     qtype: str = ""
     context: dict = field(default_factory=dict)  # what parse() needs: word ids, target element, aspect
@@ -285,23 +286,13 @@ def event_listing(events) -> str:
     return "\n".join(rows)
 
 
-def clip_members(item, cfg) -> tuple[list[tuple[str, str]], list[float]]:
-    """Up to `cfg.frames` frames spread over the clip, then the audio track when the sample has one."""
-    frames = [m for m in item.truth.clip.media if m["modality"] == "image"]
-    if len(frames) > cfg.frames:
-        step = len(frames) / cfg.frames
-        frames = [frames[int(i * step)] for i in range(cfg.frames)]
-    audio = [(m["member"], "audio") for m in item.truth.clip.media if m["modality"] == "audio" and m["duration_s"] > 0]
-    return [(m["member"], "image") for m in frames] + audio, [m["time_s"] for m in frames]
-
-
 class AvModelTask:
     """Temporal QA and captions over the clip's timeline; cited event ids are checked against it."""
 
     def __init__(self, recipe):
         self.recipe = recipe
         self.caption = recipe.task.kind == "av_caption"
-        self.name = "av_caption.v1" if self.caption else "av_qa.v1"
+        self.name = "av_caption.v2" if self.caption else "av_qa.v2"
 
     def request(self, item, rng: random.Random) -> Request:
         from omnisynth.tasks.clips import supports
@@ -312,15 +303,14 @@ class AvModelTask:
         if not names:
             raise Unsupported("the clip supports none of the recipe's question types")
         qtype = first_qtype(item.truth, weights, rng, names)
-        members, times = clip_members(item, self.recipe.model)
-        text = template(self.name)[0].format(frames=len(times), duration=clip.duration,
-                                             times=", ".join(f"{t:.1f}" for t in times), events=event_listing(clip.events),
-                                             qtype=qtype, hint=AV_HINTS.get(qtype, qtype))
+        members, words, context = clip_members(item, self.recipe.model)
+        text = template(self.name)[0].format(media=words, events=event_listing(clip.events), qtype=qtype,
+                                             hint=AV_HINTS.get(qtype, qtype))
         ids = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 64}
         schema = _obj({"caption": {**TEXT, "maxLength": 4000}, "events": ids}) if self.caption else \
             _obj({"question": TEXT, "answer": {**TEXT, "maxLength": 400}, "events": ids,
                   "aspect": {"type": "string", "enum": ["", "which", "when"]}})
-        return Request("annotate", self.name, text, members, schema, qtype)
+        return Request("annotate", self.name, text, members, schema, qtype, context)
 
     def parse(self, item, req: Request, reply: dict) -> Candidate:
         from omnisynth.tasks.clips import TEMPLATES
@@ -351,7 +341,7 @@ class AvModelTask:
 class VideoModelTask:
     """Your own videos: a timed description from frames and audio; no ground truth, so the judge decides."""
 
-    name = "video_caption.v1"
+    name = "video_caption.v2"
 
     def __init__(self, recipe):
         self.recipe = recipe
@@ -360,12 +350,10 @@ class VideoModelTask:
         from omnisynth.tasks.clips import describe_measured
 
         clip = item.truth.clip
-        members, times = clip_members(item, self.recipe.model)
-        text = template(self.name)[0].format(
-            frames=len(times), duration=clip.duration, times=", ".join(f"{t:.1f}" for t in times),
-            audio=" and its audio track" if any(kind == "audio" for _, kind in members) else " (no audio)",
-            measured=describe_measured(clip.info, clip.events))
-        return Request("annotate", self.name, text, members, _obj({"caption": {**TEXT, "maxLength": 4000}}), "describe")
+        members, words, context = clip_members(item, self.recipe.model)
+        text = template(self.name)[0].format(media=words, measured=describe_measured(clip.info, clip.events))
+        return Request("annotate", self.name, text, members, _obj({"caption": {**TEXT, "maxLength": 4000}}), "describe",
+                       context)
 
     def parse(self, item, req: Request, reply: dict) -> Candidate:
         from omnisynth.tasks.clips import TEMPLATES

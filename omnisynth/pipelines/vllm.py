@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import pickle
+from pathlib import Path
 
 import numpy as np
 
@@ -80,6 +81,10 @@ class Preprocess:
                 mm.setdefault("image", []).append(_image(blobs[member]))
             elif kind == "audio":
                 mm.setdefault("audio", []).append(_audio(blobs[member]))
+            elif kind == "video":
+                mm.setdefault("video", []).append(_video(blobs[member], self.recipe.model.video_fps))
+                if req.context.get("audio_in_video"):  # the video's own track, paired with it by the processor
+                    mm.setdefault("audio", []).append(_soundtrack(blobs[member]))
         content.append({"type": "text", "text": req.text})
         s = self.recipe.model.sampling
         sampling = {"temperature": s.temperature, "top_p": s.top_p, "max_tokens": s.max_tokens,
@@ -89,6 +94,8 @@ class Preprocess:
         out = {"messages": [{"role": "user", "content": content}], "sampling_params": sampling}
         if mm:
             out["multimodal_data"] = mm
+        if req.context.get("audio_in_video"):
+            out["mm_processor_kwargs"] = {"use_audio_in_video": True}
         return out
 
 
@@ -123,6 +130,46 @@ def _audio(data: bytes) -> tuple[np.ndarray, int]:
 
     pcm, rate = read_wav(data)
     return pcm.astype(np.float32), rate
+
+
+def _video(data: bytes, fps: float) -> tuple[np.ndarray, dict]:
+    """An mp4 -> (frames TxHxWx3 uint8 at about `fps`, vLLM's video metadata: source fps, frame count, the indices
+    kept, duration), as vLLM's own loaders hand a video to the processor."""
+    import subprocess
+    import tempfile
+
+    from omnisynth.generators.clips.render import ffprobe, tool
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(data)
+        f.flush()
+        stream = next(s for s in ffprobe(Path(f.name))["streams"] if s.get("codec_type") == "video")
+        num, _, den = stream.get("avg_frame_rate", "25/1").partition("/")
+        src_fps = float(num) / float(den or 1) if float(den or 1) else 25.0
+        total = int(stream.get("nb_frames") or 0) or int(round(float(stream.get("duration", 0)) * src_fps))
+        step = max(1.0, src_fps / fps)
+        indices = sorted({min(total - 1, int(round(i * step))) for i in range(max(1, int(total / step)))})
+        width, height = int(stream["width"]), int(stream["height"])
+        select = "+".join(f"eq(n,{k})" for k in indices)
+        raw = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-i", f.name, "-vf", f"select='{select}'",
+                              "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                             capture_output=True, check=True, timeout=300).stdout
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, height, width, 3)
+    indices = indices[:len(frames)]
+    meta = {"total_num_frames": total, "fps": src_fps, "duration": total / src_fps, "video_backend": "opencv",
+            "frames_indices": indices, "do_sample_frames": False}
+    return frames, meta
+
+
+def _soundtrack(data: bytes) -> tuple[np.ndarray, int]:
+    """An mp4's sound as 16 kHz mono float32 (what the server extracts from a video_url for use_audio_in_video)."""
+    import subprocess
+
+    from omnisynth.generators.clips.render import tool
+
+    raw = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-i", "pipe:0", "-vn", "-ac", "1", "-ar", "16000",
+                          "-f", "f32le", "-"], input=data, capture_output=True, check=True, timeout=120).stdout
+    return np.frombuffer(raw, dtype=np.float32).copy(), 16000
 
 
 def apply_vllm(ds, recipe, engine, purpose: str):

@@ -118,7 +118,12 @@ class ModelConfig(_Cfg):
     circuit_failures: int = Field(
         default=8, ge=1, description="openai: consecutive requests that fail every retry before the run stops")
     image_max_side: int = Field(default=1024, ge=64, description="images are scaled down to this before prompting")
-    frames: int = Field(default=4, ge=1, le=64, description="clip frames shown to the model")
+    frames: int = Field(default=4, ge=1, le=64, description="clip frames shown to the model (clip_input 'frames')")
+    clip_input: Literal["frames", "video"] = Field(default="frames", description=(
+        "how a clip reaches the model: 'frames' (sampled JPEGs, then the wav) or 'video' (the mp4 with its sound "
+        "track, time-aligned: Qwen2.5-Omni-style use_audio_in_video; needs 'mp4' in generator.media)"))
+    video_fps: float = Field(default=2.0, gt=0, le=30, description=(
+        "vllm engine, clip_input 'video': frames per second decoded from the mp4 for the model"))
     max_words: int = Field(default=300, ge=10, description="documents: words listed (with ids) in the prompt")
     sampling: Sampling = Field(default_factory=Sampling)
     vllm: VllmConfig = Field(default_factory=VllmConfig)
@@ -328,6 +333,13 @@ class Recipe(_Cfg):
                 raise ValueError("model.engine 'vllm': GUI filters hit-test the live page inside the browser "
                                  "workers, so GUI recipes call the model over HTTP: serve it (omnisynth serve) "
                                  "and use model.engine 'openai'")
+        if self.model.clip_input == "video" and self.model.engine != "oracle":
+            if fam.kind not in ("av", "video_corpus"):
+                raise ValueError(f"model.clip_input 'video' applies to clips; generator.kind {self.generator.kind!r} "
+                                 "makes images")
+            if "mp4" not in self.generator.media:
+                raise ValueError("model.clip_input 'video' shows the model the clip's mp4: add it to generator.media "
+                                 "(--set generator.media=[frames,wav,mp4])")
         if self.filters.judge.mode == "on" and self.model.engine == "oracle":
             raise ValueError("filters.judge.mode 'on' needs a model engine (model.engine vllm or openai)")
         return self
