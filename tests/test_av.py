@@ -152,6 +152,8 @@ def test_every_clip_recipe_plans_every_seed_without_an_exception():
     names = [n for n, path in bundled_recipes().items() if yaml.safe_load(path.read_text())["generator"]["kind"] == "av"]
     assert len(names) >= 4, names
     for name in names:
+        if name == "av_splice_qa":  # your footage: tests/test_av_people.py plans it over the shared corpus's videos
+            continue
         recipe = load_recipe(name)
         gen = AvGenerator(recipe.generator, recipe.task)
         for index in range(600):
@@ -171,7 +173,7 @@ def test_every_clip_recipe_plans_every_seed_without_an_exception():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,types", [
-    ("av_temporal_qa", {"seen_when_heard", "heard_when_seen", "order", "count", "duration"}),
+    ("av_temporal_qa", {"seen_when_heard", "scene_when_heard", "heard_when_seen", "order", "count", "duration"}),
     ("av_interaction_qa", {"touch", "overtake", "colour_change", "hand_over", "who_did", "did_after"}),
     ("av_speech_qa", {"said_after", "said_between", "said_by"}),
     ("av_caption", {"scene_by_scene", "summary"}),

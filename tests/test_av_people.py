@@ -140,3 +140,41 @@ def test_what_a_person_did_after_a_sound_is_their_next_act():
                                                                                           other=act.other)]
         return
     raise AssertionError("no plan with an act after a sound")
+
+
+def test_your_footage_is_cut_into_shots_and_spliced_with_every_cue_checked(corpus, tmp_path):
+    """av_splice_qa over the shared corpus's videos: shots are measured (a cut inside a video ends a shot; unreadable
+    and truncated files are passed over), each scene plays a stretch of one shot, every event of the clip passes its
+    probes against the footage's own pixels, and 'what was on screen when the sound was heard' names the footage."""
+    from omnisynth.generators.clips import footage
+    from omnisynth.generators.clips.generator import AvGenerator
+
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    for name in ("video_only_bikes.mp4", "av_h264_aac_rabbit320.mp4", "CORRUPT_empty_0bytes.webm",
+                 "CORRUPT_truncated_moov_missing_chaplin.mp4", "audio_only_mp3_crunching.mp3"):
+        (folder / name).symlink_to(corpus / "media" / name)
+    videos = {v.name: v for v in footage.footage(str(folder))}
+    assert sorted(videos) == ["av h264 aac rabbit320", "corrupt truncated moov missing chaplin", "video only bikes"]
+    assert footage.shots(videos["corrupt truncated moov missing chaplin"].path) == ()
+    bikes = footage.shots(videos["video only bikes"].path)
+    assert len(bikes) == 2 and all(b - a >= footage.MIN_SHOT_S for a, b in bikes)  # the cut at about 5.5 s
+    recipe = load_recipe("av_splice_qa", [("generator.footage", str(folder)), ("generator.size", [320, 180]),
+                                          ("generator.duration_s", [6, 6]), ("generator.scenes", [2, 2])])
+    gen = AvGenerator(recipe.generator, recipe.task)
+    plan, qtype = gen.plan(SampleSpec("av_splice_qa", 0, 1, 0))
+    assert all(s.footage for s in plan.scenes) and len({(s.footage, s.footage_start) for s in plan.scenes}) == 2
+    for scene in plan.scenes:  # a stretch of one measured shot
+        shot = [(a, b) for a, b in footage.shots(scene.footage) if a <= scene.footage_start]
+        assert shot and scene.footage_start + (scene.end - scene.start) <= shot[-1][1] + 1e-6
+    rendered = render_clip(plan, 1, 4, False, 120)
+    assert _all_pass(plan, rendered) == []
+    sound = next(e for e in plan.events if e.modality == "audio" and answer_for(plan, "scene_when_heard", "", [e.id]))
+    assert answer_for(plan, "scene_when_heard", "", [sound.id])[0] == plan.scene_at(sound.start).background
+    assert plan.scene_at(sound.start).background.startswith("footage of ")
+    cut = next(e for e in plan.events if e.kind == "scene_change")
+    late = copy.deepcopy(plan)  # the render cuts 0.4 s late
+    late.scenes[0].end += 0.4
+    late.scenes[1].start += 0.4
+    keep, reason, _ = AvFilter().check(_item(plan, render_clip(late, 1, 4, False, 120), "order", [cut.id], "x"))
+    assert (keep, reason) == (False, "event_misplaced")

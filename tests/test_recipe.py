@@ -18,6 +18,8 @@ def test_every_bundled_recipe_loads(corpus):
              "video_corpus_caption": corpus / "media"}
     for name in names:
         extra = [("generator.path", str(paths[name]))] if name in paths else []
+        if name == "av_splice_qa":  # your footage
+            extra = [("generator.footage", str(corpus / "media"))]
         recipe = load_recipe(name, extra)
         assert recipe.name == name and recipe.description
 

@@ -173,9 +173,10 @@ class Event(_Strict):
         "audio: tone | beep | bell | noise | music | speech | effect (a recording) (your videos: scene_change, sound)"))
     start: float = Field(ge=0, description="seconds from the clip start")
     end: float = Field(ge=0, description="seconds; == start for an instant")
-    text: str = Field(description="speech: what is said; text/counter/caption: what is written; colour_change: the new "
-                      "colour; scene_change: the new background ('a photo of storm clouds over a road'); effect: what "
-                      "it sounds like ('phone ringing'); a person's act: the object handled ('red box')")
+    text: str = Field(description=(
+        "speech: what is said; text/counter/caption: what is written; colour_change: the new colour; scene_change: the "
+        "new background ('a photo of storm clouds over a road', 'footage of city street'); effect: what it sounds like "
+        "('phone ringing'); a person's act: the object handled ('red box')"))
     subject: str = Field(description="the object or person the event is about ('red circle', 'person in the blue "
                          "shirt'); '' for sounds and text")
     other: str = Field(description="touch/overtake: the other object; hand_over/wave: the other person; point: what "

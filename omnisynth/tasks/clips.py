@@ -25,6 +25,7 @@ TEMPLATES = {
                 "What happens in this clip? Integrate the sounds and the pictures in one summary."],
     "seen_when_heard": ["What objects are on screen when {sound} is heard?",
                         "While {sound} plays, which shapes can be seen?"],
+    "scene_when_heard": ["What was on screen when {sound} was heard?", "While {sound} played, what did the picture show?"],
     "heard_when_seen": ["What is heard at the moment {visual}?", "Which sound plays when {visual}?"],
     "order": ["Which happens first: {a} or {b}?", "Which comes earlier in the clip, {a} or {b}?"],
     "count": ["How many times is {sound} heard?", "Count how often {sound} sounds in the clip."],
@@ -137,6 +138,9 @@ def answer_for(plan: Plan, relation: str, target: str, ids: list[int]) -> list[s
         if not seen or seen != on_screen(plan, ev.end):
             return []
         return [_join(seen), _join(sorted(seen))]
+    if relation == "scene_when_heard":
+        scene = plan.scene_at(ev.start)
+        return [scene.background] if scene is plan.scene_at(ev.end) and ev.end < scene.end else []
     if relation == "heard_when_seen":
         return [sound_answer(evs[1])] if len(evs) == 2 and evs[1].start + 0.05 <= ev.start <= evs[1].end - 0.05 else []
     if relation == "order":
@@ -230,6 +234,11 @@ class AvTasks:
         ok = [e for e in self.audio if answer_for(self.plan, "seen_when_heard", "", [e.id])]
         ev = self._pick(ok, "no sound plays over a still set of objects")
         return self._t("seen_when_heard", sound=sound_ref(self.plan, ev)), "", [ev.id]
+
+    def scene_when_heard(self):
+        ok = [e for e in self.audio if answer_for(self.plan, "scene_when_heard", "", [e.id])]
+        ev = self._pick(ok, "no sound plays within one scene")
+        return self._t("scene_when_heard", sound=sound_ref(self.plan, ev)), "", [ev.id]
 
     def heard_when_seen(self):
         pairs = [(v, a) for v in self.visual if v.kind in ("enter", "touch", "overtake", "colour_change", "scene_change")

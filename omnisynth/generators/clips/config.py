@@ -44,6 +44,11 @@ class AvGenerator(_Clips):
         "share of scenes played over a panned photograph (the rest over flat colours)"))
     effect_share: float = Field(default=0.6, ge=0, le=1, description=(
         "share of non-speech sounds that are recordings (the rest synthetic tones, beeps, bells, noise, melodies)"))
+    footage: str = Field(default="", description=(
+        "folder of your videos (any container and codec ffmpeg reads) cut into shots at measured boundaries; scenes "
+        "play a stretch of one shot each, in planned order; the footage's own sound is not used"))
+    footage_share: float = Field(default=0.0, ge=0, le=1, description=(
+        "share of scenes played over your footage (needs generator.footage); the rest over photographs or colours"))
     people: float = Field(default=0.5, ge=0, le=1, description=(
         "share of scenes (3 s or longer) played by two people and a box or ball: carrying, handing over, picking up, "
         "putting down, pushing, waving, pointing; the rest show moving shapes"))
@@ -57,7 +62,7 @@ class AvGenerator(_Clips):
             raise ValueError("must be even [width, height] within 160x120 .. 3840x2160 (H.264 4:2:0)")
         return v
 
-    @field_validator("photos", "sounds")
+    @field_validator("photos", "sounds", "footage")
     @classmethod
     def _folder(cls, v: str) -> str:
         return existing_path(v) if v else v
@@ -71,6 +76,9 @@ class AvGenerator(_Clips):
             raise ValueError("scenes must be [min, max] with 1 <= min <= max <= 20")
         if not 1 <= o0 <= o1 <= 3:
             raise ValueError("objects must be [min, max] with 1 <= min <= max <= 3")
+        if self.footage_share and not self.footage:
+            raise ValueError("footage_share needs generator.footage, a folder of your videos "
+                             "(--set generator.footage=DIR)")
         if d0 / s1 < 2.0:
             raise ValueError(f"duration_s min {d0:g} s over scenes max {s1} leaves scenes under 2 s; "
                              "lengthen the clips or plan fewer scenes")

@@ -16,7 +16,8 @@ register(Family(
     generator="omnisynth.generators.clips.generator:AvGenerator.from_recipe",
     tasks=(
         TaskKind("av_caption", ("scene_by_scene", "summary")),
-        TaskKind("av_temporal_qa", ("seen_when_heard", "heard_when_seen", "order", "count", "duration")),
+        TaskKind("av_temporal_qa", ("seen_when_heard", "scene_when_heard", "heard_when_seen", "order", "count",
+                                    "duration")),
         TaskKind("av_interaction_qa", ("touch", "overtake", "colour_change", "hand_over", "who_did", "did_after")),
         TaskKind("av_speech_qa", ("said_after", "said_between", "said_by")),
     ),

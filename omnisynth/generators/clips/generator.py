@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from omnisynth.generators.clips.timeline import Event, Plan
-from omnisynth.generators.clips import media
+from omnisynth.generators.clips import footage, media
 from omnisynth.generators.clips.plan import Sources, make_plan
 from omnisynth.generators.clips.render import WAV_RATE, dbfs, ffprobe, read_wav, render_clip
 from omnisynth.generators.clips.video import (check_complete, extract, first_frame_time, jpeg_size, mp4_member,
@@ -103,10 +103,15 @@ class AvGenerator(Generator):
         cfg = self.config
         photos = media.photos(cfg.photos or None) if cfg.photo_share else ()
         effects = media.effects(cfg.sounds or None) if cfg.effect_share else ()
-        for folder, found, what in ((cfg.photos, photos, "images"), (cfg.sounds, effects, "sounds")):
+        videos = footage.footage(cfg.footage) if cfg.footage and cfg.footage_share else ()
+        if videos and not any(footage.shots(v.path) for v in videos):
+            raise InputError("media_none", f"no video under {cfg.footage} has a shot of {footage.MIN_SHOT_S:g} s or more")
+        for folder, found, what in ((cfg.photos, photos, "images"), (cfg.sounds, effects, "sounds"),
+                                    (cfg.footage if cfg.footage_share else "", videos, "videos")):
             if folder and not found:
                 raise InputError("media_none", f"no {what} under {folder}")
-        return Sources(photos, effects, cfg.photo_share, cfg.effect_share, cfg.people)
+        return Sources(photos, effects, cfg.photo_share, cfg.effect_share, cfg.people, footage=videos,
+                       footage_share=cfg.footage_share)
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omnisynth.generators.clips import media
+from omnisynth.generators.clips import footage, media
 from omnisynth.generators.clips.plan_audio import AudioPlanning
 from omnisynth.generators.clips.plan_people import PeoplePlanning
 from omnisynth.generators.clips.timeline import (BACKGROUNDS, COLOUR_TOLERANCE, COLOURS, LABEL_BOX, SHAPES, SIGNS, AudioCue,
@@ -30,6 +30,8 @@ class Sources:
     effect_share: float = 0.0  # share of non-speech sounds that are recordings
     people_share: float = 0.0  # share of scenes played by two people with an object instead of moving shapes
     scripts: tuple[str, ...] = ("hand_over", "pick_up", "push", "put_down")  # what people scenes may play
+    footage: tuple[media.Medium, ...] = ()  # your videos
+    footage_share: float = 0.0  # share of scenes over a stretch of one shot of your footage
 
 
 def _distance(a, b) -> float:
@@ -52,6 +54,7 @@ class Planner(AudioPlanning, PeoplePlanning):
         self.obj_count = 0
         self.combos: set[tuple[str, str]] = set()  # (colour, shape) used in the clip: names stay unique
         self.shirts: set[str] = set()  # shirt colours worn in the clip: people's names stay unique
+        self.shots_used: set[tuple[str, float]] = set()  # (video, shot start) already played
         self.person_scene: dict = {}
 
     def plan(self) -> Plan:
@@ -61,7 +64,10 @@ class Planner(AudioPlanning, PeoplePlanning):
         backgrounds = rng.sample(sorted(BACKGROUNDS), self.n_scenes)
         photos = list(self.sources.photos)
         for i, (s, e) in enumerate(zip(edges, edges[1:], strict=False)):
-            if photos and rng.random() < self.sources.photo_share:
+            shot = self._shot(s, e) if self.sources.footage and rng.random() < self.sources.footage_share else None
+            if shot is not None:
+                scene = self._footage_scene(i, s, e, *shot)
+            elif photos and rng.random() < self.sources.photo_share:
                 scene = self._photo_scene(i, s, e, photos.pop(rng.randrange(len(photos))))
             else:
                 scene = Scene(i, s, e, f"a {backgrounds[i]} background", BACKGROUNDS[backgrounds[i]])
@@ -154,8 +160,26 @@ class Planner(AudioPlanning, PeoplePlanning):
         mean = tuple(int(v) for v in media.cover(photo.path, self.w, self.h).reshape(-1, 3).mean(axis=0))
         return Scene(index, start, end, f"a photo of {photo.name}", mean, photo.path, (x0, y0, x1, y1))
 
+    def _shot(self, start: float, end: float):
+        """(video, start second) of a stretch of one shot long enough for the scene, not yet played in this clip."""
+        fits = [(video, a, b) for video in self.sources.footage for a, b in footage.shots(video.path)
+                if b - a >= end - start and (video.path, a) not in self.shots_used]
+        if not fits:
+            return None
+        video, a, b = self.rng.choice(fits)
+        self.shots_used.add((video.path, a))
+        return video, round(self.rng.uniform(a, b - (end - start)), 3)
+
+    def _footage_scene(self, index: int, start: float, end: float, video: media.Medium, at: float) -> Scene:
+        first = footage.frame(video.path, at, 0, self.w, self.h, self.fps)
+        mean = tuple(int(v) for v in first.reshape(-1, 3).mean(axis=0))
+        return Scene(index, start, end, f"footage of {video.name}", mean, footage=video.path, footage_start=at)
+
     def _background_at(self, scene: Scene, box, t: float) -> tuple[int, ...]:
         """The mean colour of the scene's background in `box` at frame time `t`."""
+        if scene.footage:
+            return footage.region_mean(scene.footage, scene.footage_start, t - scene.start, self.w, self.h, self.fps,
+                                       box)
         if not scene.photo:
             return scene.rgb
         return media.region_mean(scene.photo, self.w, self.h, scene.pan, scene.start, scene.end, t, box)

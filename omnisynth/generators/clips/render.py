@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from omnisynth.generators.clips import media
+from omnisynth.generators.clips import footage, media
 from omnisynth.generators.clips.timeline import COLOUR_TOLERANCE, LABEL_BOX, LABEL_TEXT, SR, Plan, Probe
 from omnisynth.audio import read_wav, wav_bytes  # noqa: F401 - re-exported: the clip generator's media
 from omnisynth.generators.errors import InputError
@@ -178,6 +178,14 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     images: dict[tuple, str] = {}
     last, n_in = "v0", 1
     for scene in plan.scenes:  # a photograph: its cover (an uncompressed BMP: cheap to decode every frame), panned
+        if scene.footage:  # a stretch of your footage, through the chain the probes measure it by
+            args += ["-ss", f"{scene.footage_start:g}", "-t", f"{scene.end - scene.start + 1 / fps:g}", "-i",
+                     scene.footage]
+            graph.append(f"[{n_in}:v:0]{footage.chain(W, H, fps)},setpts=PTS+{scene.start:g}/TB[bg{n_in}];[{last}]"
+                         f"[bg{n_in}]overlay=x=0:y=0:eof_action=pass:enable='gte(t,{scene.start:g})*lt(t,{scene.end:g})'"
+                         f"[v{n_in}]")
+            last, n_in = f"v{n_in}", n_in + 1
+            continue
         if not scene.photo:
             continue
         bmp = work / f"bg{scene.index:02d}.bmp"

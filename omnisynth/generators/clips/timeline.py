@@ -117,10 +117,12 @@ class Scene:
     index: int
     start: float
     end: float
-    background: str  # what is behind everything, as a noun phrase: 'a dark blue background', 'a photo of ...'
-    rgb: tuple[int, int, int]  # the flat colour (a photograph: its mean)
+    background: str  # what is behind everything: 'a dark blue background', 'a photo of ...', 'footage of ...'
+    rgb: tuple[int, int, int]  # the flat colour (a photograph: its mean; footage: its first frame's mean)
     photo: str = ""  # a photograph's path (omnisynth.generators.clips.media), panned across during the scene
     pan: tuple[float, float, float, float] = ()  # the crop's (x, y) in the photo's cover at start, then at end
+    footage: str = ""  # a video's path (omnisynth.generators.clips.footage): a stretch of one of its shots plays
+    footage_start: float = 0.0  # ... from this second of the video
 
 
 @dataclass
