@@ -144,16 +144,22 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("recipe", ["doc_qa", "av_speech_qa", "gui_grounding"])
+@pytest.mark.parametrize("recipe", ["doc_qa", "av_speech_qa", "av_speech_qa+video", "gui_grounding"])
 def test_openai_engine_against_vllm_rejects_unsupported_claims_and_keeps_pairs(server, ray_session, tmp_path, recipe):
+    """+video: the clip goes to the model as its mp4 with use_audio_in_video (model.clip_input=video), which the
+    server takes only because `omnisynth serve` trusts per-request processor settings; every request is answered."""
     from omnisynth.pipelines.runner import run
     from omnisynth.schemas.recipe import load_recipe
 
     server, _ = server
+    recipe, _, variant = recipe.partition("+")
     sets = [("num_samples", 4), ("model.engine", "openai"), ("model.base_url", server), ("model.name", "tiny"),
             ("model.sampling.max_tokens", 768), ("model.sampling.seed", 3), ("model.concurrency", 4)]
     if recipe == "av_speech_qa":
         sets.append(("generator.duration_s", [6, 8]))
+    if variant == "video":
+        sets += [("model.clip_input", "video"), ("generator.media", ["frames", "wav", "mp4"]),
+                 ("generator.size", [320, 180])]
     summary = run(load_recipe(recipe, sets), tmp_path / recipe)
     assert summary.kept + summary.rejected == 4
     assert set(summary.rejected_by_reason) <= EXPECTED[recipe], summary.rejected_by_reason

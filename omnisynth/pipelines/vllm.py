@@ -154,7 +154,7 @@ def _video(data: bytes, fps: float) -> tuple[np.ndarray, dict]:
         raw = subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-i", f.name, "-vf", f"select='{select}'",
                               "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                              capture_output=True, check=True, timeout=300).stdout
-    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, height, width, 3)
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, height, width, 3).copy()  # writable: torch takes it
     indices = indices[:len(frames)]
     meta = {"total_num_frames": total, "fps": src_fps, "duration": total / src_fps, "video_backend": "opencv",
             "frames_indices": indices, "do_sample_frames": False}
