@@ -172,33 +172,36 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     W, H, fps, D = plan.width, plan.height, plan.fps, plan.duration
     global_threads, encoder_threads = cpu_share()
     args = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *global_threads, "-i", str(work / "mix.wav")]
-    graph = [f"color=c=0x{_hex(plan.scenes[0].rgb)}:s={W}x{H}:r={fps}:d={D:g}"
-             + "".join(f",drawbox=x=0:y=0:w=iw:h=ih:color=0x{_hex(s.rgb)}@1:t=fill:enable='gte(t,{s.start:g})'"
-                       for s in plan.scenes[1:]) + "[v0]"]
-    images: dict[tuple, str] = {}
-    last, n_in = "v0", 1
-    for scene in plan.scenes:  # a photograph: its cover (an uncompressed BMP: cheap to decode every frame), panned
-        if scene.footage:  # a stretch of your footage, through the chain the probes measure it by
+    # the backgrounds, scene after scene, joined by `concat` (no full-frame overlay): a flat colour; a photograph's
+    # cover, decoded and converted to YUV once then repeated and panned (`loop`, `crop` in the scene's own time); a
+    # stretch of your footage through the chain its probes decode it by. Each is exactly its scene's frames long.
+    graph, n_in = [], 1
+    for scene in plan.scenes:
+        frames = int(round((scene.end - scene.start) * fps))
+        if scene.footage:
             args += ["-ss", f"{scene.footage_start:g}", "-t", f"{scene.end - scene.start + 1 / fps:g}", "-i",
                      scene.footage]
-            graph.append(f"[{n_in}:v:0]{footage.chain(W, H, fps)},setpts=PTS+{scene.start:g}/TB[bg{n_in}];[{last}]"
-                         f"[bg{n_in}]overlay=x=0:y=0:eof_action=pass:enable='gte(t,{scene.start:g})*lt(t,{scene.end:g})'"
-                         f"[v{n_in}]")
-            last, n_in = f"v{n_in}", n_in + 1
-            continue
-        if not scene.photo:
-            continue
-        bmp = work / f"bg{scene.index:02d}.bmp"
-        Image.fromarray(media.cover(scene.photo, W, H)).save(bmp)
-        args += ["-loop", "1", "-framerate", str(fps), "-t", f"{D:g}", "-i", str(bmp)]
-        x, y = (media.pan_expr(scene.pan, scene.start, scene.end, axis) for axis in (0, 1))
-        graph.append(f"[{n_in}:v]crop=w={W}:h={H}:x='{x}':y='{y}'[bg{n_in}];[{last}][bg{n_in}]overlay=x=0:y=0"
-                     f":enable='gte(t,{scene.start:g})*lt(t,{scene.end:g})'[v{n_in}]")
-        last, n_in = f"v{n_in}", n_in + 1
+            seg, n_in = f"[{n_in}:v:0]{footage.chain(W, H, fps)},format=yuv420p", n_in + 1
+        elif scene.photo:
+            bmp = work / f"bg{scene.index:02d}.bmp"
+            Image.fromarray(media.cover(scene.photo, W, H)).save(bmp)
+            args += ["-i", str(bmp)]
+            x, y = (media.pan_expr(scene.pan, 0.0, scene.end - scene.start, axis) for axis in (0, 1))
+            seg = (f"[{n_in}:v]format=yuv420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{fps}/TB,"
+                   f"crop=w={W}:h={H}:x='{x}':y='{y}'")
+            n_in += 1
+        else:
+            seg = f"color=c=0x{_hex(scene.rgb)}:s={W}x{H}:r={fps}:d={(frames + 1) / fps:g},format=yuv420p"
+        graph.append(f"{seg},trim=end_frame={frames},setpts=PTS-STARTPTS,setsar=1[bg{scene.index}]")
+    graph.append("".join(f"[bg{s.index}]" for s in plan.scenes) + f"concat=n={len(plan.scenes)}:v=1:a=0,"
+                 f"settb=1/{fps},setpts=N[v0]")  # frame n at n/fps s
+    images: dict[tuple, str] = {}
+    last = "v0"
     for sp in plan.sprites:  # one input per sprite (a PNG drawn once per look): a plain graph
-        if sp.kind == "person":  # a posed figure per frame of its window, numbered from its first frame
-            pattern = _person_frames(sp, fps, work / f"p{n_in:03d}")
-            args += ["-framerate", str(fps), "-i", pattern]
+        if sp.kind == "person":  # a posed figure per frame of its window: raw RGBA, nothing to encode or decode
+            raw = _person_frames(sp, fps, work / f"p{n_in:03d}.rgba")
+            args += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{sp.size[0]}x{sp.size[1]}", "-framerate", str(fps),
+                     "-i", raw]
             graph.append(f"[{n_in}:v]setpts=PTS+{sp.start:g}/TB[ps{n_in}];[{last}][ps{n_in}]overlay="
                          f"x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}':enable='between(t,{sp.start:g},"
                          f"{sp.end:g})'[v{n_in}]")
@@ -240,17 +243,18 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     return args
 
 
-def _person_frames(sp, fps: int, stem: Path) -> str:
-    """Write the person's frames (PNG, its canvas) for every frame time in [start, end]; the image2 pattern."""
-    from omnisynth.generators.clips.people import figure_png
+def _person_frames(sp, fps: int, path: Path) -> str:
+    """Write the person's frames (its canvas, raw RGBA, in order) for every frame time in [start, end]; the path."""
+    from omnisynth.generators.clips.people import figure
 
     first, last = int(round(sp.start * fps)), int(round(sp.end * fps))
-    for n in range(first, last + 1):
-        t = n / fps
-        x = sp.pos(t)[0]
-        moving = abs(sp.pos(t + 1 / fps)[0] - x) > 1e-6 or abs(sp.pos(t - 1 / fps)[0] - x) > 1e-6
-        Path(f"{stem}_{n - first:05d}.png").write_bytes(figure_png(sp.rig, t, x, moving))
-    return f"{stem}_%05d.png"
+    with open(path, "wb") as out:
+        for n in range(first, last + 1):
+            t = n / fps
+            x = sp.pos(t)[0]
+            moving = abs(sp.pos(t + 1 / fps)[0] - x) > 1e-6 or abs(sp.pos(t - 1 / fps)[0] - x) > 1e-6
+            out.write(figure(sp.rig, t, x, moving).tobytes())
+    return str(path)
 
 
 def _hex(rgb) -> str:
