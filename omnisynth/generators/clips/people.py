@@ -14,7 +14,6 @@ for the probes. Planning the people's scripts lives in `plan_people.py`.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 
@@ -142,12 +141,6 @@ def figure(rig: Rig, t: float, x: float, moving: bool) -> Image.Image:
         hx, hy2 = arm[2]
         d.ellipse((hx - 3 * s, hy2 - 3 * s, hx + 3 * s, hy2 + 3 * s), fill=rig.skin)
     return im
-
-
-def figure_png(rig: Rig, t: float, x: float, moving: bool) -> bytes:
-    buf = io.BytesIO()
-    figure(rig, t, x, moving).save(buf, "PNG", compress_level=1)
-    return buf.getvalue()
 
 
 # -- where a person's parts are (frame pixels), for the probes and the carried objects -----------
