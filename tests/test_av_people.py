@@ -178,3 +178,34 @@ def test_your_footage_is_cut_into_shots_and_spliced_with_every_cue_checked(corpu
     late.scenes[1].start += 0.4
     keep, reason, _ = AvFilter().check(_item(plan, render_clip(late, 1, 4, False, 120), "order", [cut.id], "x"))
     assert (keep, reason) == (False, "event_misplaced")
+
+
+def test_your_recorded_lines_are_spoken_with_their_transcripts(tmp_path):
+    """generator.speech: sound files with a .txt transcript beside them are the clip's spoken sentences (a file without
+    one is left out); the speech event's text is the transcript, and it passes its probes where it was mixed."""
+    from omnisynth.generators.clips.generator import AvGenerator
+
+    said = {"gate_call": "Boarding now at gate twelve.", "lost_bag": "A blue bag was found near the exit."}
+    for stem, text in said.items():  # stand-ins for your recordings: written by another voice, with silence around
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(tmp_path / f"{stem}.wav"), text], check=True)
+        (tmp_path / f"{stem}.txt").write_text(text + "\n")
+    subprocess.run(["espeak-ng", "-w", str(tmp_path / "untranscribed.wav"), "No transcript."], check=True)
+    assert {m.name for m in media.lines(str(tmp_path))} == set(said.values())
+    recipe = load_recipe("av_speech_qa", [("generator.speech", str(tmp_path)), ("generator.size", [320, 180]),
+                                          ("generator.duration_s", [8, 8])])
+    plan, _ = AvGenerator(recipe.generator, recipe.task).plan(SampleSpec("av_speech_qa", 0, 0, 0))
+    spoken = [e for e in plan.events if e.kind == "speech"]
+    assert spoken and {e.text for e in spoken} <= set(said.values())
+    assert _all_pass(plan, render_clip(plan, 0, 2, False, 120)) == []
+    with pytest.raises(RecipeError, match="generator.speech"):
+        load_recipe("av_speech_qa", [("generator.speech", str(tmp_path / "missing"))])
+
+
+def test_a_long_clip_says_more_sentences_than_there_are_without_an_exception():
+    """A generator's own exception is a bug: a 300-second clip speaks more than the 16 bundled sentences (it once
+    popped an empty list); they come round again in a new order."""
+    from omnisynth.generators.clips.timeline import SENTENCES
+
+    plan = make_plan(320, 180, 25, 300.0, 3, (1, 2), 0.0, "en", random.Random(4))
+    spoken = [e.text for e in plan.events if e.kind == "speech"]
+    assert len(spoken) > len(SENTENCES) and set(spoken) <= set(SENTENCES)

@@ -40,6 +40,11 @@ class AvGenerator(_Clips):
     sounds: str = Field(default="", description=(
         "folder of your sound effects (any sound ffmpeg reads: wav, ogg, flac, ...), each named by its file name; "
         "'' uses the bundled freedesktop sound theme"))
+    speech: str = Field(default="", description=(
+        "folder of your recorded lines: each sound file (wav, ogg, flac, ...) with its transcript beside it in a .txt "
+        "of the same name; spoken sentences are drawn from them (generator.speech_share), the rest espeak-ng"))
+    speech_share: float = Field(default=1.0, ge=0, le=1, description=(
+        "share of spoken sentences taken from generator.speech when it is set"))
     photo_share: float = Field(default=1.0, ge=0, le=1, description=(
         "share of scenes played over a panned photograph (the rest over flat colours)"))
     effect_share: float = Field(default=0.6, ge=0, le=1, description=(
@@ -62,7 +67,7 @@ class AvGenerator(_Clips):
             raise ValueError("must be even [width, height] within 160x120 .. 3840x2160 (H.264 4:2:0)")
         return v
 
-    @field_validator("photos", "sounds", "footage")
+    @field_validator("photos", "sounds", "footage", "speech")
     @classmethod
     def _folder(cls, v: str) -> str:
         return existing_path(v) if v else v

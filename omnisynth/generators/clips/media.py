@@ -132,8 +132,8 @@ def region_mean(path: str, width: int, height: int, pan, start: float, end: floa
     return tuple(int(round(v)) for v in region.reshape(-1, 3).mean(axis=0))
 
 
-@functools.lru_cache(maxsize=64)
-def _effect(path: str, rate: int) -> bytes:
+def _decode(path: str, rate: int) -> np.ndarray:
+    """A sound file as mono float32 at `rate`, peak 0.6; InputError `sound_unreadable` when ffmpeg gives nothing."""
     try:
         raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", str(rate),
                               "-f", "f32le", "-"], capture_output=True, timeout=60)
@@ -143,7 +143,39 @@ def _effect(path: str, rate: int) -> bytes:
     if raw.returncode != 0 or not len(pcm) or not np.isfinite(pcm).all():
         why = raw.stderr.decode(errors="replace").strip()[-200:] or "no audio"
         raise InputError("sound_unreadable", f"{Path(path).name}: {why}")
-    pcm = 0.6 * pcm / max(1e-6, float(np.abs(pcm).max()))
+    return (0.6 * pcm / max(1e-6, float(np.abs(pcm).max()))).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def lines(folder: str) -> tuple[Medium, ...]:
+    """Your recorded lines under `folder`: each sound file with a transcript beside it (same name, `.txt`), named by
+    the transcript's text; a sound without one is left out."""
+    found = []
+    for sound in _listing(folder, SOUND_DIR, {}, SOUND_SUFFIXES):
+        text = Path(sound.path).with_suffix(".txt")
+        said = " ".join(text.read_text(errors="replace").split()) if text.is_file() else ""
+        if said:
+            found.append(Medium(sound.path, said))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _line(path: str, rate: int) -> bytes:
+    pcm = _decode(path, rate)
+    voiced = np.flatnonzero(np.abs(pcm) > 0.02)  # the line spans the voice, not the recording's silence (as espeak's)
+    if not len(voiced):
+        raise InputError("sound_unreadable", f"{Path(path).name}: silent")
+    return pcm[voiced[0]: voiced[-1] + 1].copy().tobytes()
+
+
+def line_samples(path: str, rate: int) -> np.ndarray:
+    """A recorded line as float32 mono at `rate`, peak 0.6, trimmed to its voiced part. InputError `sound_unreadable`."""
+    return np.frombuffer(_line(path, rate), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _effect(path: str, rate: int) -> bytes:
+    pcm = _decode(path, rate)
     hop = int(0.05 * rate)
     loud = [i for i in range(0, len(pcm), hop)
             if 20 * np.log10(max(1e-9, float(np.sqrt(np.mean(np.square(pcm[i:i + hop], dtype=np.float64))))))

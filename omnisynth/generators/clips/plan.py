@@ -32,6 +32,8 @@ class Sources:
     scripts: tuple[str, ...] = ("hand_over", "pick_up", "push", "put_down")  # what people scenes may play
     footage: tuple[media.Medium, ...] = ()  # your videos
     footage_share: float = 0.0  # share of scenes over a stretch of one shot of your footage
+    lines: tuple[media.Medium, ...] = ()  # your recorded lines, each named by its transcript
+    line_share: float = 0.0  # share of spoken sentences taken from them (the rest espeak-ng)
 
 
 def _distance(a, b) -> float:

@@ -33,8 +33,14 @@ class AudioPlanning:
                     s = t + i * (span + gap)
                     cues.append(AudioCue(-1, kind, s, s + span, speech=samples, text=sound.name))
             elif kind == "speech":
-                said = sentences.pop()
-                samples = self.speak(said)
+                if self.sources.lines and rng.random() < self.sources.line_share:  # a recorded line, its transcript
+                    line = rng.choice(self.sources.lines)
+                    said, samples = line.name, media.line_samples(line.path, SR)
+                else:
+                    if not sentences:  # a long clip says them all: a new order
+                        sentences = rng.sample(SENTENCES, len(SENTENCES))
+                    said = sentences.pop()
+                    samples = self.speak(said)
                 cues.append(AudioCue(-1, kind, t, t + len(samples) / SR, speech=samples, text=said))
             elif kind == "beep":
                 freq = rng.choice((880.0, 1000.0, 1200.0))
