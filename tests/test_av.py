@@ -159,8 +159,14 @@ def test_every_clip_recipe_plans_every_seed_without_an_exception():
         for index in range(600):
             plan, _ = gen.plan(SampleSpec(name, 0, index, 0))
             shown = {s.name for s in plan.sprites}
+            frames = int(round(plan.duration * plan.fps))
             for ev in plan.events:  # every event about objects names objects the clip shows
                 assert not ev.objs or ({ev.subject, ev.other} - {""}) <= shown, (name, index, ev)
+                # probes look at frames the clip has (key 470 of av_interaction_qa once probed one past its end: a
+                # person's walk outlasted its scene), and a person's act ends in its scene
+                assert all(round(p.t0 * plan.fps) < frames for p in ev.probes if p.modality == "visual"), (name, index)
+                assert ev.modality == "audio" or ev.end <= plan.scenes[ev.scene].end + 1e-6 or ev.kind == "present", \
+                    (name, index, ev.kind, ev.end)
     # the two keys (of clips planned over flat colours with synthetic sounds and no people, as they were then): the object that
     # left is named as it looked just before, the one that entered as it first showed
     recipe = load_recipe("av_temporal_qa", [("generator.photo_share", 0), ("generator.effect_share", 0),

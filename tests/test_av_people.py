@@ -5,6 +5,7 @@ event passes its probes in the render, and a render or an answer that is wrong i
 from __future__ import annotations
 
 import copy
+import math
 import random
 import subprocess
 
@@ -209,3 +210,29 @@ def test_a_long_clip_says_more_sentences_than_there_are_without_an_exception():
     plan = make_plan(320, 180, 25, 300.0, 3, (1, 2), 0.0, "en", random.Random(4))
     spoken = [e.text for e in plan.events if e.kind == "speech"]
     assert len(spoken) > len(SENTENCES) and set(spoken) <= set(SENTENCES)
+
+
+def test_your_cut_outs_move_on_free_lanes_and_are_checked_by_their_own_colour(tmp_path):
+    """generator.cutouts: images with alpha become objects named by their file, probed where they are opaque; one
+    whose middle is transparent cannot be checked and is not used."""
+    from PIL import Image, ImageDraw
+
+    from omnisynth.generators.clips.generator import AvGenerator
+
+    mug = Image.new("RGBA", (90, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(mug).rounded_rectangle((10, 10, 70, 95), radius=8, fill=(200, 60, 30, 255))
+    ImageDraw.Draw(mug).arc((55, 30, 88, 70), 270, 90, fill=(200, 60, 30, 255), width=6)
+    mug.save(tmp_path / "red_mug.png")
+    ring = Image.new("RGBA", (80, 80), (0, 0, 0, 0))
+    ImageDraw.Draw(ring).ellipse((0, 0, 79, 79), outline=(20, 20, 200, 255), width=8)
+    ring.save(tmp_path / "blue_ring.png")
+    recipe = load_recipe("av_temporal_qa", [("generator.cutouts", str(tmp_path)), ("generator.cutout_share", 1.0),
+                                            ("generator.people", 0), ("generator.objects", [1, 2]),
+                                            ("generator.size", [640, 360]), ("generator.duration_s", [6, 6])])
+    gen = AvGenerator(recipe.generator, recipe.task)
+    plan, _ = gen.plan(SampleSpec("av_temporal_qa", 0, 2, 0))
+    cut = [s for s in plan.sprites if s.image]
+    assert cut and {s.name for s in cut} == {"red mug"}  # the ring's middle is transparent: never used
+    assert all(math.dist(s.rgb, (200, 60, 30)) < 5 for s in cut)
+    assert any(e.subject == "red mug" and e.probes for e in plan.events)
+    assert _all_pass(plan, render_clip(plan, 2, 2, False, 120)) == []

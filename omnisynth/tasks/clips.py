@@ -122,7 +122,7 @@ def phrase(plan: Plan, ev: Event) -> str:
 
 
 def on_screen(plan: Plan, t: float) -> list[str]:
-    return [f"a {s.name}" if s.kind == "person" else f"a {s.colour} {s.shape}" for s in plan.objects_at(t)]
+    return [article(s.name) for s in plan.objects_at(t)]  # 'a red circle', 'a person in the blue shirt', 'an apple'
 
 
 def _join(items: list[str]) -> str:
@@ -185,7 +185,7 @@ def scene_by_scene(plan: Plan) -> str:
 
 def summary(plan: Plan) -> str:
     n = len(plan.scenes)
-    shapes = sorted({f"{s.colour} {s.shape}" if s.kind == "object" else f"a {s.name}" for s in plan.sprites
+    shapes = sorted({s.name if s.kind == "object" else f"a {s.name}" for s in plan.sprites
                      if s.kind in ("object", "person")})
     out = [f"A {plan.duration:.1f}-second clip in {n} scene{'s' if n > 1 else ''} showing {_join(shapes)}."]
     for e in plan.events:

@@ -40,6 +40,11 @@ class AvGenerator(_Clips):
     sounds: str = Field(default="", description=(
         "folder of your sound effects (any sound ffmpeg reads: wav, ogg, flac, ...), each named by its file name; "
         "'' uses the bundled freedesktop sound theme"))
+    cutouts: str = Field(default="", description=(
+        "folder of your object cut-outs (PNG or WebP with alpha; any image Pillow reads), each named by its file name; "
+        "a shape scene also moves one of them on a free lane (generator.cutout_share)"))
+    cutout_share: float = Field(default=0.5, ge=0, le=1, description=(
+        "share of shape scenes that show one of generator.cutouts when it is set"))
     speech: str = Field(default="", description=(
         "folder of your recorded lines: each sound file (wav, ogg, flac, ...) with its transcript beside it in a .txt "
         "of the same name; spoken sentences are drawn from them (generator.speech_share), the rest espeak-ng"))
@@ -67,7 +72,7 @@ class AvGenerator(_Clips):
             raise ValueError("must be even [width, height] within 160x120 .. 3840x2160 (H.264 4:2:0)")
         return v
 
-    @field_validator("photos", "sounds", "footage", "speech")
+    @field_validator("photos", "sounds", "footage", "speech", "cutouts")
     @classmethod
     def _folder(cls, v: str) -> str:
         return existing_path(v) if v else v

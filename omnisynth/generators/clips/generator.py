@@ -107,13 +107,16 @@ class AvGenerator(Generator):
         if videos and not any(footage.shots(v.path) for v in videos):
             raise InputError("media_none", f"no video under {cfg.footage} has a shot of {footage.MIN_SHOT_S:g} s or more")
         spoken = media.lines(cfg.speech) if cfg.speech and cfg.speech_share else ()
+        cutouts = media.photos(cfg.cutouts) if cfg.cutouts and cfg.cutout_share else ()  # any image Pillow reads
         for folder, found, what in ((cfg.photos, photos, "images"), (cfg.sounds, effects, "sounds"),
                                     (cfg.footage if cfg.footage_share else "", videos, "videos"),
-                                    (cfg.speech if cfg.speech_share else "", spoken, "recordings with a .txt transcript")):
+                                    (cfg.speech if cfg.speech_share else "", spoken, "recordings with a .txt transcript"),
+                                    (cfg.cutouts if cfg.cutout_share else "", cutouts, "cut-outs")):
             if folder and not found:
                 raise InputError("media_none", f"no {what} under {folder}")
         return Sources(photos, effects, cfg.photo_share, cfg.effect_share, cfg.people, footage=videos,
-                       footage_share=cfg.footage_share, lines=spoken, line_share=cfg.speech_share)
+                       footage_share=cfg.footage_share, lines=spoken, line_share=cfg.speech_share, cutouts=cutouts,
+                       cutout_share=cfg.cutout_share)
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""

@@ -82,6 +82,21 @@ def effects(folder: str | None = None) -> tuple[Medium, ...]:
     return _listing(folder, SOUND_DIR, EFFECTS, SOUND_SUFFIXES)
 
 
+@functools.lru_cache(maxsize=32)
+def cutout(path: str, height: int) -> np.ndarray:
+    """Your cut-out scaled (Lanczos) to `height` pixels high: HxWx4 uint8 RGBA (an image without alpha is opaque).
+
+    Raises InputError `photo_unreadable` for a file Pillow cannot decode.
+    """
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGBA")
+            im = im.resize((max(1, round(im.width * height / im.height)), height), Image.LANCZOS)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError("photo_unreadable", f"{Path(path).name}: {exc}") from None
+    return np.asarray(im, dtype=np.uint8).copy()
+
+
 def article(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 

@@ -32,6 +32,8 @@ class Sources:
     scripts: tuple[str, ...] = ("hand_over", "pick_up", "push", "put_down")  # what people scenes may play
     footage: tuple[media.Medium, ...] = ()  # your videos
     footage_share: float = 0.0  # share of scenes over a stretch of one shot of your footage
+    cutouts: tuple[media.Medium, ...] = ()  # your object cut-outs (images with alpha)
+    cutout_share: float = 0.0  # share of shape scenes that also show one of them
     lines: tuple[media.Medium, ...] = ()  # your recorded lines, each named by its transcript
     line_share: float = 0.0  # share of spoken sentences taken from them (the rest espeak-ng)
 
@@ -213,10 +215,16 @@ class Planner(AudioPlanning, PeoplePlanning):
                          text=scene.background, subject=f"scene {scene.index + 1}", scene=scene.index)
         ev.probes = [p for p in (self._absent_probe(corner, ta, before), self._absent_probe(corner, tb, scene)) if p]
 
-    def _object(self, shape: str, colour: str, scene: Scene, start: float, end: float, keys) -> Sprite:
+    def _object(self, shape: str, colour: str, scene: Scene, start: float, end: float, keys, cutout=None) -> Sprite:
         self.obj_count += 1
-        sprite = Sprite(f"{colour} {shape}", "object", shape, colour, COLOURS[colour], self._size(shape), ms(start),
-                        ms(end), [(ms(t), round(x, 1), round(y, 1)) for t, x, y in keys], self.obj_count, scene.index)
+        track = [(ms(t), round(x, 1), round(y, 1)) for t, x, y in keys]
+        if cutout:  # your cut-out: named by its file, probed by its own mean colour where it is opaque
+            medium, size, rgb = cutout
+            sprite = Sprite(medium.name, "object", "cutout", "", rgb, size, ms(start), ms(end), track, self.obj_count,
+                            scene.index, image=medium.path)
+        else:
+            sprite = Sprite(f"{colour} {shape}", "object", shape, colour, COLOURS[colour], self._size(shape),
+                            ms(start), ms(end), track, self.obj_count, scene.index)
         self.sprites.append(sprite)
         return sprite
 
@@ -244,11 +252,33 @@ class Planner(AudioPlanning, PeoplePlanning):
         wanderers = [self._wander(scene, shapes[i], colours[i], lanes[i]) for i in range(first, n)]
         if wanderers and rng.random() < 0.5 and L >= 2.0:  # touching/overtaking objects keep their colour
             self._colour_change(rng.choice(wanderers), scene)
+        free = sorted(set(range(3)) - set(lanes))
+        if free and self.sources.cutouts and rng.random() < self.sources.cutout_share:
+            cutout = self._pick_cutout()
+            if cutout is not None:
+                self._wander(scene, "cutout", "", rng.choice(free), cutout)
 
-    def _wander(self, scene: Scene, shape: str, colour: str, lane: int) -> Sprite:
+    def _pick_cutout(self):
+        """(medium, size, probe colour) of one of your cut-outs not yet in the clip, scaled to an object's height; None
+        when none is left whose middle is opaque (its colour there is what the probes check)."""
+        used = {s.image for s in self.sprites if s.image}
+        for medium in self.rng.sample(self.sources.cutouts, len(self.sources.cutouts)):
+            if medium.path in used:
+                continue
+            rgba = media.cutout(medium.path, max(8, round(64 * self.k)))
+            h, w = rgba.shape[:2]
+            x0, y0, x1, y1 = self._inner((0, 0, w, h))
+            middle = rgba[y0:y1, x0:x1]
+            if middle.size and middle[..., 3].min() >= 250:
+                return medium, (w, h), tuple(int(round(v)) for v in middle[..., :3].reshape(-1, 3).mean(axis=0))
+        return None
+
+    def _wander(self, scene: Scene, shape: str, colour: str, lane: int, cutout=None) -> Sprite:
+        """An object that enters, leaves, does both or stays, on its lane; `cutout` (medium, size, probe colour): one of
+        your cut-outs instead of a shape."""
         rng = self.rng
         S, E = scene.start, scene.end
-        w, h = self._size(shape)
+        w, h = cutout[1] if cutout else self._size(shape)
         y = self._lane_y(lane, h)
         rest = rng.uniform(0.1 * self.w, 0.85 * self.w - w)
         speed = rng.uniform(0.35, 0.6) * self.w
@@ -268,7 +298,7 @@ class Planner(AudioPlanning, PeoplePlanning):
                 keys = keys + [(t2, rest, y), (t3, self.w, y)]
                 end = self._frame(t3)
                 events.append(("leave", t2, t2 + (self.w - rest - w) / speed, t3))
-        sprite = self._object(shape, colour, scene, start, end, keys)
+        sprite = self._object(shape, colour, scene, start, end, keys, cutout)
         if not events:
             ev = self._event(modality="visual", kind="present", start=ms(S), end=ms(E), subject=sprite.name,
                              scene=scene.index, track=self._track(sprite, S, E), objs=(sprite.obj,))

@@ -54,6 +54,11 @@ class PeoplePlanning:
                              "keys": [[], []], "obj_keys": [], "events": []}
         script = rng.choice(self.sources.scripts)
         t = getattr(self, f"_script_{script}")(S + rng.uniform(0.15, 0.4))
+        if t > E - 0.2:  # the walk takes longer than the scene lasts: shapes play it instead
+            self.shirts.difference_update(shirts)
+            self.combos.discard((obj_colour, shape))
+            self.person_scene = {}
+            return False
         if E - t >= 1.7 and min(r.scale for r in rigs) * people.LIMB >= MIN_SLEEVE:
             self._gesture(t + rng.uniform(0.2, 0.4))
         self._people_sprites(scene)

@@ -207,10 +207,11 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
                          f"{sp.end:g})'[v{n_in}]")
             last, n_in = f"v{n_in}", n_in + 1
             continue
-        key = (sp.shape, sp.rgb, sp.size, sp.name if sp.kind == "label" else "")
+        key = (sp.shape, sp.rgb, sp.size, sp.name if sp.kind == "label" else sp.image)
         if key not in images:
             images[key] = str(work / f"s{len(images):03d}.png")
-            png = label_png(sp.name, sp.fontsize, sp.size) if sp.kind == "label" else shape_png(sp.shape, sp.rgb, sp.size)
+            png = (label_png(sp.name, sp.fontsize, sp.size) if sp.kind == "label" else
+                   _cutout_png(sp.image, sp.size[1]) if sp.image else shape_png(sp.shape, sp.rgb, sp.size))
             Path(images[key]).write_bytes(png)
         args += ["-i", images[key]]
         graph.append(f"[{last}][{n_in}:v]overlay=x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}'"
@@ -255,6 +256,12 @@ def _person_frames(sp, fps: int, path: Path) -> str:
             moving = abs(sp.pos(t + 1 / fps)[0] - x) > 1e-6 or abs(sp.pos(t - 1 / fps)[0] - x) > 1e-6
             out.write(figure(sp.rig, t, x, moving).tobytes())
     return str(path)
+
+
+def _cutout_png(path: str, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(media.cutout(path, height), "RGBA").save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
 
 
 def _hex(rgb) -> str:

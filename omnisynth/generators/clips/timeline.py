@@ -45,7 +45,7 @@ SOUND_WORDS = {"tone": "a steady tone", "beep": "a short beep", "bell": "a bell"
 class Sprite:
     name: str  # what it is: 'red circle', or the label text
     kind: str  # object | label | person
-    shape: str  # circle | square | triangle | bar | box | ball | label | person
+    shape: str  # circle | square | triangle | bar | box | ball | cutout | label | person
     colour: str
     rgb: tuple[int, int, int]
     size: tuple[int, int]
@@ -56,6 +56,7 @@ class Sprite:
     scene: int = 0
     fontsize: int = 0  # labels
     rig: object = None  # a person's look and acts (omnisynth.generators.clips.people.Rig)
+    image: str = ""  # a cut-out's path (omnisynth.generators.clips.media.cutout)
 
     def pos(self, t: float) -> tuple[float, float]:
         keys = self.keys
