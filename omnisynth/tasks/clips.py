@@ -324,6 +324,10 @@ class AvTasks:
         return self._t("said_by", text=s.text), "", [s.id]
 
 
+SCENE_NEEDS = {"touch": "shapes", "overtake": "shapes", "colour_change": "shapes", "hand_over": "people",
+               "who_did": "people", "did_after": "people"}  # question types that only one kind of scene can carry
+
+
 def supports(plan: Plan, task_kind: str, qtype: str) -> bool:
     """Whether the plan has something to ask a `qtype` question about."""
     try:

@@ -120,7 +120,7 @@ class AvGenerator(Generator):
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""
-        from omnisynth.tasks.clips import supports
+        from omnisynth.tasks.clips import SCENE_NEEDS, supports
         from omnisynth.generators.documents.generator import weighted
 
         cfg = self.config
@@ -129,8 +129,9 @@ class AvGenerator(Generator):
         for attempt in range(12):
             rng = spec.rng(f"plan{attempt}")
             duration = round(rng.uniform(*cfg.duration_s) * cfg.fps) / cfg.fps
-            if attempt >= 4 and 0 < cfg.people < 1:  # a question about shapes (or people) the mix keeps missing
-                sources = dataclasses.replace(sources, people_share=float(attempt % 2))
+            if attempt >= 2 and 0 < cfg.people < 1 and qtype in SCENE_NEEDS:  # a question the mix keeps missing:
+                # plan only the kind of scene that can carry it
+                sources = dataclasses.replace(sources, people_share=float(SCENE_NEEDS[qtype] == "people"))
             if attempt >= 2 and qtype in HAND_OVER:  # only one script of four hands anything over
                 sources = dataclasses.replace(sources, scripts=("hand_over",))
             plan = make_plan(cfg.size[0], cfg.size[1], cfg.fps, duration, rng.randint(*cfg.scenes), cfg.objects,
