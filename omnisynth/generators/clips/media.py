@@ -124,11 +124,11 @@ def cover(path: str, width: int, height: int) -> np.ndarray:
 
 
 def pan_offset(pan: tuple[float, float, float, float], start: float, end: float, t: float) -> tuple[int, int]:
-    """The crop's top-left corner in the cover at `t` seconds: ffmpeg's crop evaluates the same line, truncates, and
-    on YUV 4:2:0 keeps it on even pixels."""
+    """The crop's top-left corner in the cover at `t` seconds: ffmpeg's crop evaluates the same line, rounds it to the
+    nearest integer (lrint: halves to even, as Python's round) and on YUV 4:2:0 clears the low bit."""
     x0, y0, x1, y1 = pan
     a = (t - start) / (end - start) if end > start else 0.0
-    x, y = int(x0 + a * (x1 - x0)), int(y0 + a * (y1 - y0))
+    x, y = round(x0 + a * (x1 - x0)), round(y0 + a * (y1 - y0))
     return x - x % 2, y - y % 2
 
 

@@ -198,13 +198,15 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
     images: dict[tuple, str] = {}
     last = "v0"
     for sp in plan.sprites:  # one input per sprite (a PNG drawn once per look): a plain graph
+        # shown on the frames of [start, end] (both frame times): half a frame each side, since ffmpeg's t for frame
+        # 41 at 25 fps is 1.6400000000000001, past a window that ends at 1.64
+        window = f"enable='between(t,{sp.start - 0.5 / fps:.6g},{sp.end + 0.5 / fps:.6g})'"
         if sp.kind == "person":  # a posed figure per frame of its window: raw RGBA, nothing to encode or decode
             raw = _person_frames(sp, fps, work / f"p{n_in:03d}.rgba")
             args += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{sp.size[0]}x{sp.size[1]}", "-framerate", str(fps),
                      "-i", raw]
             graph.append(f"[{n_in}:v]setpts=PTS+{sp.start:g}/TB[ps{n_in}];[{last}][ps{n_in}]overlay="
-                         f"x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}':enable='between(t,{sp.start:g},"
-                         f"{sp.end:g})'[v{n_in}]")
+                         f"x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}':{window}[v{n_in}]")
             last, n_in = f"v{n_in}", n_in + 1
             continue
         key = (sp.shape, sp.rgb, sp.size, sp.name if sp.kind == "label" else sp.image)
@@ -215,7 +217,7 @@ def ffmpeg_command(plan: Plan, work: Path, sampled: list[int] | None, probes: li
             Path(images[key]).write_bytes(png)
         args += ["-i", images[key]]
         graph.append(f"[{last}][{n_in}:v]overlay=x='{_piecewise(sp.keys, 1)}':y='{_piecewise(sp.keys, 2)}'"
-                     f":enable='between(t,{sp.start:g},{sp.end:g})'[v{n_in}]")
+                     f":{window}[v{n_in}]")
         last, n_in = f"v{n_in}", n_in + 1
     if sampled is None:  # the bare render: the mp4 and nothing else (the bench's baseline)
         args += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "0:a", "-c:v", "libx264", *encoder_threads, "-preset",
