@@ -165,6 +165,7 @@ def test_every_clip_recipe_plans_every_seed_without_an_exception():
                 # probes look at frames the clip has (key 470 of av_interaction_qa once probed one past its end: a
                 # person's walk outlasted its scene), and a person's act ends in its scene
                 assert all(round(p.t0 * plan.fps) < frames for p in ev.probes if p.modality == "visual"), (name, index)
+                assert ev.end >= ev.start, (name, index, ev.kind)  # key 1704 of av_caption: a caption 4.12-4.08 s
                 assert ev.modality == "audio" or ev.end <= plan.scenes[ev.scene].end + 1e-6 or ev.kind == "present", \
                     (name, index, ev.kind, ev.end)
     # the two keys (of clips planned over flat colours with synthetic sounds and no people, as they were then): the object that

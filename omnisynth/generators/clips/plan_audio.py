@@ -66,8 +66,10 @@ class AudioPlanning:
                 cue.event = ev.id
                 self.cues.append(cue)
                 self._audio_probes(ev, cue)
-                if kind == "speech" and captions:
-                    scene = next(s for s in self.scenes if s.start <= cue.start < s.end)
+                scene = next(s for s in self.scenes if s.start <= cue.start < s.end)
+                # a caption needs a few frames of its scene (a sentence starting in a scene's last frame gets none: its
+                # window would end before it starts)
+                if kind == "speech" and captions and min(cue.end, scene.end - 1 / self.fps) - cue.start >= 0.3:
                     sprite = self._label(ev.text, scene, cue.start, min(cue.end, scene.end - 1 / self.fps), "bottom",
                                          round(16 * self.k))
                     cap = self._event(modality="visual", kind="caption", start=sprite.start, end=sprite.end,
