@@ -79,6 +79,11 @@ def test_your_own_photos_and_sounds_replace_the_bundled_ones(tmp_path):
     assert {e.text for e in plan.events if e.kind == "effect"} == {"dog bark"}
     with pytest.raises(RecipeError, match="generator.photos"):
         load_recipe("av_caption", [("generator.photos", str(tmp_path / "missing"))])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RecipeError, match="generator.sounds: .*holds no sounds"):  # refused up front, not per sample
+        load_recipe("av_caption", [("generator.sounds", str(tmp_path / "empty"))])
+    (tmp_path / "p" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg" * 10)  # one unreadable file: left out
+    assert [m.name for m in media.photos(str(tmp_path / "p"))] == ["red barn door"]
 
 
 def test_clips_over_photographs_with_recorded_sounds_pass_their_probes_and_catch_a_late_cut():
@@ -153,11 +158,15 @@ def test_your_footage_is_cut_into_shots_and_spliced_with_every_cue_checked(corpu
     folder = tmp_path / "footage"
     folder.mkdir()
     for name in ("video_only_bikes.mp4", "av_h264_aac_rabbit320.mp4", "CORRUPT_empty_0bytes.webm",
-                 "CORRUPT_truncated_moov_missing_chaplin.mp4", "audio_only_mp3_crunching.mp3"):
+                 "CORRUPT_truncated_moov_missing_chaplin.mp4", "CORRUPT_truncated_mdat_rabbit320.mp4",
+                 "audio_only_mp3_crunching.mp3"):
         (folder / name).symlink_to(corpus / "media" / name)
     videos = {v.name: v for v in footage.footage(str(folder))}
-    assert sorted(videos) == ["av h264 aac rabbit320", "corrupt truncated moov missing chaplin", "video only bikes"]
+    assert sorted(videos) == ["av h264 aac rabbit320", "corrupt truncated mdat rabbit320",
+                              "corrupt truncated moov missing chaplin", "video only bikes"]
     assert footage.shots(videos["corrupt truncated moov missing chaplin"].path) == ()
+    # its header says 7.8 s; 3.5 s decode: a shot ends where the decoding does (a render of 7 s of it lost frames)
+    assert footage.shots(videos["corrupt truncated mdat rabbit320"].path)[-1][1] < 3.6
     bikes = footage.shots(videos["video only bikes"].path)
     assert len(bikes) == 2 and all(b - a >= footage.MIN_SHOT_S for a, b in bikes)  # the cut at about 5.5 s
     recipe = load_recipe("av_splice_qa", [("generator.footage", str(folder)), ("generator.size", [320, 180]),

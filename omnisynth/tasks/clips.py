@@ -121,8 +121,15 @@ def phrase(plan: Plan, ev: Event) -> str:
     return sound_ref(plan, ev) if ev.modality == "audio" else visual_noun(ev)
 
 
+def _indefinite(sprite) -> str:
+    """'a red circle', 'an orange box', 'a person in a blue shirt'."""
+    if sprite.kind == "person":
+        return f"a person in {article(sprite.colour + ' shirt')}"
+    return article(sprite.name)
+
+
 def on_screen(plan: Plan, t: float) -> list[str]:
-    return [article(s.name) for s in plan.objects_at(t)]  # 'a red circle', 'a person in the blue shirt', 'an apple'
+    return [_indefinite(s) for s in plan.objects_at(t)]
 
 
 def _join(items: list[str]) -> str:
@@ -185,16 +192,18 @@ def scene_by_scene(plan: Plan) -> str:
 
 def summary(plan: Plan) -> str:
     n = len(plan.scenes)
-    shapes = sorted({s.name if s.kind == "object" else f"a {s.name}" for s in plan.sprites
-                     if s.kind in ("object", "person")})
-    out = [f"A {plan.duration:.1f}-second clip in {n} scene{'s' if n > 1 else ''} showing {_join(shapes)}."]
+    first = {}  # each object or person once, as it first looks (an object that changes colour is two sprites)
+    for s in sorted((s for s in plan.sprites if s.kind in ("object", "person")), key=lambda s: s.start):
+        first.setdefault(s.obj, _indefinite(s))
+    lead = article(f"{plan.duration:.1f}-second clip")
+    out = [f"{lead[0].upper() + lead[1:]} in {n} scene{'s' if n > 1 else ''} showing {_join(sorted(first.values()))}."]
     for e in plan.events:
         if e.modality == "visual" and (e.kind in ("touch", "overtake", "colour_change") or e.kind in PEOPLE_ACTS):
             out.append(f"At {e.start:.1f} s {visual_phrase(e)}.")
         elif e.modality == "audio":
-            seen = on_screen(plan, (e.start + e.end) / 2)
+            seen = on_screen(plan, e.start)
             sound = sound_answer(e)
-            out.append(f"At {e.start:.1f} s {sound[0].upper() + sound[1:]} is heard"
+            out.append(f"At {e.start:.1f} s {sound} is heard"
                        + (f" while {_join(seen)} {'is' if len(seen) == 1 else 'are'} on screen." if seen else
                           " over an empty scene."))
     return " ".join(out)
@@ -320,7 +329,8 @@ class AvTasks:
         return self._t("said_between", a=max(0.0, s.start - 0.2), b=s.end + 0.2), "", [s.id]
 
     def said_by(self):
-        s = self._pick([e for e in self.audio if e.kind == "speech"], "nothing is said")
+        said = [e.text for e in self.audio if e.kind == "speech"]  # a sentence said twice has no one end time
+        s = self._pick([e for e in self.audio if e.kind == "speech" and said.count(e.text) == 1], "nothing is said once")
         return self._t("said_by", text=s.text), "", [s.id]
 
 

@@ -74,8 +74,26 @@ class AvGenerator(_Clips):
 
     @field_validator("photos", "sounds", "footage", "speech", "cutouts")
     @classmethod
-    def _folder(cls, v: str) -> str:
-        return existing_path(v) if v else v
+    def _folder(cls, v: str, info) -> str:
+        """An existing folder (or file) holding at least one file of its kind, by suffix: refused up front, not sample
+        by sample."""
+        if not v:
+            return v
+        from pathlib import Path
+
+        from omnisynth.generators.clips.footage import VIDEO_SUFFIXES
+        from omnisynth.generators.clips.media import PHOTO_SUFFIXES, SOUND_SUFFIXES
+
+        path = existing_path(v)
+        kinds = {"photos": ("images", PHOTO_SUFFIXES), "cutouts": ("images", PHOTO_SUFFIXES),
+                 "sounds": ("sounds", SOUND_SUFFIXES), "speech": ("sounds", SOUND_SUFFIXES),
+                 "footage": ("videos", VIDEO_SUFFIXES)}
+        what, suffixes = kinds[info.field_name]
+        root = Path(path)
+        files = [root] if root.is_file() else (f for f in root.rglob("*") if f.is_file())
+        if not any(f.suffix.lower() in suffixes for f in files):
+            raise ValueError(f"{v!r} holds no {what} ({' '.join(sorted(suffixes))})")
+        return path
 
     @model_validator(mode="after")
     def _ranges(self):

@@ -28,6 +28,7 @@ VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv", ".mov", ".avi", ".ogv", ".mpg", ".mpe
 SCENE_SCORE = 0.35  # as omnisynth.generators.clips.video.extract measures your videos' shot changes
 MIN_SHOT_S = 2.0  # shorter shots are not used
 _PTS = re.compile(r"pts_time:([0-9.]+)")
+_TIME = re.compile(r"time=(\d+):(\d+):([0-9.]+)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -41,8 +42,9 @@ def footage(folder: str) -> tuple[Medium, ...]:
 
 @functools.lru_cache(maxsize=128)
 def shots(path: str, timeout: float = 120.0) -> tuple[tuple[float, float], ...]:
-    """The shots of a video, (start, end) seconds on its own clock from its first frame, each at least 2 s; () for a
-    file ffmpeg cannot read or without video (such a file is passed over, not an error)."""
+    """The shots of a video, (start, end) seconds on its own clock from its first frame, each at least 2 s, within what
+    really decodes (a truncated file's header may claim more); () for a file ffmpeg cannot read or without video (such
+    a file is passed over, not an error)."""
     try:
         probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                                 "stream=duration:format=duration", "-of", "json", path], capture_output=True,
@@ -51,14 +53,20 @@ def shots(path: str, timeout: float = 120.0) -> tuple[tuple[float, float], ...]:
         length = float((info.get("streams") or [{}])[0].get("duration") or info.get("format", {}).get("duration") or 0)
         if probe.returncode != 0 or not info.get("streams") or length <= 0:
             return ()
-        scan = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "info", "-i", path, "-map", "0:v:0", "-vf",
-                               f"setpts=PTS-STARTPTS,scale=160:-2,select='gt(scene,{SCENE_SCORE})',showinfo",
-                               "-f", "null", "-"], capture_output=True, timeout=timeout)
+        graph = (f"[0:v:0]setpts=PTS-STARTPTS,scale=160:-2,split=2[a][b];"
+                 f"[a]select='gt(scene,{SCENE_SCORE})',showinfo,nullsink;[b]null[all]")
+        scan = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "info", "-i", path, "-filter_complex", graph,
+                               "-map", "[all]", "-f", "null", "-"], capture_output=True, timeout=timeout)
     except (subprocess.TimeoutExpired, ValueError):
         return ()
     if scan.returncode != 0:
         return ()
-    cuts = [float(t) for t in _PTS.findall(scan.stderr.decode(errors="replace"))]
+    log = scan.stderr.decode(errors="replace")
+    decoded = _TIME.findall(log)  # ffmpeg's progress: how far it really decoded (a truncated file says more)
+    if decoded:
+        h, m, sec = decoded[-1]
+        length = min(length, int(h) * 3600 + int(m) * 60 + float(sec))
+    cuts = [float(t) for t in _PTS.findall(log)]
     edges = [0.0] + [t for t in cuts if 0 < t < length] + [length]
     return tuple((round(a, 3), round(b - 0.1, 3)) for a, b in zip(edges, edges[1:], strict=False)
                  if b - 0.1 - a >= MIN_SHOT_S)  # 0.1 s short of the next cut: a frame of it never shows

@@ -70,16 +70,45 @@ def _listing(folder: str | None, default_dir: Path, default_names: dict[str, str
     return tuple(Medium(str(p), _named(p)) for p in files if p.stat().st_size > 0)
 
 
+def _image_ok(path: str) -> bool:
+    try:
+        with Image.open(path) as im:
+            im.verify()
+        return True
+    except Exception:  # noqa: BLE001 - whatever Pillow raises for a file it cannot read
+        return False
+
+
+def _sound_ok(path: str) -> bool:
+    try:
+        _decode(path, 16000)
+        return True
+    except InputError:
+        return False
+
+
+def _usable(found: tuple[Medium, ...], ok, what: str) -> tuple[Medium, ...]:
+    """The media that open; the others are left out, once, with a warning naming them."""
+    bad = [m for m in found if not ok(m.path)]
+    if bad:
+        import logging
+
+        logging.getLogger("omnisynth").warning("left out %d unreadable %s: %s", len(bad), what,
+                                               ", ".join(Path(m.path).name for m in bad[:10]))
+    return tuple(m for m in found if m not in bad)
+
+
 @functools.lru_cache(maxsize=8)
 def photos(folder: str | None = None) -> tuple[Medium, ...]:
-    """The photographs backgrounds are drawn from: your folder's images, else the bundled twelve."""
-    return _listing(folder, PHOTO_DIR, PHOTOS, PHOTO_SUFFIXES)
+    """The photographs backgrounds are drawn from (or your cut-outs): your folder's images that Pillow reads, else the
+    bundled twelve."""
+    return _usable(_listing(folder, PHOTO_DIR, PHOTOS, PHOTO_SUFFIXES), _image_ok, "images")
 
 
 @functools.lru_cache(maxsize=8)
 def effects(folder: str | None = None) -> tuple[Medium, ...]:
-    """The recorded sound effects: your folder's sounds, else the bundled eight."""
-    return _listing(folder, SOUND_DIR, EFFECTS, SOUND_SUFFIXES)
+    """The recorded sound effects: your folder's sounds that ffmpeg decodes, else the bundled eight."""
+    return _usable(_listing(folder, SOUND_DIR, EFFECTS, SOUND_SUFFIXES), _sound_ok, "sounds")
 
 
 @functools.lru_cache(maxsize=32)
@@ -171,7 +200,7 @@ def lines(folder: str) -> tuple[Medium, ...]:
         said = " ".join(text.read_text(errors="replace").split()) if text.is_file() else ""
         if said:
             found.append(Medium(sound.path, said))
-    return tuple(found)
+    return _usable(tuple(found), _sound_ok, "recorded lines")
 
 
 @functools.lru_cache(maxsize=64)

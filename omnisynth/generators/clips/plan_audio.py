@@ -19,6 +19,7 @@ class AudioPlanning:
         rng = self.rng
         t = rng.uniform(0.3, 0.8)
         sentences = rng.sample(SENTENCES, len(SENTENCES))
+        lines = rng.sample(self.sources.lines, len(self.sources.lines))  # each of your lines once a clip
         while t < self.duration - 0.6:
             kind = rng.choices(AUDIO_KINDS, weights=(1, 1, 1, 0.7, 0.7, 1.6))[0]
             if kind != "speech" and self.sources.effects and rng.random() < self.sources.effect_share:
@@ -33,8 +34,8 @@ class AudioPlanning:
                     s = t + i * (span + gap)
                     cues.append(AudioCue(-1, kind, s, s + span, speech=samples, text=sound.name))
             elif kind == "speech":
-                if self.sources.lines and rng.random() < self.sources.line_share:  # a recorded line, its transcript
-                    line = rng.choice(self.sources.lines)
+                if lines and rng.random() < self.sources.line_share:  # a recorded line, its transcript
+                    line = lines.pop()
                     said, samples = line.name, media.line_samples(line.path, SR)
                 else:
                     if not sentences:  # a long clip says them all: a new order
@@ -62,6 +63,7 @@ class AudioPlanning:
             for cue in cues:
                 cue.start, cue.end = ms(cue.start), ms(cue.end)
                 ev = self._event(modality="audio", kind=kind, start=cue.start, end=cue.end, text=cue.text,
+                                 scene=next(s.index for s in self.scenes if s.start <= cue.start < s.end),
                                  freq=cue.freq)
                 cue.event = ev.id
                 self.cues.append(cue)
