@@ -75,9 +75,10 @@ def test_curriculum_learns_each_stage_and_replay_limits_forgetting(data, tmp_pat
                "lr": {"peak": 5e-4, "warmup": 0, "schedule": "constant"}},
               # clips and grounding, as in the bundled curriculum. A reward is earned by a well-formed right answer,
               # which this tiny model samples about once in 16: 2 prompts x 4 answers x 3 steps all earned 0 (no
-              # advantage, no update) once its SFT data changed; 6 steps of 4 x 4 answers give a group its spread
+              # advantage, no update) once its SFT data changed, and 6 steps of 4 x 4 answers all earned 0 once the clips
+              # gained photographs, people and new question types; 12 steps of 4 x 4 give a group its spread
               {"name": "grpo", "objective": "grpo", "data": [{"path": "av_temporal_qa"}, {"path": "gui_grounding"}],
-               "train": ["language", "projectors"], "steps": 6, "batch_size": 4, "group_size": 4,
+               "train": ["language", "projectors"], "steps": 12, "batch_size": 4, "group_size": 4,
                "max_new_tokens": 12, "seq_len": 192, "beta": 0.04,
                "lr": {"peak": 1e-4, "warmup": 0, "schedule": "constant"}}]
     out = tmp_path / "ckpt"
