@@ -336,6 +336,7 @@ class AvTasks:
 
 SCENE_NEEDS = {"touch": "shapes", "overtake": "shapes", "colour_change": "shapes", "hand_over": "people",
                "who_did": "people", "did_after": "people"}  # question types that only one kind of scene can carry
+SCRIPT_NEEDS = {"hand_over": ("hand_over",)}  # ... and that only some people scripts can carry
 
 
 def supports(plan: Plan, task_kind: str, qtype: str) -> bool:

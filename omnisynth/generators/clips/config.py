@@ -82,16 +82,14 @@ class AvGenerator(_Clips):
         from pathlib import Path
 
         from omnisynth.generators.clips.footage import VIDEO_SUFFIXES
-        from omnisynth.generators.clips.media import PHOTO_SUFFIXES, SOUND_SUFFIXES
+        from omnisynth.generators.clips.media import PHOTO_SUFFIXES, SOUND_SUFFIXES, _listing
 
         path = existing_path(v)
         kinds = {"photos": ("images", PHOTO_SUFFIXES), "cutouts": ("images", PHOTO_SUFFIXES),
                  "sounds": ("sounds", SOUND_SUFFIXES), "speech": ("sounds", SOUND_SUFFIXES),
                  "footage": ("videos", VIDEO_SUFFIXES)}
         what, suffixes = kinds[info.field_name]
-        root = Path(path)
-        files = [root] if root.is_file() else (f for f in root.rglob("*") if f.is_file())
-        if not any(f.suffix.lower() in suffixes for f in files):
+        if not _listing(path, Path(path), {}, suffixes):
             raise ValueError(f"{v!r} holds no {what} ({' '.join(sorted(suffixes))})")
         return path
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from omnisynth.generators.clips.media import Medium, _named
+from omnisynth.generators.clips.media import Medium, _listing
 from omnisynth.generators.errors import InputError
 
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv", ".mov", ".avi", ".ogv", ".mpg", ".mpeg", ".ts", ".m4v", ".3gp"}
@@ -34,10 +34,7 @@ _TIME = re.compile(r"time=(\d+):(\d+):([0-9.]+)")
 @functools.lru_cache(maxsize=8)
 def footage(folder: str) -> tuple[Medium, ...]:
     """Your videos under `folder` (by suffix), each named by its file name ('city_street.mp4': 'city street')."""
-    root = Path(folder)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
-                                                 and p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith("."))
-    return tuple(Medium(str(p), _named(p)) for p in files if p.stat().st_size > 0)
+    return _listing(folder, Path(folder), {}, VIDEO_SUFFIXES)
 
 
 @functools.lru_cache(maxsize=128)

@@ -45,7 +45,6 @@ from omnisynth.schemas.truth import GroundTruth, SampleSpec
 VERSION = "av/2"  # 2: photographs behind scenes, recorded sound effects, people
 CORPUS_VERSION = "video_corpus/2"  # 2: frames on screen at their time, sizes as decoded, time 0 at the first frame
 SOUND_DBFS = -40.0  # your videos: louder than this counts as sound
-HAND_OVER = ("hand_over",)  # question types only a hand-over can carry
 
 
 @dataclass
@@ -120,7 +119,7 @@ class AvGenerator(Generator):
 
     def plan(self, spec: SampleSpec) -> tuple[Plan, str]:
         """A plan able to carry the question type drawn for this sample (replanned until it is)."""
-        from omnisynth.tasks.clips import SCENE_NEEDS, supports
+        from omnisynth.tasks.clips import SCENE_NEEDS, SCRIPT_NEEDS, supports
         from omnisynth.generators.documents.generator import weighted
 
         cfg = self.config
@@ -132,8 +131,8 @@ class AvGenerator(Generator):
             if attempt >= 2 and 0 < cfg.people < 1 and qtype in SCENE_NEEDS:  # a question the mix keeps missing:
                 # plan only the kind of scene that can carry it
                 sources = dataclasses.replace(sources, people_share=float(SCENE_NEEDS[qtype] == "people"))
-            if attempt >= 2 and qtype in HAND_OVER:  # only one script of four hands anything over
-                sources = dataclasses.replace(sources, scripts=("hand_over",))
+            if attempt >= 2 and qtype in SCRIPT_NEEDS:  # e.g. only one script of four hands anything over
+                sources = dataclasses.replace(sources, scripts=SCRIPT_NEEDS[qtype])
             plan = make_plan(cfg.size[0], cfg.size[1], cfg.fps, duration, rng.randint(*cfg.scenes), cfg.objects,
                              cfg.captions, cfg.voice, rng, sources)
             if supports(plan, self.task.kind, qtype):

@@ -79,12 +79,17 @@ def _image_ok(path: str) -> bool:
         return False
 
 
-def _sound_ok(path: str) -> bool:
-    try:
-        _decode(path, 16000)
-        return True
-    except InputError:
-        return False
+def _opens(load):
+    """A check that `load(path, SR)` works; `load` is cached, so the plan reuses what the check decoded."""
+    from omnisynth.generators.clips.timeline import SR
+
+    def ok(path: str) -> bool:
+        try:
+            load(path, SR)
+            return True
+        except InputError:
+            return False
+    return ok
 
 
 def _usable(found: tuple[Medium, ...], ok, what: str) -> tuple[Medium, ...]:
@@ -108,7 +113,7 @@ def photos(folder: str | None = None) -> tuple[Medium, ...]:
 @functools.lru_cache(maxsize=8)
 def effects(folder: str | None = None) -> tuple[Medium, ...]:
     """The recorded sound effects: your folder's sounds that ffmpeg decodes, else the bundled eight."""
-    return _usable(_listing(folder, SOUND_DIR, EFFECTS, SOUND_SUFFIXES), _sound_ok, "sounds")
+    return _usable(_listing(folder, SOUND_DIR, EFFECTS, SOUND_SUFFIXES), _opens(_effect), "sounds")
 
 
 @functools.lru_cache(maxsize=32)
@@ -200,7 +205,7 @@ def lines(folder: str) -> tuple[Medium, ...]:
         said = " ".join(text.read_text(errors="replace").split()) if text.is_file() else ""
         if said:
             found.append(Medium(sound.path, said))
-    return _usable(tuple(found), _sound_ok, "recorded lines")
+    return _usable(tuple(found), _opens(_line), "recorded lines")
 
 
 @functools.lru_cache(maxsize=64)
